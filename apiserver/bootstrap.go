@@ -1,0 +1,100 @@
+package apiserver
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/sheetops/sheetops/apiserver/storage"
+)
+
+// builtinNamespaces exist from the start, as on a real cluster.
+var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+
+// createInternal creates an object through the full create pipeline as the engine itself.
+func (s *Server) createInternal(obj runtime.Object) error {
+	gvks, _, err := scheme.ObjectKinds(obj)
+	if err != nil {
+		return err
+	}
+	var res *resource
+	for _, r := range resources {
+		if r.gvk() == gvks[0] {
+			res = r
+		}
+	}
+	if res == nil {
+		return fmt.Errorf("no resource serves %s", gvks[0])
+	}
+	ns := ""
+	if m, ok := obj.(metav1.Object); ok {
+		ns = m.GetNamespace()
+	}
+	_, err = s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: ns}, obj, internalWrite, false)
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) bootstrap() error {
+	for _, name := range builtinNamespaces {
+		if err := s.createInternal(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+			return fmt.Errorf("create namespace %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// demoWorkloads are what --demo seeds: a few namespaces of deployments with various
+// replicas and images, so that a newcomer's sheet has something to show.
+var demoWorkloads = []struct {
+	namespace, name, image string
+	replicas               int32
+}{
+	{"shop", "web", "nginx:1.27", 3},
+	{"shop", "api", "ghcr.io/example/shop-api:2.4.1", 2},
+	{"shop", "worker", "ghcr.io/example/shop-worker:2.4.1", 1},
+	{"data", "postgres", "postgres:16", 1},
+	{"data", "redis", "redis:7.2", 1},
+	{"data", "etl", "ghcr.io/example/etl:0.9.0", 0},
+	{"tools", "grafana", "grafana/grafana:11.1.0", 1},
+	{"tools", "prometheus", "prom/prometheus:v2.53.0", 1},
+}
+
+// seedDemo creates the demo namespaces and deployments on a store that has no deployments yet.
+func (s *Server) seedDemo() error {
+	page, err := s.store.List(index[appsv1.SchemeGroupVersion.WithResource("deployments")].storeKey, storage.ListOptions{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(page.Items) > 0 {
+		return nil
+	}
+	for _, d := range demoWorkloads {
+		if err := s.createInternal(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: d.namespace}}); err != nil {
+			return fmt.Errorf("demo namespace %s: %w", d.namespace, err)
+		}
+		replicas := d.replicas
+		labels := map[string]string{"app": d.name}
+		dep := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: d.namespace, Name: d.name, Labels: labels},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: &replicas,
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: d.name, Image: d.image}}},
+				},
+			},
+		}
+		if err := s.createInternal(dep); err != nil {
+			return fmt.Errorf("demo deployment %s/%s: %w", d.namespace, d.name, err)
+		}
+	}
+	return nil
+}

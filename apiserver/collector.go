@@ -1,0 +1,277 @@
+package apiserver
+
+import (
+	"context"
+	stdsync "sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/sheetops/sheetops/apiserver/storage"
+)
+
+// finalized is the store's rule for an object marked for deletion: it goes when no
+// finalizer is left (for a namespace, none in spec.finalizers either).
+func finalized(obj runtime.Object) bool {
+	m, err := meta.Accessor(obj)
+	if err != nil || m.GetDeletionTimestamp() == nil || len(m.GetFinalizers()) > 0 {
+		return false
+	}
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		return len(ns.Spec.Finalizers) == 0
+	}
+	return true
+}
+
+// collectorItem is one piece of deletion work: the dependents of a deleted owner, or an
+// object marked for deletion whose finalizers the engine runs (foregroundDeletion, orphan,
+// a namespace's kubernetes finalizer).
+type collectorItem struct {
+	storeKey, namespace, name string
+	uid                       types.UID
+	ownerGone                 bool
+}
+
+// collector is the engine's garbage collector and namespace controller: owner references
+// cascade (background, foreground, orphan) and terminating namespaces are emptied, then removed.
+type collector struct {
+	s    *Server
+	mu   stdsync.Mutex
+	work map[collectorItem]struct{}
+	kick chan struct{}
+}
+
+func newCollector(s *Server) *collector {
+	return &collector{s: s, work: map[collectorItem]struct{}{}, kick: make(chan struct{}, 1)}
+}
+
+func (c *collector) add(it collectorItem) {
+	c.mu.Lock()
+	c.work[it] = struct{}{}
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// deleted is told of every object removed from the store by a delete.
+func (c *collector) deleted(res *resource, obj runtime.Object) {
+	if !res.owner {
+		return
+	}
+	m, _ := meta.Accessor(obj)
+	c.add(collectorItem{storeKey: res.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), ownerGone: true})
+}
+
+// terminating is told of every object marked for deletion.
+func (c *collector) terminating(res *resource, obj runtime.Object) {
+	m, _ := meta.Accessor(obj)
+	c.add(collectorItem{storeKey: res.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID()})
+}
+
+func (c *collector) run(ctx context.Context) {
+	// Objects left marked for deletion by an earlier run of the engine.
+	for _, r := range resources {
+		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{})
+		for _, obj := range page.Items {
+			if m, _ := meta.Accessor(obj); m.GetDeletionTimestamp() != nil {
+				c.terminating(r, obj)
+			}
+		}
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.kick:
+		case <-tick.C:
+		}
+		c.mu.Lock()
+		items := make([]collectorItem, 0, len(c.work))
+		for it := range c.work {
+			items = append(items, it)
+		}
+		c.mu.Unlock()
+		for _, it := range items {
+			if ctx.Err() != nil {
+				return
+			}
+			if c.process(it) {
+				c.mu.Lock()
+				delete(c.work, it)
+				c.mu.Unlock()
+			}
+		}
+	}
+}
+
+var internalWrite = writeOptions{fieldManager: "sheetops-apiserver", fieldValidation: "Ignore"}
+
+// process does what it can for one item and reports whether it is finished.
+func (c *collector) process(it collectorItem) bool {
+	s := c.s
+	if it.ownerGone {
+		done := true
+		for _, dep := range c.dependents(it.namespace, it.uid) {
+			if !c.release(dep, it.uid, metav1.DeletePropagationBackground) {
+				done = false
+			}
+		}
+		return done
+	}
+	res := byStoreKey[it.storeKey]
+	obj, err := s.store.Get(it.storeKey, it.namespace, it.name)
+	if err != nil {
+		return true
+	}
+	m, _ := meta.Accessor(obj)
+	if m.GetUID() != it.uid || m.GetDeletionTimestamp() == nil {
+		return true
+	}
+	switch {
+	case it.storeKey == "namespaces":
+		return c.emptyNamespace(res, it.name)
+	case contains(m.GetFinalizers(), metav1.FinalizerOrphanDependents):
+		for _, dep := range c.dependents(it.namespace, it.uid) {
+			if !c.release(dep, it.uid, metav1.DeletePropagationOrphan) {
+				return false
+			}
+		}
+		return c.dropFinalizer(res, it, metav1.FinalizerOrphanDependents)
+	case contains(m.GetFinalizers(), metav1.FinalizerDeleteDependents):
+		deps := c.dependents(it.namespace, it.uid)
+		for _, dep := range deps {
+			c.release(dep, it.uid, metav1.DeletePropagationForeground)
+		}
+		if len(deps) > 0 {
+			return false
+		}
+		return c.dropFinalizer(res, it, metav1.FinalizerDeleteDependents)
+	}
+	return true // held by someone else's finalizer: theirs to remove
+}
+
+type dependent struct {
+	res *resource
+	obj runtime.Object
+}
+
+// dependents lists the objects in namespace with an owner reference to uid.
+func (c *collector) dependents(namespace string, uid types.UID) []dependent {
+	var out []dependent
+	for _, r := range resources {
+		if !r.namespaced {
+			continue
+		}
+		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: namespace, Match: func(o runtime.Object) bool { return ownerRefTo(o, uid) }})
+		if err != nil {
+			continue
+		}
+		for _, o := range page.Items {
+			out = append(out, dependent{res: r, obj: o})
+		}
+	}
+	return out
+}
+
+// release detaches a dependent from a gone owner: orphaned, or deleted (with the given
+// propagation) unless another owner still holds it.
+func (c *collector) release(dep dependent, owner types.UID, policy metav1.DeletionPropagation) bool {
+	m, _ := meta.Accessor(dep.obj)
+	ri := requestInfo{res: dep.res, gvr: dep.res.gvr, namespace: m.GetNamespace(), name: m.GetName()}
+	if policy == metav1.DeletePropagationOrphan || len(m.GetOwnerReferences()) > 1 {
+		_, err := c.s.updateObject(ri, internalWrite, func(cur runtime.Object) (runtime.Object, error) {
+			next := cur.DeepCopyObject()
+			nm, _ := meta.Accessor(next)
+			var refs []metav1.OwnerReference
+			for _, ref := range nm.GetOwnerReferences() {
+				if ref.UID != owner {
+					refs = append(refs, ref)
+				}
+			}
+			nm.SetOwnerReferences(refs)
+			return next, nil
+		})
+		return err == nil || apierrors.IsNotFound(err)
+	}
+	if m.GetDeletionTimestamp() != nil {
+		return true
+	}
+	_, _, err := c.s.deleteObject(ri, &metav1.DeleteOptions{PropagationPolicy: &policy})
+	return err == nil || apierrors.IsNotFound(err)
+}
+
+func (c *collector) dropFinalizer(res *resource, it collectorItem, finalizer string) bool {
+	ri := requestInfo{res: res, gvr: res.gvr, namespace: it.namespace, name: it.name}
+	_, _, err := c.s.store.Update(res.storeKey, it.namespace, it.name, func(cur runtime.Object) (runtime.Object, error) {
+		next := cur.DeepCopyObject()
+		m, _ := meta.Accessor(next)
+		var keep []string
+		for _, f := range m.GetFinalizers() {
+			if f != finalizer {
+				keep = append(keep, f)
+			}
+		}
+		m.SetFinalizers(keep)
+		return next, nil
+	})
+	_ = ri
+	if err == nil || apierrors.IsNotFound(err) {
+		c.deletedIfGone(res, it)
+		return true
+	}
+	return false
+}
+
+// deletedIfGone hands a finalized owner's dependents to the collector once it is gone.
+func (c *collector) deletedIfGone(res *resource, it collectorItem) {
+	if _, err := c.s.store.Get(res.storeKey, it.namespace, it.name); apierrors.IsNotFound(err) && res.owner {
+		c.add(collectorItem{storeKey: it.storeKey, namespace: it.namespace, name: it.name, uid: it.uid, ownerGone: true})
+	}
+}
+
+// emptyNamespace deletes everything in a terminating namespace, then lets it go.
+func (c *collector) emptyNamespace(res *resource, name string) bool {
+	left := 0
+	for _, r := range resources {
+		if !r.namespaced {
+			continue
+		}
+		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: name})
+		if err != nil {
+			return false
+		}
+		for _, o := range page.Items {
+			left++
+			m, _ := meta.Accessor(o)
+			if m.GetDeletionTimestamp() != nil {
+				continue
+			}
+			bg := metav1.DeletePropagationBackground
+			c.s.deleteObject(requestInfo{res: r, gvr: r.gvr, namespace: name, name: m.GetName()}, &metav1.DeleteOptions{PropagationPolicy: &bg})
+		}
+	}
+	if left > 0 {
+		return false
+	}
+	_, _, err := c.s.store.Update(res.storeKey, "", name, func(cur runtime.Object) (runtime.Object, error) {
+		next := cur.(*corev1.Namespace).DeepCopy()
+		var keep []corev1.FinalizerName
+		for _, f := range next.Spec.Finalizers {
+			if f != corev1.FinalizerKubernetes {
+				keep = append(keep, f)
+			}
+		}
+		next.Spec.Finalizers = keep
+		return next, nil
+	})
+	return err == nil || apierrors.IsNotFound(err)
+}

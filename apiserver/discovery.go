@@ -1,0 +1,204 @@
+package apiserver
+
+import (
+	"net/http"
+	"runtime"
+	"sort"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
+
+	"github.com/sheetops/sheetops/apiserver/openapi"
+)
+
+var schemaGroupResourceEmpty = schema.GroupResource{}
+
+// Version is the Kubernetes version the engine reports: the k8s.io/api release it serves.
+var Version = version.Info{
+	Major:        "1",
+	Minor:        "37",
+	GitVersion:   "v1.37.2-sheetops",
+	GitTreeState: "clean",
+	BuildDate:    "1970-01-01T00:00:00Z",
+	GoVersion:    runtime.Version(),
+	Compiler:     runtime.Compiler,
+	Platform:     runtime.GOOS + "/" + runtime.GOARCH,
+}
+
+func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, Version)
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if _, ok := r.URL.Query()["verbose"]; ok {
+		name := strings.TrimPrefix(strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)[0], "")
+		w.Write([]byte("[+]ping ok\n[+]etcd ok\n" + name + " check passed\n"))
+		return
+	}
+	w.Write([]byte("ok"))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	data, err := jsonMarshal(v)
+	if err != nil {
+		writeStatusError(w, apierrors.NewInternalError(err))
+		return
+	}
+	w.Header().Set("Content-Type", mediaJSON)
+	w.WriteHeader(code)
+	w.Write(data)
+}
+
+// groups lists the served API groups ("" for core) with their versions, in discovery order.
+func groupVersions() []schema.GroupVersion {
+	seen := map[schema.GroupVersion]bool{}
+	var out []schema.GroupVersion
+	for _, r := range resources {
+		gv := r.gvr.GroupVersion()
+		if !seen[gv] {
+			seen[gv] = true
+			out = append(out, gv)
+		}
+	}
+	return out
+}
+
+func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/api":
+		writeJSON(w, http.StatusOK, &metav1.APIVersions{
+			TypeMeta: metav1.TypeMeta{Kind: "APIVersions"},
+			Versions: []string{"v1"},
+			ServerAddressByClientCIDRs: []metav1.ServerAddressByClientCIDR{{
+				ClientCIDR: "0.0.0.0/0", ServerAddress: s.listenerAddr(),
+			}},
+		})
+	case "/apis":
+		list := &metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
+		for _, gv := range groupVersions() {
+			if gv.Group != "" {
+				list.Groups = append(list.Groups, apiGroup(gv))
+			}
+		}
+		writeJSON(w, http.StatusOK, list)
+	default:
+		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+	}
+}
+
+func (s *Server) listenerAddr() string {
+	if s.listener != nil {
+		return s.listener.Addr().String()
+	}
+	return s.opts.Addr
+}
+
+func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
+	v := metav1.GroupVersionForDiscovery{GroupVersion: gv.String(), Version: gv.Version}
+	return metav1.APIGroup{
+		TypeMeta:         metav1.TypeMeta{Kind: "APIGroup", APIVersion: "v1"},
+		Name:             gv.Group,
+		Versions:         []metav1.GroupVersionForDiscovery{v},
+		PreferredVersion: v,
+	}
+}
+
+// resourceList is the APIResourceList of one group version.
+func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
+	list := &metav1.APIResourceList{
+		TypeMeta:     metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"},
+		GroupVersion: gv.String(),
+		APIResources: []metav1.APIResource{},
+	}
+	for _, r := range resources {
+		if r.gvr.GroupVersion() != gv {
+			continue
+		}
+		list.APIResources = append(list.APIResources, metav1.APIResource{
+			Name: r.gvr.Resource, SingularName: r.singular, Namespaced: r.namespaced, Kind: r.kind,
+			Verbs: resourceVerbs, ShortNames: r.shortNames, Categories: r.categories,
+		})
+		for _, sub := range r.subs {
+			ar := metav1.APIResource{Name: r.gvr.Resource + "/" + sub, Namespaced: r.namespaced, Kind: r.kind, Verbs: metav1.Verbs{"get", "patch", "update"}}
+			switch sub {
+			case subScale:
+				ar.Group, ar.Version, ar.Kind = "autoscaling", "v1", "Scale"
+			case subFinalize:
+				ar.Verbs = metav1.Verbs{"update"}
+			}
+			list.APIResources = append(list.APIResources, ar)
+		}
+	}
+	sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
+	return list
+}
+
+// serveGroupPaths answers /api/v1, /apis/{group} and /apis/{group}/{version}; ok is false for other paths.
+func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	served := func(gv schema.GroupVersion) bool {
+		for _, g := range groupVersions() {
+			if g == gv {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case len(parts) == 2 && parts[0] == "api":
+		gv := schema.GroupVersion{Version: parts[1]}
+		if !served(gv) {
+			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+			return true
+		}
+		writeJSON(w, http.StatusOK, resourceList(gv))
+		return true
+	case len(parts) == 2 && parts[0] == "apis":
+		for _, gv := range groupVersions() {
+			if gv.Group == parts[1] && gv.Group != "" {
+				g := apiGroup(gv)
+				writeJSON(w, http.StatusOK, &g)
+				return true
+			}
+		}
+		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+		return true
+	case len(parts) == 3 && parts[0] == "apis":
+		gv := schema.GroupVersion{Group: parts[1], Version: parts[2]}
+		if !served(gv) {
+			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+			return true
+		}
+		writeJSON(w, http.StatusOK, resourceList(gv))
+		return true
+	}
+	return false
+}
+
+// openapiResources describes the served resources for the OpenAPI documents.
+func openapiResources() []openapi.Resource {
+	var out []openapi.Resource
+	for _, r := range resources {
+		or := openapi.Resource{
+			Group: r.gvr.Group, Version: r.gvr.Version, Resource: r.gvr.Resource, Kind: r.kind,
+			Namespaced: r.namespaced, Verbs: resourceVerbs,
+		}
+		for _, sub := range r.subs {
+			os := openapi.Subresource{Name: sub, Group: r.gvr.Group, Version: r.gvr.Version, Kind: r.kind, Verbs: []string{"get", "patch", "update"}}
+			switch sub {
+			case subScale:
+				os.Group, os.Version, os.Kind = "autoscaling", "v1", "Scale"
+			case subFinalize:
+				os.Verbs = []string{"update"}
+			}
+			or.Subresources = append(or.Subresources, os)
+		}
+		out = append(out, or)
+	}
+	return out
+}

@@ -1,0 +1,966 @@
+package apiserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	metainternalversionscheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sheetops/sheetops/apiserver/auth"
+	"github.com/sheetops/sheetops/apiserver/printers"
+	"github.com/sheetops/sheetops/apiserver/storage"
+	"github.com/sheetops/sheetops/apiserver/validation"
+)
+
+var jsonMarshal = json.Marshal
+
+// maxBodyBytes bounds a request body, as kube-apiserver does (3 MiB objects, some slack).
+const maxBodyBytes = 3 << 20
+
+func notFoundPath() error {
+	return apierrors.NewGenericServerResponse(http.StatusNotFound, "get", schema.GroupResource{}, "", "", 0, false)
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if s.serveGroupPaths(w, r) {
+		return
+	}
+	ri, ok := parseResourcePath(r.Method, r.URL.Path, lenientBool(r.URL.Query().Get("watch")))
+	if !ok {
+		writeStatusError(w, notFoundPath())
+		return
+	}
+	res := index[ri.gvr]
+	if res == nil || (ri.namespace != "" && !res.namespaced) || (ri.subresource != "" && !res.hasSub(ri.subresource)) {
+		writeStatusError(w, notFoundPath())
+		return
+	}
+	ri.res = res
+	if res.namespaced && ri.namespace == "" && ri.name != "" {
+		writeStatusError(w, notFoundPath())
+		return
+	}
+	if err := s.authz.Authorize(userFrom(r), auth.Attributes{
+		Verb: ri.verb, APIGroup: ri.gvr.Group, Resource: ri.gvr.Resource, Subresource: ri.subresource,
+		Namespace: ri.namespace, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
+	}); err != nil {
+		writeStatusError(w, err)
+		return
+	}
+	var err error
+	switch ri.verb {
+	case "get":
+		err = s.get(w, r, ri)
+	case "list":
+		err = s.list(w, r, ri)
+	case "watch":
+		err = s.watch(w, r, ri)
+	case "create":
+		if ri.name != "" || (res.namespaced && ri.namespace == "") {
+			err = apierrors.NewMethodNotSupported(res.groupResource(), "create")
+			break
+		}
+		err = s.create(w, r, ri)
+	case "update":
+		err = s.update(w, r, ri)
+	case "patch":
+		err = s.patch(w, r, ri)
+	case "delete":
+		err = s.delete(w, r, ri)
+	case "deletecollection":
+		err = s.deleteCollection(w, r, ri)
+	default:
+		err = apierrors.NewMethodNotSupported(res.groupResource(), ri.verb)
+	}
+	if err != nil {
+		writeStatusError(w, err)
+	}
+}
+
+// lenientBool reads a boolean query parameter as upstream does: anything but "", "false" and "0" is true.
+func lenientBool(v string) bool {
+	switch strings.ToLower(v) {
+	case "", "false", "0":
+		return false
+	}
+	return true
+}
+
+// respond writes one object (or a Scale) in the negotiated form.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj runtime.Object) error {
+	out, ok := negotiate(r, true)
+	if !ok {
+		return notAcceptable()
+	}
+	obj = withTypeMeta(obj)
+	switch out.kind {
+	case outTable:
+		opts, err := tableOptions(r)
+		if err != nil {
+			return err
+		}
+		t, err := printers.ToTable(obj, opts)
+		if err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		obj = t
+	case outMetadata:
+		obj = partialMetadata(obj)
+	}
+	writeObject(w, code, obj, out.mediaType)
+	return nil
+}
+
+func notAcceptable() error {
+	return apierrors.NewGenericServerResponse(http.StatusNotAcceptable, "get", schema.GroupResource{}, "", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf", 0, false)
+}
+
+func tableOptions(r *http.Request) (printers.Options, error) {
+	opts := printers.Options{IncludeObject: metav1.IncludeMetadata}
+	q := r.URL.Query()
+	if v := q.Get("includeObject"); v != "" {
+		switch p := metav1.IncludeObjectPolicy(v); p {
+		case metav1.IncludeNone, metav1.IncludeMetadata, metav1.IncludeObject:
+			opts.IncludeObject = p
+		default:
+			return opts, apierrors.NewBadRequest(fmt.Sprintf("includeObject: unsupported value %q", v))
+		}
+	}
+	opts.NoHeaders = lenientBool(q.Get("noHeaders"))
+	return opts, nil
+}
+
+// withTypeMeta returns a copy of obj with its apiVersion and kind set.
+func withTypeMeta(obj runtime.Object) runtime.Object {
+	gvks, _, err := scheme.ObjectKinds(obj)
+	if err != nil || len(gvks) == 0 {
+		return obj
+	}
+	out := obj.DeepCopyObject()
+	out.GetObjectKind().SetGroupVersionKind(gvks[0])
+	return out
+}
+
+func partialMetadata(obj runtime.Object) runtime.Object {
+	if meta.IsListType(obj) {
+		items, _ := meta.ExtractList(obj)
+		lm, _ := meta.ListAccessor(obj)
+		list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadataList"}}
+		list.ResourceVersion, list.Continue, list.RemainingItemCount = lm.GetResourceVersion(), lm.GetContinue(), lm.GetRemainingItemCount()
+		for _, it := range items {
+			list.Items = append(list.Items, *partialMetadata(it).(*metav1.PartialObjectMetadata))
+		}
+		if list.Items == nil {
+			list.Items = []metav1.PartialObjectMetadata{}
+		}
+		return list
+	}
+	m, _ := meta.Accessor(obj)
+	pm := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"}}
+	if om, ok := m.(*metav1.ObjectMeta); ok {
+		pm.ObjectMeta = *om.DeepCopy()
+	}
+	return pm
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	obj, err := s.store.Get(ri.res.storeKey, ri.namespace, ri.name)
+	if err != nil {
+		return err
+	}
+	if ri.subresource == subScale {
+		return s.respond(w, r, http.StatusOK, scaleOf(obj))
+	}
+	return s.respond(w, r, http.StatusOK, obj)
+}
+
+// listOptions decodes the list and watch query parameters as upstream does.
+func listOptions(r *http.Request, res *resource) (*metainternalversion.ListOptions, error) {
+	opts := &metainternalversion.ListOptions{}
+	if err := metainternalversionscheme.ParameterCodec.DecodeParameters(r.URL.Query(), metav1.SchemeGroupVersion, opts); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if opts.FieldSelector != nil {
+		allowed := map[string]bool{"metadata.name": true}
+		if res.namespaced {
+			allowed["metadata.namespace"] = true
+		}
+		if res.fields != nil {
+			for k := range res.fields(res.newObj()) {
+				allowed[k] = true
+			}
+		}
+		for _, req := range opts.FieldSelector.Requirements() {
+			if !allowed[req.Field] {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("%q is not a known field selector: only %q, %q", req.Field, "metadata.name", "metadata.namespace"))
+			}
+		}
+	}
+	return opts, nil
+}
+
+// predicate builds the store predicate for the label and field selectors.
+func predicate(res *resource, opts *metainternalversion.ListOptions) storage.Predicate {
+	ls, fs := opts.LabelSelector, opts.FieldSelector
+	if (ls == nil || ls.Empty()) && (fs == nil || fs.Empty()) {
+		return nil
+	}
+	return func(obj runtime.Object) bool {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return false
+		}
+		if ls != nil && !ls.Empty() && !ls.Matches(labels.Set(m.GetLabels())) {
+			return false
+		}
+		if fs != nil && !fs.Empty() {
+			set := fields.Set{"metadata.name": m.GetName()}
+			if res.namespaced {
+				set["metadata.namespace"] = m.GetNamespace()
+			}
+			if res.fields != nil {
+				for k, v := range res.fields(obj) {
+					set[k] = v
+				}
+			}
+			if !fs.Matches(set) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+type continueToken struct {
+	APIVersion string `json:"v"`
+	RV         uint64 `json:"rv"`
+	Start      string `json:"start"`
+}
+
+func encodeContinue(rv uint64, lastKey string) string {
+	data, _ := json.Marshal(continueToken{APIVersion: "meta.k8s.io/v1", RV: rv, Start: lastKey + "\x00"})
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+func decodeContinue(s string) (continueToken, error) {
+	var t continueToken
+	data, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return t, apierrors.NewBadRequest(fmt.Sprintf("continue key is not valid: %v", err))
+	}
+	if err := json.Unmarshal(data, &t); err != nil || t.APIVersion != "meta.k8s.io/v1" || t.RV == 0 {
+		return t, apierrors.NewBadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+	}
+	t.Start = strings.TrimSuffix(t.Start, "\x00")
+	return t, nil
+}
+
+func parseRV(v string) (uint64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q: %v", v, err))
+	}
+	return n, nil
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	opts, err := listOptions(r, ri.res)
+	if err != nil {
+		return err
+	}
+	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts), Limit: opts.Limit}
+	if opts.Continue != "" {
+		t, err := decodeContinue(opts.Continue)
+		if err != nil {
+			return err
+		}
+		so.After, so.AtRV = t.Start, t.RV
+	} else if opts.ResourceVersionMatch == metav1.ResourceVersionMatchExact {
+		if so.AtRV, err = parseRV(opts.ResourceVersion); err != nil {
+			return err
+		}
+	} else if rv, err := parseRV(opts.ResourceVersion); err != nil {
+		return err
+	} else if rv > s.store.Revision() {
+		return apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: %d", rv, s.store.Revision()), 1)
+	}
+	page, err := s.store.List(ri.res.storeKey, so)
+	if errors.Is(err, storage.ErrExpired) {
+		if opts.Continue != "" {
+			return apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+		}
+		return apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", so.AtRV, s.store.Revision()))
+	}
+	if err != nil {
+		return err
+	}
+	list := ri.res.newList()
+	if err := meta.SetList(list, page.Items); err != nil {
+		return apierrors.NewInternalError(err)
+	}
+	lm, _ := meta.ListAccessor(list)
+	lm.SetResourceVersion(strconv.FormatUint(page.RV, 10))
+	if page.Next != "" {
+		lm.SetContinue(encodeContinue(page.RV, page.Next))
+		if page.Remaining >= 0 {
+			n := page.Remaining
+			lm.SetRemainingItemCount(&n)
+		}
+	}
+	list.GetObjectKind().SetGroupVersionKind(ri.gvr.GroupVersion().WithKind(ri.res.listKind))
+	return s.respondList(w, r, list)
+}
+
+// respondList writes a list (whose TypeMeta is set) in the negotiated form.
+func (s *Server) respondList(w http.ResponseWriter, r *http.Request, list runtime.Object) error {
+	out, ok := negotiate(r, true)
+	if !ok {
+		return notAcceptable()
+	}
+	switch out.kind {
+	case outTable:
+		opts, err := tableOptions(r)
+		if err != nil {
+			return err
+		}
+		t, err := printers.ToTable(list, opts)
+		if err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		list = t
+	case outMetadata:
+		list = partialMetadata(list)
+	}
+	ensureItems(list)
+	writeObject(w, http.StatusOK, list, out.mediaType)
+	return nil
+}
+
+// ensureItems makes an empty list encode as "items": [] rather than null.
+func ensureItems(list runtime.Object) {
+	if t, ok := list.(*metav1.Table); ok {
+		if t.Rows == nil {
+			t.Rows = []metav1.TableRow{}
+		}
+		return
+	}
+	if items, err := meta.ExtractList(list); err == nil && len(items) == 0 {
+		meta.SetList(list, []runtime.Object{})
+	}
+}
+
+// writeOptions are the query parameters shared by create, update and patch.
+type writeOptions struct {
+	dryRun          bool
+	fieldManager    string
+	fieldValidation string // Strict, Warn or Ignore
+	force           bool
+}
+
+func parseWriteOptions(r *http.Request, patchType string) (writeOptions, error) {
+	q := r.URL.Query()
+	o := writeOptions{fieldManager: q.Get("fieldManager"), fieldValidation: q.Get("fieldValidation")}
+	for _, d := range q["dryRun"] {
+		if d != "All" {
+			return o, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q", d))
+		}
+		o.dryRun = true
+	}
+	switch o.fieldValidation {
+	case "":
+		o.fieldValidation = "Warn"
+	case "Strict", "Warn", "Ignore":
+	default:
+		return o, apierrors.NewBadRequest(fmt.Sprintf("fieldValidation must be one of: Ignore, Warn, Strict, got %q", o.fieldValidation))
+	}
+	if v := q.Get("force"); v != "" {
+		if patchType != applyPatchType {
+			return o, invalidOptions("force", "may not be specified for non-apply patch")
+		}
+		o.force = lenientBool(v)
+	}
+	if patchType == applyPatchType && o.fieldManager == "" {
+		return o, invalidOptions("fieldManager", "is required for apply requests")
+	}
+	if o.fieldManager == "" {
+		o.fieldManager = managerFromUserAgent(r.UserAgent())
+	}
+	if len(o.fieldManager) > 128 {
+		return o, invalidOptions("fieldManager", "must be less than 128 characters")
+	}
+	return o, nil
+}
+
+func invalidOptions(fieldName, msg string) error {
+	return apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "PatchOptions"}, "",
+		field.ErrorList{field.Required(field.NewPath(fieldName), msg)})
+}
+
+// managerFromUserAgent is upstream's default field manager: the user agent up to the first "/".
+func managerFromUserAgent(ua string) string {
+	name, _, _ := strings.Cut(ua, "/")
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	return name
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("read request body: %v", err))
+	}
+	if len(data) > maxBodyBytes {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", maxBodyBytes))
+	}
+	return data, nil
+}
+
+// decodeInto decodes a body into a fresh object of kind gvk, applying the field validation
+// directive: Strict turns unknown fields into a 400, Warn into Warning headers.
+func decodeInto(w http.ResponseWriter, r *http.Request, body []byte, gvk schema.GroupVersionKind, into runtime.Object, o writeOptions) (runtime.Object, error) {
+	obj, err := decodeBody(r, body, gvk, into, o.fieldValidation != "Ignore")
+	if err != nil && runtime.IsStrictDecodingError(err) {
+		if o.fieldValidation == "Strict" {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		warnStrict(w, err)
+		err = nil
+	}
+	return obj, err
+}
+
+func warnStrict(w http.ResponseWriter, err error) {
+	if sde, ok := runtime.AsStrictDecodingError(err); ok {
+		for _, e := range sde.Errors() {
+			addWarning(w, e.Error())
+		}
+		return
+	}
+	addWarning(w, err.Error())
+}
+
+func addWarning(w http.ResponseWriter, msg string) {
+	w.Header().Add("Warning", "299 - "+strconv.Quote(msg))
+}
+
+// errDryRun carries the object a dry-run write would have stored out of the store's update.
+type errDryRun struct{ obj runtime.Object }
+
+func (e errDryRun) Error() string { return "dry run" }
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	o, err := parseWriteOptions(r, "")
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	obj, err := decodeInto(w, r, body, ri.res.gvk(), ri.res.newObj(), o)
+	if err != nil {
+		return err
+	}
+	created, err := s.createObjectManaged(ri, obj, o, false)
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, http.StatusCreated, created)
+}
+
+// createObjectManaged runs the create pipeline: names, defaults, system fields, admission,
+// validation, managed fields (unless the caller, server-side apply, has set them), store.
+func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o writeOptions, managed bool) (runtime.Object, error) {
+	res := ri.res
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if res.namespaced {
+		if m.GetNamespace() == "" {
+			m.SetNamespace(ri.namespace)
+		} else if m.GetNamespace() != ri.namespace {
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	} else {
+		m.SetNamespace("")
+	}
+	if m.GetName() == "" && m.GetGenerateName() != "" {
+		m.SetName(m.GetGenerateName() + rand.String(5))
+	}
+	defaultObject(obj)
+	m.SetUID(uuid.NewUUID())
+	m.SetCreationTimestamp(metav1.Now().Rfc3339Copy())
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetResourceVersion("")
+	m.SetSelfLink("")
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	validation.PrepareForCreate(obj)
+	if res.namespaced {
+		if err := s.admitNamespace(m.GetNamespace()); err != nil {
+			return nil, err
+		}
+	}
+	if errs := validation.ValidateCreate(obj); len(errs) > 0 {
+		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), m.GetName(), errs)
+	}
+	if fm := res.managers[""]; fm != nil && !managed {
+		obj = withTypeMeta(obj)
+		obj = fm.UpdateNoErrors(withTypeMeta(res.newObj()), obj, o.fieldManager)
+		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
+	if o.dryRun {
+		return obj, nil
+	}
+	return s.store.Create(res.storeKey, obj)
+}
+
+// admitNamespace refuses content in a missing (404) or terminating (403) namespace.
+func (s *Server) admitNamespace(name string) error {
+	obj, err := s.store.Get("namespaces", "", name)
+	if err != nil {
+		return err
+	}
+	if ns := obj.(*corev1.Namespace); ns.Status.Phase == corev1.NamespaceTerminating || ns.DeletionTimestamp != nil {
+		e := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, name,
+			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", name))
+		e.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", name), Field: "metadata.namespace"}}
+		e.ErrStatus.Message = fmt.Sprintf("%s \"%s\" is forbidden: unable to create new content in namespace %s because it is being terminated", "namespaces", name, name)
+		return e
+	}
+	return nil
+}
+
+func defaultObject(obj runtime.Object) { validation.Default(obj) }
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	o, err := parseWriteOptions(r, "")
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if ri.subresource == subScale {
+		sc, err := decodeInto(w, r, body, autoscalingv1.SchemeGroupVersion.WithKind("Scale"), &autoscalingv1.Scale{}, o)
+		if err != nil {
+			return err
+		}
+		out, err := s.updateScale(ri, o, func(*autoscalingv1.Scale) (*autoscalingv1.Scale, error) { return sc.(*autoscalingv1.Scale), nil })
+		if err != nil {
+			return err
+		}
+		return s.respond(w, r, http.StatusOK, out)
+	}
+	obj, err := decodeInto(w, r, body, ri.res.gvk(), ri.res.newObj(), o)
+	if err != nil {
+		return err
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return apierrors.NewBadRequest(err.Error())
+	}
+	if m.GetName() != ri.name {
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), ri.name))
+	}
+	if ri.res.namespaced && m.GetNamespace() != "" && m.GetNamespace() != ri.namespace {
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	out, err := s.updateObject(ri, o, func(runtime.Object) (runtime.Object, error) { return obj, nil })
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, http.StatusOK, out)
+}
+
+// updateObject runs the update pipeline on the stored object: newObj builds the request's
+// object from the current one; preconditions, defaults, strategy, validation and managed
+// fields follow, atomically under the store's write lock.
+func (s *Server) updateObject(ri requestInfo, o writeOptions, newObj func(cur runtime.Object) (runtime.Object, error)) (runtime.Object, error) {
+	res := ri.res
+	out, _, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
+		obj, err := newObj(cur)
+		if err != nil {
+			return nil, err
+		}
+		return s.prepareUpdateManaged(ri, o, obj, cur, true)
+	})
+	var dry errDryRun
+	if errors.As(err, &dry) {
+		return dry.obj, nil
+	}
+	return out, err
+}
+
+// prepareUpdateManaged checks and completes obj, the request's new state of cur; track
+// records the write in managed fields (server-side apply has done that already).
+func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur runtime.Object, track bool) (runtime.Object, error) {
+	res := ri.res
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	cm, _ := meta.Accessor(cur)
+	if rv := m.GetResourceVersion(); rv != "" && rv != cm.GetResourceVersion() {
+		return nil, conflict(res, ri.name)
+	}
+	if uid := m.GetUID(); uid != "" && uid != cm.GetUID() {
+		return nil, apierrors.NewConflict(res.groupResource(), ri.name,
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", uid, cm.GetUID()))
+	}
+	m.SetNamespace(cm.GetNamespace())
+	m.SetUID(cm.GetUID())
+	m.SetCreationTimestamp(cm.GetCreationTimestamp())
+	m.SetDeletionTimestamp(cm.GetDeletionTimestamp())
+	m.SetDeletionGracePeriodSeconds(cm.GetDeletionGracePeriodSeconds())
+	m.SetSelfLink("")
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	defaultObject(obj)
+	var errs field.ErrorList
+	if ri.subresource == subStatus {
+		validation.PrepareForStatusUpdate(obj, cur)
+		errs = validation.ValidateStatusUpdate(obj, cur)
+	} else {
+		if cm.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(cm.GetFinalizers()) && !subset(m.GetFinalizers(), cm.GetFinalizers()) {
+			return nil, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("no new finalizers can be added if the object is being deleted"))
+		}
+		validation.PrepareForUpdate(obj, cur)
+		errs = validation.ValidateUpdate(obj, cur)
+	}
+	if len(errs) > 0 {
+		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), ri.name, errs)
+	}
+	if fm := res.managers[ri.subresource]; fm != nil && track {
+		obj = fm.UpdateNoErrors(withTypeMeta(cur), withTypeMeta(obj), o.fieldManager)
+		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
+	if o.dryRun {
+		out := obj.DeepCopyObject()
+		meta.NewAccessor().SetResourceVersion(out, cm.GetResourceVersion())
+		return nil, errDryRun{obj: out}
+	}
+	return obj, nil
+}
+
+func subset(a, b []string) bool {
+	have := map[string]bool{}
+	for _, x := range b {
+		have[x] = true
+	}
+	for _, x := range a {
+		if !have[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func conflict(res *resource, name string) error {
+	return apierrors.NewConflict(res.groupResource(), name,
+		errors.New("the object has been modified; please apply your changes to the latest version and try again"))
+}
+
+// scaleOf is the autoscaling/v1 Scale view of a deployment or replica set.
+func scaleOf(obj runtime.Object) *autoscalingv1.Scale {
+	sc := &autoscalingv1.Scale{}
+	var om metav1.ObjectMeta
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		om = o.ObjectMeta
+		sc.Spec.Replicas = replicasOf(o.Spec.Replicas)
+		sc.Status.Replicas = o.Status.Replicas
+		sc.Status.Selector = selectorString(o.Spec.Selector)
+	case *appsv1.ReplicaSet:
+		om = o.ObjectMeta
+		sc.Spec.Replicas = replicasOf(o.Spec.Replicas)
+		sc.Status.Replicas = o.Status.Replicas
+		sc.Status.Selector = selectorString(o.Spec.Selector)
+	}
+	sc.ObjectMeta = metav1.ObjectMeta{Name: om.Name, Namespace: om.Namespace, UID: om.UID, ResourceVersion: om.ResourceVersion, CreationTimestamp: om.CreationTimestamp}
+	return sc
+}
+
+func replicasOf(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+func selectorString(ls *metav1.LabelSelector) string {
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return ""
+	}
+	return sel.String()
+}
+
+// updateScale changes a deployment's or replica set's replicas through its Scale.
+func (s *Server) updateScale(ri requestInfo, o writeOptions, newScale func(cur *autoscalingv1.Scale) (*autoscalingv1.Scale, error)) (*autoscalingv1.Scale, error) {
+	res := ri.res
+	mainRI := ri
+	mainRI.subresource = ""
+	out, err := s.updateObject(mainRI, o, func(cur runtime.Object) (runtime.Object, error) {
+		curScale := scaleOf(cur)
+		sc, err := newScale(curScale)
+		if err != nil {
+			return nil, err
+		}
+		if sc.Name != "" && sc.Name != ri.name {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", sc.Name, ri.name))
+		}
+		if sc.ResourceVersion != "" && sc.ResourceVersion != curScale.ResourceVersion {
+			return nil, conflict(res, ri.name)
+		}
+		if sc.Spec.Replicas < 0 {
+			return nil, apierrors.NewInvalid(schema.GroupKind{Group: "autoscaling", Kind: "Scale"}, ri.name,
+				field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), sc.Spec.Replicas, "must be greater than or equal to 0")})
+		}
+		next := cur.DeepCopyObject()
+		n := sc.Spec.Replicas
+		switch d := next.(type) {
+		case *appsv1.Deployment:
+			d.Spec.Replicas = &n
+		case *appsv1.ReplicaSet:
+			d.Spec.Replicas = &n
+		}
+		return next, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return scaleOf(out), nil
+}
+
+func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	opts, err := listOptions(r, ri.res)
+	if err != nil {
+		return err
+	}
+	dopts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.List(ri.res.storeKey, storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts)})
+	if err != nil {
+		return err
+	}
+	var deleted []runtime.Object
+	for _, obj := range page.Items {
+		m, _ := meta.Accessor(obj)
+		one := ri
+		one.name, one.namespace = m.GetName(), m.GetNamespace()
+		out, _, err := s.deleteObject(one, dopts)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		deleted = append(deleted, out)
+	}
+	list := ri.res.newList()
+	meta.SetList(list, deleted)
+	lm, _ := meta.ListAccessor(list)
+	lm.SetResourceVersion(strconv.FormatUint(s.store.Revision(), 10))
+	list.GetObjectKind().SetGroupVersionKind(ri.gvr.GroupVersion().WithKind(ri.res.listKind))
+	return s.respondList(w, r, list)
+}
+
+// deleteOptions reads DeleteOptions from the body (JSON, YAML or protobuf) and the query.
+func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
+	opts := &metav1.DeleteOptions{}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 0 {
+		gvk := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
+		obj, err := decodeBody(r, body, gvk, opts, false)
+		if err != nil {
+			// older clients send DeleteOptions in the core group
+			if obj, err = decodeBody(r, body, schema.GroupVersionKind{Version: "v1", Kind: "DeleteOptions"}, opts, false); err != nil {
+				return nil, err
+			}
+		}
+		opts = obj.(*metav1.DeleteOptions)
+	}
+	if err := metainternalversionscheme.ParameterCodec.DecodeParameters(r.URL.Query(), metav1.SchemeGroupVersion, opts); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	for _, d := range opts.DryRun {
+		if d != "All" {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q", d))
+		}
+	}
+	if opts.PropagationPolicy != nil {
+		switch *opts.PropagationPolicy {
+		case metav1.DeletePropagationBackground, metav1.DeletePropagationForeground, metav1.DeletePropagationOrphan:
+		default:
+			return nil, apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "DeleteOptions"}, "", field.ErrorList{
+				field.NotSupported(field.NewPath("propagationPolicy"), *opts.PropagationPolicy, []string{"Foreground", "Background", "Orphan", "nil"})})
+		}
+	}
+	return opts, nil
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	out, gone, err := s.deleteObject(ri, opts)
+	if err != nil {
+		return err
+	}
+	if gone && !ri.res.returnDeleted {
+		m, _ := meta.Accessor(out)
+		status := &metav1.Status{
+			TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+			Status:   metav1.StatusSuccess,
+			Details:  &metav1.StatusDetails{Name: ri.name, Group: ri.gvr.Group, Kind: ri.gvr.Resource, UID: m.GetUID()},
+		}
+		out, ok := negotiate(r, false)
+		if !ok {
+			out.mediaType = mediaJSON
+		}
+		writeObject(w, http.StatusOK, status, out.mediaType)
+		return nil
+	}
+	return s.respond(w, r, http.StatusOK, out)
+}
+
+// deleteObject deletes one object, or marks it for deletion when finalizers (its own, a
+// foreground or orphan policy, a namespace's) must run first. gone reports an immediate delete.
+func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out runtime.Object, gone bool, err error) {
+	res := ri.res
+	dryRun := len(opts.DryRun) > 0
+	check := func(cur runtime.Object) error {
+		m, _ := meta.Accessor(cur)
+		if p := opts.Preconditions; p != nil {
+			if p.UID != nil && *p.UID != m.GetUID() {
+				return apierrors.NewConflict(res.groupResource(), ri.name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, m.GetUID()))
+			}
+			if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
+				return apierrors.NewConflict(res.groupResource(), ri.name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, m.GetResourceVersion()))
+			}
+		}
+		return nil
+	}
+	policy := metav1.DeletePropagationBackground
+	if opts.PropagationPolicy != nil {
+		policy = *opts.PropagationPolicy
+	} else if opts.OrphanDependents != nil && *opts.OrphanDependents { //nolint:staticcheck // honoured as upstream
+		policy = metav1.DeletePropagationOrphan
+	}
+	var finalizer string
+	switch {
+	case policy == metav1.DeletePropagationForeground:
+		finalizer = metav1.FinalizerDeleteDependents
+	case policy == metav1.DeletePropagationOrphan:
+		finalizer = metav1.FinalizerOrphanDependents
+	}
+	cur, err := s.store.Get(res.storeKey, ri.namespace, ri.name)
+	if err != nil {
+		return nil, false, err
+	}
+	cm, _ := meta.Accessor(cur)
+	graceful := res.storeKey == "namespaces" || len(cm.GetFinalizers()) > 0 || cm.GetDeletionTimestamp() != nil || (finalizer != "" && res.owner)
+	if dryRun {
+		if err := check(cur); err != nil {
+			return nil, false, err
+		}
+		return cur, !graceful, nil
+	}
+	if !graceful {
+		out, err := s.store.Delete(res.storeKey, ri.namespace, ri.name, check)
+		if err != nil {
+			return nil, false, err
+		}
+		s.collector.deleted(res, out)
+		return out, true, nil
+	}
+	out, deleted, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
+		if err := check(cur); err != nil {
+			return nil, err
+		}
+		next := cur.DeepCopyObject()
+		m, _ := meta.Accessor(next)
+		if m.GetDeletionTimestamp() == nil {
+			now := metav1.NewTime(time.Now().Truncate(time.Second))
+			zero := int64(0)
+			m.SetDeletionTimestamp(&now)
+			m.SetDeletionGracePeriodSeconds(&zero)
+		}
+		if finalizer != "" && res.owner {
+			fs := m.GetFinalizers()
+			if !contains(fs, finalizer) {
+				m.SetFinalizers(append(fs, finalizer))
+			}
+		}
+		if ns, ok := next.(*corev1.Namespace); ok {
+			ns.Status.Phase = corev1.NamespaceTerminating
+		}
+		return next, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if deleted {
+		s.collector.deleted(res, out)
+		return out, true, nil
+	}
+	s.collector.terminating(res, out)
+	return out, false, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerRefTo reports whether obj has an owner reference to uid.
+func ownerRefTo(obj runtime.Object, uid types.UID) bool {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return false
+	}
+	for _, ref := range m.GetOwnerReferences() {
+		if ref.UID == uid {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,272 @@
+package apiserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	stdsync "sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/sheetops/sheetops/apiserver/auth"
+	"github.com/sheetops/sheetops/apiserver/openapi"
+	"github.com/sheetops/sheetops/apiserver/storage"
+)
+
+// Options configure the engine. The zero value of each field means its default.
+type Options struct {
+	// Addr is the listen address; default 127.0.0.1:6443. Port 0 picks a free port.
+	Addr string
+	// DataDir holds the store, the CA, the serving certificate and the token file; default .sheetops/apiserver.
+	DataDir string
+	// KubeconfigOut is where the admin kubeconfig is written; default DataDir/kubeconfig.
+	KubeconfigOut string
+	// TokenFile is a kube-apiserver style token file (token,user,uid,"groups"); default DataDir/tokens.csv, created with an admin and a read-only token.
+	TokenFile string
+	// Demo seeds namespaces and deployments on an empty store.
+	Demo bool
+	// Sync makes every write wait for fsync (slower; survives power loss as well as crashes).
+	Sync bool
+	// Logger receives the engine's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:6443"
+	}
+	if o.DataDir == "" {
+		o.DataDir = filepath.Join(".sheetops", "apiserver")
+	}
+	if o.KubeconfigOut == "" {
+		o.KubeconfigOut = filepath.Join(o.DataDir, "kubeconfig")
+	}
+	if o.TokenFile == "" {
+		o.TokenFile = filepath.Join(o.DataDir, "tokens.csv")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Server is one running engine.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	store  *storage.Store
+	pki    *auth.PKI
+	tokens auth.Tokens
+	authn  *auth.TokenAuthenticator
+	authz  *auth.Authorizer
+	docs   *openapi.Docs
+
+	listener net.Listener
+	http     *http.Server
+	handler  http.Handler
+	started  time.Time
+
+	collector *collector
+	wg        stdsync.WaitGroup
+	stop      context.CancelFunc
+}
+
+// New opens the data directory (store, certificates, tokens) without listening yet.
+func New(opts Options) (*Server, error) {
+	opts.setDefaults()
+	s := &Server{opts: opts, log: opts.Logger.With("component", "apiserver")}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", opts.DataDir, err)
+	}
+	host, _, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("addr %q: %w", opts.Addr, err)
+	}
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if host != "" && host != "127.0.0.1" && host != "localhost" && host != "::1" {
+		hosts = append(hosts, host)
+	}
+	if s.pki, err = auth.EnsurePKI(opts.DataDir, hosts); err != nil {
+		return nil, err
+	}
+	if s.tokens, err = auth.EnsureTokenFile(opts.TokenFile); err != nil {
+		return nil, err
+	}
+	if s.authn, err = auth.LoadTokenFile(opts.TokenFile); err != nil {
+		return nil, err
+	}
+	s.authz = auth.NewAuthorizer()
+	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, Sync: opts.Sync, Finalized: finalized})
+	if err != nil {
+		return nil, err
+	}
+	s.docs = openapi.New(scheme, openapiResources())
+	s.collector = newCollector(s)
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// Start listens, bootstraps the built-in namespaces (and the demo), writes the kubeconfig and
+// serves in the background until ctx ends or Close is called.
+func (s *Server) Start(ctx context.Context) error {
+	s.started = time.Now()
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set --addr to a free address): %w", s.opts.Addr, err)
+	}
+	s.listener = ln
+	if err := s.bootstrap(); err != nil {
+		ln.Close()
+		return err
+	}
+	if s.opts.Demo {
+		if err := s.seedDemo(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if err := auth.WriteKubeconfig(s.opts.KubeconfigOut, s.URL(), s.pki.CACertPEM, "sheetops-admin", s.tokens.Admin); err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, s.stop = context.WithCancel(ctx)
+	tlsConfig := s.pki.TLSConfig()
+	s.http = &http.Server{
+		Handler:           s.handler,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		err := s.http.Serve(tls.NewListener(ln, tlsConfig))
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.collector.run(ctx)
+	}()
+	s.log.Info("embedded API server ready", "url", s.URL(), "kubeconfig", s.opts.KubeconfigOut, "startup", time.Since(s.started).Round(time.Millisecond))
+	return nil
+}
+
+// Run starts the engine and blocks until ctx ends, then shuts it down.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return s.Close()
+}
+
+// Close stops serving (waiting up to 5 s for requests in flight; watches end) and closes the store.
+func (s *Server) Close() error {
+	if s.stop != nil {
+		s.stop()
+	}
+	var err error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Watches hold connections open: end them first so Shutdown can finish.
+		s.store.EndWatches()
+		err = s.http.Shutdown(ctx)
+		if err != nil {
+			s.http.Close()
+		}
+	}
+	s.wg.Wait()
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// URL is the https address clients use.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return "https://" + s.opts.Addr
+	}
+	return "https://" + s.listener.Addr().String()
+}
+
+// KubeconfigPath is the admin kubeconfig the engine wrote.
+func (s *Server) KubeconfigPath() string { return s.opts.KubeconfigOut }
+
+// CACertPEM is the CA that signed the serving certificate.
+func (s *Server) CACertPEM() []byte { return s.pki.CACertPEM }
+
+// Tokens are the admin and read-only bearer tokens.
+func (s *Server) Tokens() auth.Tokens { return s.tokens }
+
+// Handler is the engine's HTTP handler (authentication included), for in-process clients.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.docs.Register(mux)
+	mux.HandleFunc("/version", s.serveVersion)
+	mux.HandleFunc("/version/", s.serveVersion)
+	for _, p := range []string{"/healthz", "/livez", "/readyz"} {
+		mux.HandleFunc(p, s.serveHealth)
+		mux.HandleFunc(p+"/", s.serveHealth)
+	}
+	mux.HandleFunc("/api", s.serveDiscovery)
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/apis", s.serveDiscovery)
+	mux.HandleFunc("/apis/", s.serveAPI)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+	})
+	return s.withRecovery(s.withAuthentication(mux))
+}
+
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				writeStatusError(w, apierrors.NewInternalError(fmt.Errorf("%v", v)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type userKey struct{}
+
+// publicPaths answer without a token, so that probes work.
+var publicPaths = map[string]bool{"/healthz": true, "/livez": true, "/readyz": true, "/version": true}
+
+func (s *Server) withAuthentication(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, ok := s.authn.AuthenticateRequest(r)
+		if !ok {
+			if publicPaths[r.URL.Path] {
+				next.ServeHTTP(w, r)
+				return
+			}
+			writeStatusError(w, auth.Unauthorized())
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
+	})
+}
+
+func userFrom(r *http.Request) auth.User {
+	u, _ := r.Context().Value(userKey{}).(auth.User)
+	return u
+}

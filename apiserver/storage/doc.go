@@ -1,0 +1,19 @@
+// Package storage is the embedded engine's object store: every object in memory for reads,
+// written through to a bbolt file on every change, with one global resourceVersion counter
+// and a bounded history of events that feeds watches.
+//
+// Contract:
+//   - The revision is a single unsigned integer, bumped by every write (create, update,
+//     delete) and persisted in the same bbolt transaction as the object, so a restart keeps
+//     every object and the counter. An object's resourceVersion is its last modification.
+//   - Objects handed to the store and objects returned by it are immutable: callers copy
+//     (DeepCopyObject) before they change anything. The TypeMeta of stored objects is empty.
+//   - Writes are serialised by one lock; reads take a read lock and never block on disk.
+//   - Watches see every event after the revision they start from, in revision order, with no
+//     gap: registration and the history replay happen under the same lock as writes. A start
+//     revision older than the kept history fails with ErrExpired (the caller answers 410).
+//     The history is not persisted: after a restart only the current revision can be watched
+//     from, and older clients relist, as they would after etcd compaction.
+//   - A watcher never blocks a writer: its queue is unbounded up to a limit, past which the
+//     watch ends and the client re-watches from its last revision.
+package storage

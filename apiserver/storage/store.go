@@ -1,0 +1,399 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+var (
+	bucketObjects = []byte("objects")
+	bucketMeta    = []byte("meta")
+	keyRevision   = []byte("revision")
+)
+
+// DefaultHistory is how many events the store keeps for watches that start from a past revision.
+const DefaultHistory = 50000
+
+// ErrExpired reports a revision older than the kept history (the API answers 410 Gone).
+var ErrExpired = errors.New("resource version too old")
+
+// Marshaler is what every stored kind implements: the generated protobuf methods of k8s.io/api types.
+type Marshaler interface {
+	runtime.Object
+	Marshal() ([]byte, error)
+	Unmarshal([]byte) error
+}
+
+// Options configure a Store.
+type Options struct {
+	// Path of the bbolt file; empty keeps everything in memory only.
+	Path string
+	// New returns an empty object of the resource ("pods", "deployments.apps").
+	New func(resource string) (Marshaler, bool)
+	// History is how many events are kept for watches; 0 means DefaultHistory.
+	History int
+	// Sync makes every commit wait for fsync. Off, a commit reaches the operating system
+	// before the write returns (a crash of the process loses nothing; a power cut may).
+	Sync bool
+	// Finalized reports whether an object marked for deletion may go now; default: it has a
+	// deletionTimestamp and no finalizers.
+	Finalized func(obj runtime.Object) bool
+}
+
+// Event is one change, as watches see it.
+type Event struct {
+	Type     watch.EventType
+	Resource string
+	// Object is the object after the change; for Deleted, its last state with the revision of the deletion.
+	Object runtime.Object
+	// Old is the object before the change; nil for Added.
+	Old runtime.Object
+	RV  uint64
+}
+
+type resourceItems struct {
+	objects map[string]runtime.Object // "namespace/name" -> object
+	sorted  []string                  // keys in order; nil when it must be rebuilt
+}
+
+// Store holds the objects. It is safe for concurrent use.
+type Store struct {
+	opts Options
+	db   *bolt.DB
+
+	mu       stdsync.RWMutex
+	rev      uint64
+	items    map[string]*resourceItems
+	history  []Event // ring buffer
+	histHead int     // index of the oldest event
+	histLen  int
+	watchers map[string]map[*Watcher]struct{}
+}
+
+// Open opens (or creates) the store and loads every object into memory.
+func Open(opts Options) (*Store, error) {
+	if opts.History <= 0 {
+		opts.History = DefaultHistory
+	}
+	if opts.Finalized == nil {
+		opts.Finalized = func(obj runtime.Object) bool {
+			m, err := meta.Accessor(obj)
+			return err == nil && m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0
+		}
+	}
+	s := &Store{
+		opts:     opts,
+		items:    map[string]*resourceItems{},
+		history:  make([]Event, opts.History),
+		watchers: map[string]map[*Watcher]struct{}{},
+	}
+	if opts.Path == "" {
+		return s, nil
+	}
+	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: !opts.Sync, NoFreelistSync: true})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
+	}
+	s.db = db
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
+			return err
+		}
+		objs, err := tx.CreateBucketIfNotExists(bucketObjects)
+		if err != nil {
+			return err
+		}
+		if v := tx.Bucket(bucketMeta).Get(keyRevision); len(v) == 8 {
+			s.rev = binary.BigEndian.Uint64(v)
+		}
+		return objs.ForEach(func(k, v []byte) error {
+			resource, nsName, ok := splitKey(string(k))
+			if !ok {
+				return fmt.Errorf("bad key %q", k)
+			}
+			obj, ok := opts.New(resource)
+			if !ok {
+				return nil // a kind this build does not serve: keep it on disk, untouched
+			}
+			if err := obj.Unmarshal(v); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			s.resource(resource).objects[nsName] = obj
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load store %s: %w", opts.Path, err)
+	}
+	return s, nil
+}
+
+// EndWatches ends every watch in progress (new ones can still start).
+func (s *Store) EndWatches() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ws := range s.watchers {
+		for w := range ws {
+			w.stopLocked()
+		}
+	}
+	s.watchers = map[string]map[*Watcher]struct{}{}
+}
+
+// Close ends every watch and closes the file.
+func (s *Store) Close() error {
+	s.EndWatches()
+	if s.db != nil {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// Revision is the store's current revision.
+func (s *Store) Revision() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rev
+}
+
+func (s *Store) resource(resource string) *resourceItems {
+	r := s.items[resource]
+	if r == nil {
+		r = &resourceItems{objects: map[string]runtime.Object{}}
+		s.items[resource] = r
+	}
+	return r
+}
+
+func (r *resourceItems) keys() []string {
+	if r.sorted == nil {
+		r.sorted = make([]string, 0, len(r.objects))
+		for k := range r.objects {
+			r.sorted = append(r.sorted, k)
+		}
+		sort.Strings(r.sorted)
+	}
+	return r.sorted
+}
+
+func objectKey(namespace, name string) string { return namespace + "/" + name }
+
+func diskKey(resource, nsName string) []byte { return []byte(resource + "\x00" + nsName) }
+
+func splitKey(k string) (resource, nsName string, ok bool) {
+	return strings.Cut(k, "\x00")
+}
+
+func groupResource(resource string) schema.GroupResource {
+	return schema.ParseGroupResource(resource)
+}
+
+// Get returns the stored object, or a NotFound error.
+func (s *Store) Get(resource, namespace, name string) (runtime.Object, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if r := s.items[resource]; r != nil {
+		if obj, ok := r.objects[objectKey(namespace, name)]; ok {
+			return obj, nil
+		}
+	}
+	return nil, apierrors.NewNotFound(groupResource(resource), name)
+}
+
+func setRV(obj runtime.Object, rv uint64) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		panic(fmt.Sprintf("storage: object without metadata: %T", obj))
+	}
+	m.SetResourceVersion(fmt.Sprint(rv))
+}
+
+// persist writes (or, with obj nil, removes) one object and the revision in one transaction.
+func (s *Store) persist(resource, nsName string, obj runtime.Object, rev uint64) error {
+	if s.db == nil {
+		return nil
+	}
+	var data []byte
+	if obj != nil {
+		m, ok := obj.(Marshaler)
+		if !ok {
+			return fmt.Errorf("%T cannot be stored", obj)
+		}
+		var err error
+		if data, err = m.Marshal(); err != nil {
+			return fmt.Errorf("encode %s %s: %w", resource, nsName, err)
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], rev)
+		if err := tx.Bucket(bucketMeta).Put(keyRevision, v[:]); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketObjects)
+		if obj == nil {
+			return b.Delete(diskKey(resource, nsName))
+		}
+		return b.Put(diskKey(resource, nsName), data)
+	})
+}
+
+// Create stores a new object. It sets the object's resourceVersion; the caller has set
+// everything else. An existing name is an AlreadyExists error.
+func (s *Store) Create(resource string, obj runtime.Object) (runtime.Object, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	key := objectKey(m.GetNamespace(), m.GetName())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.resource(resource)
+	if _, ok := r.objects[key]; ok {
+		return nil, apierrors.NewAlreadyExists(groupResource(resource), m.GetName())
+	}
+	rev := s.rev + 1
+	setRV(obj, rev)
+	if err := s.persist(resource, key, obj, rev); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	s.rev = rev
+	r.objects[key] = obj
+	r.sorted = nil
+	s.emit(Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev})
+	return obj, nil
+}
+
+// UpdateFunc gets the stored object (immutable) and returns the object to store in its place
+// (a new one). Returning the stored object itself, or an equal one, changes nothing.
+type UpdateFunc func(current runtime.Object) (runtime.Object, error)
+
+// Update replaces an object with what update returns, atomically with respect to every other
+// write. An object that comes back finalized (Options.Finalized) is deleted.
+// The returned bool is true when the object was deleted.
+func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (runtime.Object, bool, error) {
+	key := objectKey(namespace, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.resource(resource)
+	cur, ok := r.objects[key]
+	if !ok {
+		return nil, false, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	next, err := update(cur)
+	if err != nil {
+		return nil, false, err
+	}
+	if next == cur {
+		return cur, false, nil
+	}
+	nm, err := meta.Accessor(next)
+	if err != nil {
+		return nil, false, err
+	}
+	if nm.GetName() != name || nm.GetNamespace() != namespace {
+		return nil, false, apierrors.NewBadRequest("the name or namespace of the object cannot change")
+	}
+	cm, _ := meta.Accessor(cur)
+	nm.SetResourceVersion(cm.GetResourceVersion())
+	if s.opts.Finalized(next) {
+		obj, err := s.deleteLocked(resource, r, key, next)
+		return obj, true, err
+	}
+	if apiequality.Semantic.DeepEqual(next, cur) {
+		return cur, false, nil
+	}
+	rev := s.rev + 1
+	setRV(next, rev)
+	if err := s.persist(resource, key, next, rev); err != nil {
+		return nil, false, apierrors.NewInternalError(err)
+	}
+	s.rev = rev
+	r.objects[key] = next
+	s.emit(Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
+	return next, false, nil
+}
+
+// Delete removes an object after check (preconditions) accepts the stored one. It returns
+// the object as it was deleted, with the revision of the deletion.
+func (s *Store) Delete(resource, namespace, name string, check func(current runtime.Object) error) (runtime.Object, error) {
+	key := objectKey(namespace, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.resource(resource)
+	cur, ok := r.objects[key]
+	if !ok {
+		return nil, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	if check != nil {
+		if err := check(cur); err != nil {
+			return nil, err
+		}
+	}
+	return s.deleteLocked(resource, r, key, cur)
+}
+
+func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last runtime.Object) (runtime.Object, error) {
+	old := r.objects[key]
+	rev := s.rev + 1
+	if err := s.persist(resource, key, nil, rev); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	s.rev = rev
+	gone := last.DeepCopyObject()
+	setRV(gone, rev)
+	delete(r.objects, key)
+	r.sorted = nil
+	s.emit(Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
+	return gone, nil
+}
+
+func (s *Store) emit(ev Event) {
+	i := (s.histHead + s.histLen) % len(s.history)
+	s.history[i] = ev
+	if s.histLen < len(s.history) {
+		s.histLen++
+	} else {
+		s.histHead = (s.histHead + 1) % len(s.history)
+	}
+	for w := range s.watchers[ev.Resource] {
+		w.offer(ev)
+	}
+}
+
+// oldestRV is the first revision the history can replay from: watching from any revision
+// at or after oldestRV-1 is possible.
+func (s *Store) oldestRV() uint64 {
+	if s.histLen == 0 {
+		return s.rev + 1
+	}
+	return s.history[s.histHead].RV
+}
+
+// eventsSince calls fn for every kept event with RV > since, oldest first.
+func (s *Store) eventsSince(since uint64, fn func(Event)) error {
+	if since+1 < s.oldestRV() && since < s.rev {
+		return ErrExpired
+	}
+	for i := 0; i < s.histLen; i++ {
+		ev := s.history[(s.histHead+i)%len(s.history)]
+		if ev.RV > since {
+			fn(ev)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package storage
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+func newPod(ns, name string, labels map[string]string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}
+}
+
+func openTest(t *testing.T, path string, history int) *Store {
+	t.Helper()
+	s, err := Open(Options{Path: path, History: history, New: func(resource string) (Marshaler, bool) {
+		if resource == "pods" {
+			return &corev1.Pod{}, true
+		}
+		return nil, false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func rvOf(obj runtime.Object) string { return obj.(*corev1.Pod).ResourceVersion }
+
+func TestCreateGetUpdateDeletePersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := openTest(t, path, 0)
+	if _, err := s.Create("pods", newPod("a", "p1", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create("pods", newPod("a", "p1", nil)); !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("duplicate create: got %v, want AlreadyExists", err)
+	}
+	out, _, err := s.Update("pods", "a", "p1", func(cur runtime.Object) (runtime.Object, error) {
+		p := cur.(*corev1.Pod).DeepCopy()
+		p.Labels = map[string]string{"x": "y"}
+		return p, nil
+	})
+	if err != nil || rvOf(out) != "2" {
+		t.Fatalf("update: rv %v err %v, want 2", rvOf(out), err)
+	}
+	// A no-op update does not bump the revision.
+	same, _, err := s.Update("pods", "a", "p1", func(cur runtime.Object) (runtime.Object, error) { return cur.DeepCopyObject(), nil })
+	if err != nil || rvOf(same) != "2" || s.Revision() != 2 {
+		t.Fatalf("no-op update: rv %s revision %d err %v", rvOf(same), s.Revision(), err)
+	}
+	if _, err := s.Create("pods", newPod("b", "p2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.Delete("pods", "b", "p2", nil)
+	if err != nil || rvOf(gone) != "4" {
+		t.Fatalf("delete: rv %v err %v", rvOf(gone), err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openTest(t, path, 0)
+	defer s.Close()
+	if s.Revision() != 4 {
+		t.Fatalf("revision after restart = %d, want 4", s.Revision())
+	}
+	got, err := s.Get("pods", "a", "p1")
+	if err != nil || got.(*corev1.Pod).Labels["x"] != "y" || rvOf(got) != "2" {
+		t.Fatalf("get after restart: %v %v", got, err)
+	}
+	if _, err := s.Get("pods", "b", "p2"); !apierrors.IsNotFound(err) {
+		t.Fatalf("deleted pod after restart: %v", err)
+	}
+	// The history is not kept across restarts: an older revision is expired, the current one is not.
+	if _, err := s.Watch("pods", WatchOptions{Since: 2}); !errors.Is(err, ErrExpired) {
+		t.Fatalf("watch from 2 after restart: %v, want ErrExpired", err)
+	}
+	w, err := s.Watch("pods", WatchOptions{Since: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Stop()
+}
+
+func TestListPagesAndSnapshot(t *testing.T) {
+	s := openTest(t, "", 0)
+	for _, n := range []string{"p1", "p2", "p3", "p4"} {
+		s.Create("pods", newPod("ns", n, map[string]string{"n": n}))
+	}
+	s.Create("pods", newPod("other", "p0", nil))
+	page, err := s.List("pods", ListOptions{Namespace: "ns", Limit: 2})
+	if err != nil || len(page.Items) != 2 || page.Next != "ns/p2" || page.Remaining != 2 {
+		t.Fatalf("first page: %d items next %q remaining %d err %v", len(page.Items), page.Next, page.Remaining, err)
+	}
+	// Changes after the first page do not show in the rest of the snapshot.
+	s.Delete("pods", "ns", "p3", nil)
+	s.Create("pods", newPod("ns", "p5", nil))
+	rest, err := s.List("pods", ListOptions{Namespace: "ns", After: page.Next, AtRV: page.RV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range rest.Items {
+		names = append(names, o.(*corev1.Pod).Name)
+	}
+	if len(names) != 2 || names[0] != "p3" || names[1] != "p4" || rest.RV != page.RV {
+		t.Fatalf("second page = %v at %d, want [p3 p4] at %d", names, rest.RV, page.RV)
+	}
+	now, _ := s.List("pods", ListOptions{})
+	if len(now.Items) != 5 {
+		t.Fatalf("current list has %d items, want 5", len(now.Items))
+	}
+}
+
+func TestWatchSelectorTransitionsAndExpiry(t *testing.T) {
+	s := openTest(t, "", 3)
+	match := func(o runtime.Object) bool { return o.(*corev1.Pod).Labels["app"] == "web" }
+	w, err := s.Watch("pods", WatchOptions{Match: match, Since: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	s.Create("pods", newPod("ns", "p", map[string]string{"app": "web"}))
+	relabel := func(v string) {
+		s.Update("pods", "ns", "p", func(cur runtime.Object) (runtime.Object, error) {
+			p := cur.(*corev1.Pod).DeepCopy()
+			p.Labels = map[string]string{"app": v}
+			return p, nil
+		})
+	}
+	relabel("db")  // leaves the selector: DELETED
+	relabel("web") // comes back: ADDED
+	var got []watch.EventType
+	deadline := time.After(2 * time.Second)
+	for len(got) < 3 {
+		evs, ok := w.Next(deadline2(deadline))
+		if !ok {
+			t.Fatal("watch ended")
+		}
+		for _, e := range evs {
+			got = append(got, e.Type)
+		}
+	}
+	want := []watch.EventType{watch.Added, watch.Deleted, watch.Added}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events = %v, want %v", got, want)
+		}
+	}
+	// History of 3 events: revision 1 has scrolled out after a fourth write.
+	relabel("x")
+	if _, err := s.Watch("pods", WatchOptions{Since: 0}); !errors.Is(err, ErrExpired) {
+		t.Fatalf("watch from 0 with history scrolled: %v, want ErrExpired", err)
+	}
+	if _, err := s.Watch("pods", WatchOptions{Since: 1}); err != nil {
+		t.Fatalf("watch from 1: %v", err)
+	}
+}
+
+func deadline2(after <-chan time.Time) <-chan struct{} {
+	c := make(chan struct{})
+	go func() { <-after; close(c) }()
+	return c
+}
+
+func BenchmarkCreate(b *testing.B) {
+	s := openTest(&testing.T{}, filepath.Join(b.TempDir(), "store.db"), 0)
+	defer s.Close()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Create("pods", newPod("ns", "p"+itoa(i), nil)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func itoa(i int) string { return string(rune('a'+i%26)) + time.Duration(i).String() }

@@ -1,0 +1,49 @@
+// Package validation defaults, validates and prepares the objects the engine
+// serves (Pods, Namespaces, Nodes, Deployments, ReplicaSets, Leases and the
+// autoscaling/v1 Scale of deployments) the way a real kube-apiserver does, so
+// that a client sees the same defaulted fields and the same 422 Invalid
+// errors.
+//
+// # Contract
+//
+// Everything works on the versioned k8s.io/api types; an unknown type is left
+// alone and validates clean. The functions are pure apart from mutating their
+// argument (PrepareForCreate reads the clock for one condition timestamp),
+// never block and are safe for concurrent use on different objects.
+//
+// The caller runs them in upstream's order:
+//
+//   - create: Default, resolve generateName, PrepareForCreate, ValidateCreate;
+//   - update of the main resource: Default, PrepareForUpdate(obj, stored),
+//     ValidateUpdate(obj, stored);
+//   - update through /status: Default, PrepareForStatusUpdate(obj, stored),
+//     ValidateStatusUpdate(obj, stored);
+//   - deployments/scale: ValidateUpdate (or ValidateCreate) on the Scale.
+//
+// Default applies upstream's SetDefaults_* functions, including everything
+// nested in a PodSpec (containers, ports, probes, volumes, resource rounding)
+// and, for a Pod only, requests copied from limits and enableServiceLinks.
+//
+// PrepareForCreate does what upstream's registry strategies do on create
+// (status reset, pods Pending with their qosClass, generation 1 for pods,
+// deployments and replica sets, the kubernetes finalizer and the
+// kubernetes.io/metadata.name label on namespaces) and what the admission
+// plugins every cluster runs do to a new pod: serviceAccountName "default"
+// (but no token volume), the not-ready and unreachable NoExecute tolerations
+// for 300 seconds, priority 0 and preemptionPolicy PreemptLowerPriority.
+//
+// PrepareForUpdate and PrepareForStatusUpdate separate spec from status: a
+// main-resource update keeps the stored status, a status update keeps the
+// stored spec. Neither lets a client set the generation, which moves by one
+// only when the spec changes (for a Deployment also its annotations), nor
+// change uid, creationTimestamp or deletionTimestamp.
+//
+// The Validate functions return a field.ErrorList whose paths, types, bad
+// values and details are upstream's, so that the caller's
+// apierrors.NewInvalid(groupKind, name, errs) yields upstream's Status
+// message and details.causes, e.g.
+// `Deployment.apps "x" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0`.
+// Errors from a Scale are reported by the caller against Scale.autoscaling.
+// The one text that differs is the rendering of what changed that follows
+// PodUpdateForbiddenMessage: upstream prints an unstable go-cmp diff there.
+package validation
