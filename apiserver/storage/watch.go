@@ -72,7 +72,10 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 		return nil, err
 	}
 	if len(w.queue) > 0 {
-		w.notify <- struct{}{}
+		select {
+		case w.notify <- struct{}{}:
+		default:
+		}
 	}
 	if s.watchers[resource] == nil {
 		s.watchers[resource] = map[*Watcher]struct{}{}
