@@ -42,10 +42,14 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
-	name := "run"
-	if len(args) > 0 {
-		name, args = args[0], args[1:]
+	if len(args) == 0 {
+		// `sheetops` alone becomes `sheetops run` once the sync daemon lands; until then it
+		// says what there is.
+		printUsage(stdout)
+		return 0
 	}
+	name := args[0]
+	args = args[1:]
 	if name == "help" || name == "-h" || name == "--help" {
 		printUsage(stdout)
 		return 0

@@ -1,0 +1,22 @@
+// Package apiserver is SheetOps' embedded Kubernetes-compatible API server engine: the
+// default cluster when no kubeconfig is given, faithful enough that unmodified kubectl,
+// client-go (typed clients, informers) and the official Python client work against it.
+//
+// It serves v1 namespaces, nodes and pods, apps/v1 deployments and replicasets (with the
+// scale and status subresources) and coordination.k8s.io/v1 leases over HTTPS on loopback,
+// with bearer-token authentication (package auth), legacy discovery, OpenAPI v2 and v3
+// (package openapi), Table output (package printers), upstream defaults and validation
+// (package validation), the four patch types including server-side apply (apimachinery's
+// managedfields), watches with history, bookmarks and initial events, and a store that
+// writes every change through to bbolt (package storage).
+//
+// The engine's own code is the store, the HTTP routing, the watch fan-out and the
+// collector (owner-reference cascade, foreground and orphan deletion, namespace
+// termination). Controllers that act like a cluster (deployments → replica sets → pods,
+// a simulated kubelet) run as API clients of it.
+//
+// Concurrency: every write goes through the store's single write lock, so preconditions
+// (resourceVersion, uid) are checked and applied atomically. Handlers never mutate stored
+// objects; they copy first. New returns a Server that is safe for concurrent requests once
+// Start has returned; Close ends watches, drains requests for up to 5 s and closes the store.
+package apiserver
