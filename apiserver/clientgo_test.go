@@ -32,6 +32,7 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -293,9 +294,11 @@ func TestClientGoTypedCRUD(t *testing.T) {
 			want   int64
 		}{
 			{"label", func(d *appsv1.Deployment) { d.Labels["team"] = "a" }, 1},
-			{"annotation", func(d *appsv1.Deployment) { d.Annotations = map[string]string{"note": "x"} }, 1},
 			{"replicas", func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.To[int32](3) }, 2},
 			{"image", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nginx:1.29" }, 3},
+			{"status-only field", func(d *appsv1.Deployment) { d.Status.Replicas = 5 }, 3},
+			// upstream's deployment strategy also bumps on annotations: they are copied to replica sets
+			{"annotation", func(d *appsv1.Deployment) { d.Annotations = map[string]string{"note": "x"} }, 4},
 		}
 		for _, s := range steps {
 			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -1379,40 +1382,37 @@ func TestClientGoInformerSurvivesRestart(t *testing.T) {
 	note(pre.ResourceVersion)
 
 	t.Run("handlers see changes", func(t *testing.T) {
-		p := cgCreatePod(t, ctx, cs, cgPod(ns, "p1", nil))
-		d := cgCreateDeployment(t, ctx, cs, cgDeployment(ns, "d1", 1))
-		note(p.ResourceVersion)
-		note(d.ResourceVersion)
-		p2, err := pods.Patch(ctx, "p1", types.MergePatchType, []byte(`{"metadata":{"labels":{"v":"2"}}}`), metav1.PatchOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d2, err := deps.Patch(ctx, "d1", types.MergePatchType, []byte(`{"metadata":{"labels":{"v":"2"}}}`), metav1.PatchOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		note(p2.ResourceVersion)
-		note(d2.ResourceVersion)
-		if err := pods.Delete(ctx, "p1", metav1.DeleteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := deps.Delete(ctx, "d1", metav1.DeleteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		tests := []struct {
-			kind, typ, name, rv string
+		steps := []struct {
+			kind, typ, name string
+			change          func() (rv string, err error) // rv: what the event must carry ("" for deletes)
 		}{
-			{"Pod", "ADDED", "p1", p.ResourceVersion},
-			{"Deployment", "ADDED", "d1", d.ResourceVersion},
-			{"Pod", "MODIFIED", "p1", p2.ResourceVersion},
-			{"Deployment", "MODIFIED", "d1", d2.ResourceVersion},
-			{"Pod", "DELETED", "p1", ""},
-			{"Deployment", "DELETED", "d1", ""},
+			{"Pod", "ADDED", "p1", func() (string, error) {
+				p, err := pods.Create(ctx, cgPod(ns, "p1", nil), metav1.CreateOptions{})
+				return rvOf(p, err)
+			}},
+			{"Pod", "MODIFIED", "p1", func() (string, error) {
+				p, err := pods.Patch(ctx, "p1", types.MergePatchType, []byte(`{"metadata":{"labels":{"v":"2"}}}`), metav1.PatchOptions{})
+				return rvOf(p, err)
+			}},
+			{"Pod", "DELETED", "p1", func() (string, error) { return "", pods.Delete(ctx, "p1", metav1.DeleteOptions{}) }},
+			{"Deployment", "ADDED", "d1", func() (string, error) {
+				d, err := deps.Create(ctx, cgDeployment(ns, "d1", 1), metav1.CreateOptions{})
+				return rvOf(d, err)
+			}},
+			{"Deployment", "MODIFIED", "d1", func() (string, error) {
+				d, err := deps.Patch(ctx, "d1", types.MergePatchType, []byte(`{"metadata":{"labels":{"v":"2"}}}`), metav1.PatchOptions{})
+				return rvOf(d, err)
+			}},
+			{"Deployment", "DELETED", "d1", func() (string, error) { return "", deps.Delete(ctx, "d1", metav1.DeleteOptions{}) }},
 		}
-		for _, tt := range tests {
-			e := rec.expect(t, tt.kind, tt.typ, tt.name)
-			if tt.rv != "" && e.rv != tt.rv {
-				t.Errorf("%s: rv %s, want %s", e, e.rv, tt.rv)
+		for _, s := range steps {
+			rv, err := s.change()
+			if err != nil {
+				t.Fatalf("%s %s %s: %v", s.typ, s.kind, s.name, err)
+			}
+			e := rec.expect(t, s.kind, s.typ, s.name)
+			if rv != "" && e.rv != rv {
+				t.Errorf("%s: rv %s, want %s", e, e.rv, rv)
 			}
 			note(e.rv)
 		}
@@ -1462,6 +1462,14 @@ func TestClientGoInformerSurvivesRestart(t *testing.T) {
 			}
 		}
 	})
+}
+
+// rvOf is the resourceVersion of what a write returned.
+func rvOf(obj metav1.Object, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	return obj.GetResourceVersion(), nil
 }
 
 // cgOwnerRef is a controller owner reference that blocks the owner's foreground deletion.
@@ -1522,6 +1530,16 @@ func TestClientGoDeletion(t *testing.T) {
 	cs := clientset(t, srv)
 	ns := cgNamespace(t, ctx, cs, "deletion")
 	pods, rss, deps := cs.CoreV1().Pods(ns), cs.AppsV1().ReplicaSets(ns), cs.AppsV1().Deployments(ns)
+	// Owners are deleted through the dynamic client: the typed client's DELETE of a
+	// deployment is covered by TestClientGoTypedCRUD, and this test is about what follows.
+	dyn, err := dynamic.NewForConfig(restConfig(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleteDeployment := func(name string, policy metav1.DeletionPropagation) error {
+		return dyn.Resource(appsv1.SchemeGroupVersion.WithResource("deployments")).Namespace(ns).
+			Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	}
 	getPod := func(name string) func(context.Context) error {
 		return func(ctx context.Context) error { _, err := pods.Get(ctx, name, metav1.GetOptions{}); return err }
 	}
@@ -1534,7 +1552,7 @@ func TestClientGoDeletion(t *testing.T) {
 
 	t.Run("background removes dependents", func(t *testing.T) {
 		d, rs, pod := cgOwnedChain(t, ctx, cs, ns, "bg")
-		if err := deps.Delete(ctx, d.Name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}); err != nil {
+		if err := deleteDeployment(d.Name, metav1.DeletePropagationBackground); err != nil {
 			t.Fatal(err)
 		}
 		if err := getDeploy(d.Name)(ctx); !apierrors.IsNotFound(err) {
@@ -1546,7 +1564,7 @@ func TestClientGoDeletion(t *testing.T) {
 
 	t.Run("orphan keeps dependents without owner references", func(t *testing.T) {
 		d, rs, pod := cgOwnedChain(t, ctx, cs, ns, "orphan")
-		if err := deps.Delete(ctx, d.Name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationOrphan)}); err != nil {
+		if err := deleteDeployment(d.Name, metav1.DeletePropagationOrphan); err != nil {
 			t.Fatal(err)
 		}
 		cgGone(t, ctx, "deployment", getDeploy(d.Name))
@@ -1568,7 +1586,7 @@ func TestClientGoDeletion(t *testing.T) {
 
 	t.Run("foreground waits for dependents", func(t *testing.T) {
 		d, rs, pod := cgOwnedChain(t, ctx, cs, ns, "fg", cgHold)
-		if err := deps.Delete(ctx, d.Name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground)}); err != nil {
+		if err := deleteDeployment(d.Name, metav1.DeletePropagationForeground); err != nil {
 			t.Fatal(err)
 		}
 		cgPoll(t, ctx, "pod marked for deletion", func(ctx context.Context) (bool, error) {

@@ -123,7 +123,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 		}
 		t, err := printers.ToTable(obj, opts)
 		if err != nil {
-			return apierrors.NewInternalError(err)
+			return tableError(err)
 		}
 		obj = t
 	case outMetadata:
@@ -135,6 +135,18 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 
 func notAcceptable() error {
 	return apierrors.NewGenericServerResponse(http.StatusNotAcceptable, "get", schema.GroupResource{}, "", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf", 0, false)
+}
+
+// tableError maps a conversion error as upstream does: 406 for a kind without a table, 400
+// for a bad includeObject, 500 otherwise.
+func tableError(err error) error {
+	switch {
+	case errors.Is(err, printers.ErrNotAcceptable):
+		return apierrors.NewGenericServerResponse(http.StatusNotAcceptable, "get", schema.GroupResource{}, "", err.Error(), 0, false)
+	case errors.Is(err, printers.ErrInvalidIncludeObject):
+		return apierrors.NewBadRequest(fmt.Sprintf("Unable to convert to Table as requested: %v", err))
+	}
+	return apierrors.NewInternalError(err)
 }
 
 func tableOptions(r *http.Request) (printers.Options, error) {
@@ -350,7 +362,7 @@ func (s *Server) respondList(w http.ResponseWriter, r *http.Request, list runtim
 		}
 		t, err := printers.ToTable(list, opts)
 		if err != nil {
-			return apierrors.NewInternalError(err)
+			return tableError(err)
 		}
 		list = t
 	case outMetadata:

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"k8s.io/klog/v2"
 )
 
 // usageError is a bad flag or setting: one line on stderr, exit code 2, nothing started.
@@ -123,6 +125,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// newLogger is the process logger; client-go's and kube-openapi's klog output goes into it too.
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	klog.SetSlogLogger(l)
+	return l
 }
