@@ -206,4 +206,3 @@ func toTyped(obj runtime.Object, into runtime.Object) (runtime.Object, error) {
 	}
 	return into, nil
 }
-
