@@ -16,11 +16,14 @@ import (
 )
 
 // finalized is the store's rule for an object marked for deletion: it goes when no
-// finalizer is left (for a namespace, none in spec.finalizers either).
+// finalizer is left and no grace period runs (for a namespace, no spec.finalizers either).
 func finalized(obj runtime.Object) bool {
 	m, err := meta.Accessor(obj)
 	if err != nil || m.GetDeletionTimestamp() == nil || len(m.GetFinalizers()) > 0 {
 		return false
+	}
+	if g := m.GetDeletionGracePeriodSeconds(); g != nil && *g > 0 {
+		return false // a pod in its grace period: the kubelet deletes it
 	}
 	if ns, ok := obj.(*corev1.Namespace); ok {
 		return len(ns.Spec.Finalizers) == 0

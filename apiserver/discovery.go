@@ -130,6 +130,8 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 				ar.Group, ar.Version, ar.Kind = "autoscaling", "v1", "Scale"
 			case subFinalize:
 				ar.Verbs = metav1.Verbs{"update"}
+			case subBinding:
+				ar.Kind, ar.Verbs = "Binding", metav1.Verbs{"create"}
 			}
 			list.APIResources = append(list.APIResources, ar)
 		}
@@ -189,6 +191,9 @@ func openapiResources() []openapi.Resource {
 			Namespaced: r.namespaced, Verbs: resourceVerbs,
 		}
 		for _, sub := range r.subs {
+			if sub == subBinding {
+				continue // documented by upstream under the pod; not needed by clients
+			}
 			os := openapi.Subresource{Name: sub, Group: r.gvr.Group, Version: r.gvr.Version, Kind: r.kind, Verbs: []string{"get", "patch", "update"}}
 			switch sub {
 			case subScale:

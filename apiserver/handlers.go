@@ -78,6 +78,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case "watch":
 		err = s.watch(w, r, ri)
 	case "create":
+		if ri.subresource == subBinding {
+			err = s.bind(w, r, ri)
+			break
+		}
 		if ri.name != "" || (res.namespaced && ri.namespace == "") {
 			err = apierrors.NewMethodNotSupported(res.groupResource(), "create")
 			break
@@ -905,7 +909,8 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 		return nil, false, err
 	}
 	cm, _ := meta.Accessor(cur)
-	graceful := res.storeKey == "namespaces" || len(cm.GetFinalizers()) > 0 || cm.GetDeletionTimestamp() != nil || (finalizer != "" && res.owner)
+	grace := podGracePeriod(cur, opts)
+	graceful := res.storeKey == "namespaces" || len(cm.GetFinalizers()) > 0 || (finalizer != "" && res.owner) || grace > 0
 	if dryRun {
 		if err := check(cur); err != nil {
 			return nil, false, err
@@ -926,11 +931,15 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 		}
 		next := cur.DeepCopyObject()
 		m, _ := meta.Accessor(next)
-		if m.GetDeletionTimestamp() == nil {
-			now := metav1.NewTime(time.Now().Truncate(time.Second))
-			zero := int64(0)
-			m.SetDeletionTimestamp(&now)
-			m.SetDeletionGracePeriodSeconds(&zero)
+		if cur := m.GetDeletionGracePeriodSeconds(); m.GetDeletionTimestamp() == nil || (cur != nil && grace < *cur) {
+			// A first delete marks the object; a later one may only shorten a pod's grace period.
+			g := grace
+			if g < 0 {
+				g = 0
+			}
+			when := metav1.NewTime(time.Now().Add(time.Duration(g) * time.Second).Truncate(time.Second))
+			m.SetDeletionTimestamp(&when)
+			m.SetDeletionGracePeriodSeconds(&g)
 		}
 		if finalizer != "" && res.owner {
 			fs := m.GetFinalizers()
@@ -952,6 +961,96 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 	}
 	s.collector.terminating(res, out)
 	return out, false, nil
+}
+
+// podGracePeriod is the grace period a DELETE gives a pod that a kubelet runs: the
+// request's, else the pod's terminationGracePeriodSeconds, else 30. It is 0 for a pod no node
+// runs (unbound, or finished), which goes at once as upstream; -1 for other kinds.
+func podGracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64 {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return -1
+	}
+	if pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return 0
+	}
+	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		grace = *pod.Spec.TerminationGracePeriodSeconds
+	}
+	if opts.GracePeriodSeconds != nil {
+		grace = *opts.GracePeriodSeconds
+	}
+	if grace < 0 {
+		grace = 0
+	}
+	return grace
+}
+
+// bind assigns a pod to a node (pods/binding), as a scheduler does.
+func (s *Server) bind(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	o, err := parseWriteOptions(r, "")
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	obj, err := decodeInto(w, r, body, corev1.SchemeGroupVersion.WithKind("Binding"), &corev1.Binding{}, o)
+	if err != nil {
+		return err
+	}
+	b := obj.(*corev1.Binding)
+	if b.Name != "" && b.Name != ri.name {
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", b.Name, ri.name))
+	}
+	if b.Target.Name == "" || (b.Target.Kind != "" && b.Target.Kind != "Node") {
+		return apierrors.NewInvalid(schema.GroupKind{Kind: "Binding"}, ri.name, field.ErrorList{field.Required(field.NewPath("target", "name"), "")})
+	}
+	bindingGR := schema.GroupResource{Resource: "pods/binding"}
+	_, _, err = s.store.Update(ri.res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
+		pod := cur.(*corev1.Pod)
+		if pod.DeletionTimestamp != nil {
+			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", ri.name))
+		}
+		if pod.Spec.NodeName != "" {
+			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("pod %s is already assigned to node %q", ri.name, pod.Spec.NodeName))
+		}
+		if b.UID != "" && b.UID != pod.UID {
+			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", b.UID, pod.UID))
+		}
+		next := pod.DeepCopy()
+		next.Spec.NodeName = b.Target.Name
+		for k, v := range b.Annotations {
+			if next.Annotations == nil {
+				next.Annotations = map[string]string{}
+			}
+			next.Annotations[k] = v
+		}
+		setPodCondition(&next.Status, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now().Rfc3339Copy()})
+		if o.dryRun {
+			return nil, errDryRun{obj: next}
+		}
+		return next, nil
+	})
+	if _, dry := err.(errDryRun); err != nil && !dry {
+		return err
+	}
+	writeObject(w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess, Code: http.StatusCreated}, mediaJSON)
+	return nil
+}
+
+func setPodCondition(st *corev1.PodStatus, c corev1.PodCondition) {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == c.Type {
+			if st.Conditions[i].Status != c.Status {
+				st.Conditions[i] = c
+			}
+			return
+		}
+	}
+	st.Conditions = append(st.Conditions, c)
 }
 
 func contains(list []string, s string) bool {

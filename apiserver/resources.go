@@ -48,6 +48,7 @@ const (
 	subStatus   = "status"
 	subScale    = "scale"
 	subFinalize = "finalize"
+	subBinding  = "binding"
 )
 
 // resource describes one served resource: its names, its verbs, and how to select and store it.
@@ -109,7 +110,7 @@ var resources = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("pods"), kind: "Pod", singular: "pod", namespaced: true,
-		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subStatus}, returnDeleted: true,
+		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true,
 		fields: podFields,
 		newObj: func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
 	},
@@ -168,7 +169,7 @@ func init() {
 		byStoreKey[r.storeKey] = r
 		r.managers = map[string]*managedfields.FieldManager{}
 		for _, sub := range append([]string{""}, r.subs...) {
-			if sub == subScale || sub == subFinalize {
+			if sub == subScale || sub == subFinalize || sub == subBinding {
 				continue
 			}
 			fm, err := managedfields.NewDefaultFieldManager(typeConverter, scheme, objectDefaulter{}, scheme,
