@@ -112,13 +112,16 @@ func lenientBool(v string) bool {
 	return true
 }
 
-// respond writes one object (or a Scale) in the negotiated form.
+// respond writes an object, a Scale or a list (whose TypeMeta is set) in the negotiated form.
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj runtime.Object) error {
 	out, ok := negotiate(r, true)
 	if !ok {
 		return notAcceptable()
 	}
-	obj = withTypeMeta(obj)
+	isList := meta.IsListType(obj)
+	if !isList {
+		obj = withTypeMeta(obj)
+	}
 	switch out.kind {
 	case outTable:
 		opts, err := tableOptions(r)
@@ -132,6 +135,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 		obj = t
 	case outMetadata:
 		obj = partialMetadata(obj)
+	}
+	if isList {
+		ensureItems(obj)
 	}
 	writeObject(w, code, obj, out.mediaType)
 	return nil
@@ -349,32 +355,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 		}
 	}
 	list.GetObjectKind().SetGroupVersionKind(ri.gvr.GroupVersion().WithKind(ri.res.listKind))
-	return s.respondList(w, r, list)
-}
-
-// respondList writes a list (whose TypeMeta is set) in the negotiated form.
-func (s *Server) respondList(w http.ResponseWriter, r *http.Request, list runtime.Object) error {
-	out, ok := negotiate(r, true)
-	if !ok {
-		return notAcceptable()
-	}
-	switch out.kind {
-	case outTable:
-		opts, err := tableOptions(r)
-		if err != nil {
-			return err
-		}
-		t, err := printers.ToTable(list, opts)
-		if err != nil {
-			return tableError(err)
-		}
-		list = t
-	case outMetadata:
-		list = partialMetadata(list)
-	}
-	ensureItems(list)
-	writeObject(w, http.StatusOK, list, out.mediaType)
-	return nil
+	return s.respond(w, r, http.StatusOK, list)
 }
 
 // ensureItems makes an empty list encode as "items": [] rather than null.
@@ -808,7 +789,7 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri req
 	lm, _ := meta.ListAccessor(list)
 	lm.SetResourceVersion(strconv.FormatUint(s.store.Revision(), 10))
 	list.GetObjectKind().SetGroupVersionKind(ri.gvr.GroupVersion().WithKind(ri.res.listKind))
-	return s.respondList(w, r, list)
+	return s.respond(w, r, http.StatusOK, list)
 }
 
 // deleteOptions reads DeleteOptions from the body (JSON, YAML or protobuf) and the query.
