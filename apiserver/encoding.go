@@ -180,7 +180,7 @@ func decodeBody(r *http.Request, body []byte, gvk schema.GroupVersionKind, into 
 		}
 		obj, actual, err := dec.Decode(body, &gvk, into)
 		if err != nil && !runtime.IsStrictDecodingError(err) {
-			return nil, apierrors.NewBadRequest(err.Error())
+			return nil, decodeError{err}
 		}
 		if actual != nil && (actual.Kind != gvk.Kind || actual.GroupVersion() != gvk.GroupVersion()) {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
@@ -189,5 +189,10 @@ func decodeBody(r *http.Request, body []byte, gvk schema.GroupVersionKind, into 
 	}
 	return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, r.Method, schema.GroupResource{}, "", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s", strings.Join(acceptedBodyTypes, ", ")), 0, false)
 }
+
+// decodeError is a body that does not decode; the caller words the 400.
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
 
 var acceptedBodyTypes = []string{mediaJSON, mediaYAML, mediaProtobuf}

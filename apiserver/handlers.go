@@ -234,11 +234,22 @@ func listOptions(r *http.Request, res *resource) (*metainternalversion.ListOptio
 				allowed[k] = true
 			}
 		}
-		for _, req := range opts.FieldSelector.Requirements() {
-			if !allowed[req.Field] {
-				return nil, apierrors.NewBadRequest(fmt.Sprintf("%q is not a known field selector: only %q, %q", req.Field, "metadata.name", "metadata.namespace"))
+		sel, err := opts.FieldSelector.Transform(func(f, v string) (string, string, error) {
+			if f == "spec.host" && res.storeKey == "pods" {
+				f = "spec.nodeName" // upstream's alias
 			}
+			if allowed[f] {
+				return f, v, nil
+			}
+			if res.fieldLabelConversion {
+				return "", "", fmt.Errorf("field label not supported: %s", f)
+			}
+			return "", "", fmt.Errorf("%q is not a known field selector: only %q, %q", f, "metadata.name", "metadata.namespace")
+		})
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
 		}
+		opts.FieldSelector = sel
 	}
 	return opts, nil
 }
@@ -443,11 +454,18 @@ func readBody(r *http.Request) ([]byte, error) {
 func decodeInto(w http.ResponseWriter, r *http.Request, body []byte, gvk schema.GroupVersionKind, into runtime.Object, o writeOptions) (runtime.Object, error) {
 	obj, err := decodeBody(r, body, gvk, into, o.fieldValidation != "Ignore")
 	if err != nil && runtime.IsStrictDecodingError(err) {
-		if o.fieldValidation == "Strict" {
-			return nil, apierrors.NewBadRequest(err.Error())
+		if o.fieldValidation != "Strict" {
+			warnStrict(w, err)
+			return obj, nil
 		}
-		warnStrict(w, err)
-		err = nil
+	}
+	var de decodeError
+	if err != nil && (runtime.IsStrictDecodingError(err) || errors.As(err, &de)) {
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			// create and update word it as upstream's transformDecodeError does
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, err))
+		}
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
 	return obj, err
 }

@@ -37,11 +37,11 @@ import (
 // kubectlTimeout bounds one kubectl command.
 const kubectlTimeout = 30 * time.Second
 
-// eventually bounds a wait for something asynchronous (a watch line, a namespace going away).
-const eventually = 20 * time.Second
+// kcWait bounds a wait for something asynchronous (a watch line, a namespace going away).
+const kcWait = 20 * time.Second
 
-// conflictText is upstream's message for a write carrying a stale resourceVersion.
-const conflictText = "the object has been modified; please apply your changes to the latest version and try again"
+// kcConflictText is upstream's message for a write carrying a stale resourceVersion.
+const kcConflictText = "the object has been modified; please apply your changes to the latest version and try again"
 
 // kubectlCLI runs the real kubectl against one engine, with its own discovery cache.
 type kubectlCLI struct {
@@ -103,8 +103,8 @@ func (k kubectlCLI) fails(t *testing.T, args ...string) string {
 	return res.stderr
 }
 
-// wantContains fails unless got holds every one of want.
-func wantContains(t *testing.T, what, got string, want ...string) {
+// kcWantContains fails unless got holds every one of want.
+func kcWantContains(t *testing.T, what, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(got, w) {
@@ -114,7 +114,7 @@ func wantContains(t *testing.T, what, got string, want ...string) {
 }
 
 // table splits kubectl's table output into its header and rows of whitespace-separated cells.
-func table(out string) (header []string, rows map[string][]string) {
+func kcTable(out string) (header []string, rows map[string][]string) {
 	rows = map[string][]string{}
 	for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
 		cells := strings.Fields(line)
@@ -130,8 +130,8 @@ func table(out string) (header []string, rows map[string][]string) {
 	return header, rows
 }
 
-// rowNames are the first cells of a table's rows, sorted.
-func rowNames(rows map[string][]string) []string {
+// kcRowNames are the first cells of a table's rows, sorted.
+func kcRowNames(rows map[string][]string) []string {
 	names := make([]string, 0, len(rows))
 	for n := range rows {
 		names = append(names, n)
@@ -140,7 +140,7 @@ func rowNames(rows map[string][]string) []string {
 	return names
 }
 
-func writeManifest(t *testing.T, name, content string) string {
+func kcWriteManifest(t *testing.T, name, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -149,8 +149,8 @@ func writeManifest(t *testing.T, name, content string) string {
 	return path
 }
 
-// deploymentYAML is a manifest of a deployment with one container, labelled app=name.
-func deploymentYAML(ns, name string, replicas int) string {
+// kcDeploymentYAML is a manifest of a deployment with one container, labelled app=name.
+func kcDeploymentYAML(ns, name string, replicas int) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -172,7 +172,7 @@ spec:
 `, ns, name, replicas)
 }
 
-func podYAML(ns, name string) string {
+func kcPodYAML(ns, name string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata:
@@ -185,14 +185,14 @@ spec:
 `, name, ns)
 }
 
-// fixtures create the objects a case starts from, through client-go, so that a case tests
+// kcFixtures create the objects a case starts from, through client-go, so that a case tests
 // only the kubectl command it is about.
-type fixtures struct {
+type kcFixtures struct {
 	t  *testing.T
 	cs *kubernetes.Clientset
 }
 
-func (f fixtures) namespace(name string) {
+func (f kcFixtures) namespace(name string) {
 	f.t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if _, err := f.cs.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
@@ -200,7 +200,7 @@ func (f fixtures) namespace(name string) {
 	}
 }
 
-func (f fixtures) deployment(ns, name string, replicas int32, containers ...corev1.Container) *appsv1.Deployment {
+func (f kcFixtures) deployment(ns, name string, replicas int32, containers ...corev1.Container) *appsv1.Deployment {
 	f.t.Helper()
 	if len(containers) == 0 {
 		containers = []corev1.Container{{Name: "app", Image: "nginx:1.27"}}
@@ -224,7 +224,7 @@ func (f fixtures) deployment(ns, name string, replicas int32, containers ...core
 	return out
 }
 
-func (f fixtures) pod(p *corev1.Pod) *corev1.Pod {
+func (f kcFixtures) pod(p *corev1.Pod) *corev1.Pod {
 	f.t.Helper()
 	if len(p.Spec.Containers) == 0 {
 		p.Spec.Containers = []corev1.Container{{Name: "app", Image: "nginx:1.27"}}
@@ -236,7 +236,7 @@ func (f fixtures) pod(p *corev1.Pod) *corev1.Pod {
 	return out
 }
 
-func (f fixtures) getDeployment(ns, name string) *appsv1.Deployment {
+func (f kcFixtures) getDeployment(ns, name string) *appsv1.Deployment {
 	f.t.Helper()
 	d, err := f.cs.AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -251,33 +251,33 @@ func TestKubectl(t *testing.T) {
 	k := newKubectl(t, path, srv)
 	cs := clientset(t, srv)
 
-	t.Run("get", func(t *testing.T) { testKubectlGet(t, k, fixtures{t, cs}) })
-	t.Run("watch", func(t *testing.T) { testKubectlWatch(t, k, fixtures{t, cs}) })
-	t.Run("create", func(t *testing.T) { testKubectlCreate(t, k, fixtures{t, cs}) })
-	t.Run("apply", func(t *testing.T) { testKubectlApply(t, k, fixtures{t, cs}) })
-	t.Run("server-side apply", func(t *testing.T) { testKubectlServerSideApply(t, k, fixtures{t, cs}) })
-	t.Run("scale", func(t *testing.T) { testKubectlScale(t, k, fixtures{t, cs}) })
-	t.Run("patch", func(t *testing.T) { testKubectlPatch(t, k, fixtures{t, cs}) })
-	t.Run("delete", func(t *testing.T) { testKubectlDelete(t, k, fixtures{t, cs}) })
+	t.Run("get", func(t *testing.T) { testKubectlGet(t, k, kcFixtures{t, cs}) })
+	t.Run("watch", func(t *testing.T) { testKubectlWatch(t, k, kcFixtures{t, cs}) })
+	t.Run("create", func(t *testing.T) { testKubectlCreate(t, k, kcFixtures{t, cs}) })
+	t.Run("apply", func(t *testing.T) { testKubectlApply(t, k, kcFixtures{t, cs}) })
+	t.Run("server-side apply", func(t *testing.T) { testKubectlServerSideApply(t, k, kcFixtures{t, cs}) })
+	t.Run("scale", func(t *testing.T) { testKubectlScale(t, k, kcFixtures{t, cs}) })
+	t.Run("patch", func(t *testing.T) { testKubectlPatch(t, k, kcFixtures{t, cs}) })
+	t.Run("delete", func(t *testing.T) { testKubectlDelete(t, k, kcFixtures{t, cs}) })
 	t.Run("explain", func(t *testing.T) { testKubectlExplain(t, k) })
 	t.Run("api-resources", func(t *testing.T) { testKubectlAPIResources(t, k) })
-	t.Run("replace stale", func(t *testing.T) { testKubectlReplaceStale(t, k, fixtures{t, cs}) })
-	t.Run("tokens", func(t *testing.T) { testKubectlTokens(t, k, srv, fixtures{t, cs}) })
-	t.Run("validation", func(t *testing.T) { testKubectlValidation(t, k, fixtures{t, cs}) })
-	t.Run("namespace lifecycle", func(t *testing.T) { testKubectlNamespaceLifecycle(t, k, fixtures{t, cs}) })
+	t.Run("replace stale", func(t *testing.T) { testKubectlReplaceStale(t, k, kcFixtures{t, cs}) })
+	t.Run("tokens", func(t *testing.T) { testKubectlTokens(t, k, srv, kcFixtures{t, cs}) })
+	t.Run("validation", func(t *testing.T) { testKubectlValidation(t, k, kcFixtures{t, cs}) })
+	t.Run("namespace lifecycle", func(t *testing.T) { testKubectlNamespaceLifecycle(t, k, kcFixtures{t, cs}) })
 }
 
-// unscheduled is a scheduler nobody runs: pods naming it stay Pending, as on a real cluster.
-const unscheduled = "sheetops-test-unscheduled"
+// kcUnscheduled is a scheduler nobody runs: pods naming it stay Pending, as on a real cluster.
+const kcUnscheduled = "sheetops-test-unscheduled"
 
-func testKubectlGet(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlGet(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "get"
 	f.namespace(ns)
 	f.deployment(ns, "web", 2)
 	for _, p := range []struct{ name, app, tier string }{{"p-a", "a", "front"}, {"p-b", "b", "front"}, {"p-c", "c", "back"}} {
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: p.name, Labels: map[string]string{"app": p.app, "tier": p.tier}},
-			Spec:       corev1.PodSpec{SchedulerName: unscheduled},
+			Spec:       corev1.PodSpec{SchedulerName: kcUnscheduled},
 		}
 		if p.name == "p-c" {
 			pod.Spec.NodeName = "vnode-elsewhere"
@@ -367,11 +367,11 @@ func testKubectlGet(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 	for _, tc := range tables {
 		t.Run(tc.name, func(t *testing.T) {
-			header, rows := table(k.ok(t, tc.args...))
+			header, rows := kcTable(k.ok(t, tc.args...))
 			if len(header) < len(tc.wantHeader) || !slices.Equal(header[:len(tc.wantHeader)], tc.wantHeader) {
 				t.Errorf("header = %q, want it to start with %q", header, tc.wantHeader)
 			}
-			if got := rowNames(rows); !slices.Equal(got, tc.wantRows) {
+			if got := kcRowNames(rows); !slices.Equal(got, tc.wantRows) {
 				t.Errorf("rows = %q, want %q", got, tc.wantRows)
 			}
 			if tc.check != nil {
@@ -469,12 +469,12 @@ func testKubectlGet(t *testing.T, k kubectlCLI, f fixtures) {
 	for _, tc := range unsupported {
 		t.Run("unsupported field selector on "+tc.name, func(t *testing.T) {
 			stderr := k.fails(t, "get", tc.resource, "-n", ns, "--field-selector", "spec.foo=bar")
-			wantContains(t, "stderr", stderr, tc.want)
+			kcWantContains(t, "stderr", stderr, tc.want)
 		})
 	}
 }
 
-func testKubectlWatch(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlWatch(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "watch"
 	f.namespace(ns)
 	f.deployment(ns, "counter", 0)
@@ -510,7 +510,7 @@ func testKubectlWatch(t *testing.T, k kubectlCLI, f fixtures) {
 	var seen [][]string
 	waitFor := func(ready string) {
 		t.Helper()
-		deadline := time.After(eventually)
+		deadline := time.After(kcWait)
 		for {
 			select {
 			case cells, open := <-lines:
@@ -522,7 +522,7 @@ func testKubectlWatch(t *testing.T, k kubectlCLI, f fixtures) {
 					return
 				}
 			case <-deadline:
-				t.Fatalf("no row with READY %s within %s; lines %q; stderr: %s", ready, eventually, seen, stderr.String())
+				t.Fatalf("no row with READY %s within %s; lines %q; stderr: %s", ready, kcWait, seen, stderr.String())
 			}
 		}
 	}
@@ -537,7 +537,7 @@ func testKubectlWatch(t *testing.T, k kubectlCLI, f fixtures) {
 	waitFor("0/7")
 }
 
-func testKubectlCreate(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlCreate(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "create"
 	f.namespace(ns)
 	cases := []struct {
@@ -545,7 +545,7 @@ func testKubectlCreate(t *testing.T, k kubectlCLI, f fixtures) {
 		check                               func(t *testing.T)
 	}{
 		{
-			name: "pod", manifest: podYAML(ns, "cp"),
+			name: "pod", manifest: kcPodYAML(ns, "cp"),
 			wantOut: "pod/cp created\n", wantExists: `pods "cp" already exists`,
 			check: func(t *testing.T) {
 				p, err := f.cs.CoreV1().Pods(ns).Get(context.Background(), "cp", metav1.GetOptions{})
@@ -558,7 +558,7 @@ func testKubectlCreate(t *testing.T, k kubectlCLI, f fixtures) {
 			},
 		},
 		{
-			name: "deployment", manifest: deploymentYAML(ns, "cd", 2),
+			name: "deployment", manifest: kcDeploymentYAML(ns, "cd", 2),
 			wantOut: "deployment.apps/cd created\n", wantExists: `deployments.apps "cd" already exists`,
 			check: func(t *testing.T) {
 				d := f.getDeployment(ns, "cd")
@@ -570,21 +570,21 @@ func testKubectlCreate(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeManifest(t, tc.name+".yaml", tc.manifest)
+			path := kcWriteManifest(t, tc.name+".yaml", tc.manifest)
 			if got := k.ok(t, "create", "-f", path); got != tc.wantOut {
 				t.Errorf("create printed %q, want %q", got, tc.wantOut)
 			}
 			tc.check(t)
 			stderr := k.fails(t, "create", "-f", path)
-			wantContains(t, "second create", stderr, fmt.Sprintf("Error from server (AlreadyExists): error when creating %q: %s", path, tc.wantExists))
+			kcWantContains(t, "second create", stderr, fmt.Sprintf("Error from server (AlreadyExists): error when creating %q: %s", path, tc.wantExists))
 		})
 	}
 }
 
-func testKubectlApply(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlApply(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "apply"
 	f.namespace(ns)
-	path := writeManifest(t, "ca.yaml", deploymentYAML(ns, "ca", 1))
+	path := kcWriteManifest(t, "ca.yaml", kcDeploymentYAML(ns, "ca", 1))
 	steps := []struct {
 		name     string
 		replicas int
@@ -596,7 +596,7 @@ func testKubectlApply(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			if err := os.WriteFile(path, []byte(deploymentYAML(ns, "ca", st.replicas)), 0o600); err != nil {
+			if err := os.WriteFile(path, []byte(kcDeploymentYAML(ns, "ca", st.replicas)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			if got := k.ok(t, "apply", "-f", path); got != st.want {
@@ -614,8 +614,8 @@ func testKubectlApply(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 }
 
-// fieldOwned reports whether a managedFields FieldsV1 document holds the path (f:spec, f:replicas).
-func fieldOwned(t *testing.T, e metav1.ManagedFieldsEntry, path ...string) bool {
+// kcFieldOwned reports whether a managedFields FieldsV1 document holds the path (f:spec, f:replicas).
+func kcFieldOwned(t *testing.T, e metav1.ManagedFieldsEntry, path ...string) bool {
 	t.Helper()
 	if e.FieldsV1 == nil {
 		return false
@@ -634,10 +634,10 @@ func fieldOwned(t *testing.T, e metav1.ManagedFieldsEntry, path ...string) bool 
 	return true
 }
 
-func testKubectlServerSideApply(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlServerSideApply(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "ssa"
 	f.namespace(ns)
-	path := writeManifest(t, "ss.yaml", deploymentYAML(ns, "ss", 2))
+	path := kcWriteManifest(t, "ss.yaml", kcDeploymentYAML(ns, "ss", 2))
 
 	// managedFields reads the object as kubectl shows it with --show-managed-fields.
 	managedFields := func(t *testing.T) (*appsv1.Deployment, map[string]metav1.ManagedFieldsEntry) {
@@ -665,18 +665,18 @@ func testKubectlServerSideApply(t *testing.T, k kubectlCLI, f fixtures) {
 		if !ok {
 			t.Fatalf("managedFields = %+v, want an Apply entry for manager kubectl", d.ManagedFields)
 		}
-		if e.APIVersion != "apps/v1" || !fieldOwned(t, e, "f:spec", "f:replicas") || !fieldOwned(t, e, "f:spec", "f:template", "f:spec", "f:containers") {
+		if e.APIVersion != "apps/v1" || !kcFieldOwned(t, e, "f:spec", "f:replicas") || !kcFieldOwned(t, e, "f:spec", "f:template", "f:spec", "f:containers") {
 			t.Errorf("kubectl's entry = %+v, want apps/v1 owning spec.replicas and the containers", e)
 		}
 	})
 
 	// Another manager changing spec.replicas, owned by kubectl, conflicts.
-	if err := os.WriteFile(path, []byte(deploymentYAML(ns, "ss", 4)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(kcDeploymentYAML(ns, "ss", 4)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("conflict", func(t *testing.T) {
 		stderr := k.fails(t, "apply", "--server-side", "--field-manager=other", "-f", path)
-		wantContains(t, "stderr", stderr, `Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas`, "--force-conflicts")
+		kcWantContains(t, "stderr", stderr, `Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas`, "--force-conflicts")
 		if d := f.getDeployment(ns, "ss"); *d.Spec.Replicas != 2 {
 			t.Errorf("after the refused apply spec.replicas = %d, want 2", *d.Spec.Replicas)
 		}
@@ -689,16 +689,16 @@ func testKubectlServerSideApply(t *testing.T, k kubectlCLI, f fixtures) {
 		if *d.Spec.Replicas != 4 {
 			t.Errorf("spec.replicas = %d, want 4", *d.Spec.Replicas)
 		}
-		if !fieldOwned(t, byManager["other"], "f:spec", "f:replicas") {
+		if !kcFieldOwned(t, byManager["other"], "f:spec", "f:replicas") {
 			t.Errorf("manager other does not own spec.replicas: %+v", d.ManagedFields)
 		}
-		if fieldOwned(t, byManager["kubectl"], "f:spec", "f:replicas") {
+		if kcFieldOwned(t, byManager["kubectl"], "f:spec", "f:replicas") {
 			t.Errorf("manager kubectl still owns spec.replicas: %+v", d.ManagedFields)
 		}
 	})
 }
 
-func testKubectlScale(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlScale(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "scale"
 	f.namespace(ns)
 	f.deployment(ns, "sc", 1)
@@ -718,7 +718,7 @@ func testKubectlScale(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 }
 
-func testKubectlPatch(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlPatch(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "patch"
 	f.namespace(ns)
 	f.deployment(ns, "pt", 1, corev1.Container{Name: "app", Image: "nginx:1.27"}, corev1.Container{Name: "sidecar", Image: "busybox:1.36"})
@@ -774,7 +774,7 @@ func testKubectlPatch(t *testing.T, k kubectlCLI, f fixtures) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"patch", "deploy", "pt", "-n", ns, "--type=" + tc.patchType, "-p", tc.patch}
 			if tc.wantErr != "" {
-				wantContains(t, "stderr", k.fails(t, args...), tc.wantErr)
+				kcWantContains(t, "stderr", k.fails(t, args...), tc.wantErr)
 			} else if got := k.ok(t, args...); got != "deployment.apps/pt patched\n" {
 				t.Errorf("patch printed %q", got)
 			}
@@ -783,7 +783,7 @@ func testKubectlPatch(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 }
 
-func testKubectlDelete(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlDelete(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "delete"
 	f.namespace(ns)
 	f.pod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dp"}})
@@ -800,9 +800,9 @@ func testKubectlDelete(t *testing.T, k kubectlCLI, f fixtures) {
 				t.Errorf("delete printed %q, want %q", got, tc.wantOut)
 			}
 			stderr := k.fails(t, "get", tc.resource, tc.objName, "-n", ns)
-			wantContains(t, "get after delete", stderr, tc.wantNotFound)
+			kcWantContains(t, "get after delete", stderr, tc.wantNotFound)
 			stderr = k.fails(t, "delete", tc.resource, tc.objName, "-n", ns)
-			wantContains(t, "second delete", stderr, tc.wantNotFound)
+			kcWantContains(t, "second delete", stderr, tc.wantNotFound)
 		})
 	}
 }
@@ -818,16 +818,16 @@ func testKubectlExplain(t *testing.T, k kubectlCLI) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantContains(t, "explain", k.ok(t, "explain", tc.field), tc.want...)
+			kcWantContains(t, "explain", k.ok(t, "explain", tc.field), tc.want...)
 		})
 	}
 	t.Run("unknown field", func(t *testing.T) {
-		wantContains(t, "stderr", k.fails(t, "explain", "deployment.spec.nosuchfield"), `field "nosuchfield" does not exist`)
+		kcWantContains(t, "stderr", k.fails(t, "explain", "deployment.spec.nosuchfield"), `field "nosuchfield" does not exist`)
 	})
 }
 
 func testKubectlAPIResources(t *testing.T, k kubectlCLI) {
-	header, rows := table(k.ok(t, "api-resources"))
+	header, rows := kcTable(k.ok(t, "api-resources"))
 	if want := []string{"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"}; !slices.Equal(header, want) {
 		t.Errorf("header = %q, want %q", header, want)
 	}
@@ -844,10 +844,10 @@ func testKubectlAPIResources(t *testing.T, k kubectlCLI) {
 		})
 	}
 	t.Run("category all", func(t *testing.T) {
-		_, rows := table(k.ok(t, "api-resources", "--categories=all", "-o", "wide"))
+		_, rows := kcTable(k.ok(t, "api-resources", "--categories=all", "-o", "wide"))
 		for _, name := range []string{"pods", "deployments", "replicasets"} {
 			if _, ok := rows[name]; !ok {
-				t.Errorf("api-resources --categories=all lacks %s: %q", name, rowNames(rows))
+				t.Errorf("api-resources --categories=all lacks %s: %q", name, kcRowNames(rows))
 			}
 		}
 		if _, ok := rows["namespaces"]; ok {
@@ -856,27 +856,27 @@ func testKubectlAPIResources(t *testing.T, k kubectlCLI) {
 	})
 }
 
-func testKubectlReplaceStale(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlReplaceStale(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "replace"
 	f.namespace(ns)
 	f.deployment(ns, "rp", 1)
-	stale := writeManifest(t, "rp.yaml", k.ok(t, "get", "deploy", "rp", "-n", ns, "-o", "yaml"))
+	stale := kcWriteManifest(t, "rp.yaml", k.ok(t, "get", "deploy", "rp", "-n", ns, "-o", "yaml"))
 	k.ok(t, "scale", "deploy/rp", "-n", ns, "--replicas=3")
 
 	stderr := k.fails(t, "replace", "-f", stale)
-	want := fmt.Sprintf(`Error from server (Conflict): error when replacing %q: Operation cannot be fulfilled on deployments.apps "rp": %s`, stale, conflictText)
-	wantContains(t, "stderr", stderr, want)
+	want := fmt.Sprintf(`Error from server (Conflict): error when replacing %q: Operation cannot be fulfilled on deployments.apps "rp": %s`, stale, kcConflictText)
+	kcWantContains(t, "stderr", stderr, want)
 	if d := f.getDeployment(ns, "rp"); *d.Spec.Replicas != 3 {
 		t.Errorf("spec.replicas = %d after the refused replace, want 3", *d.Spec.Replicas)
 	}
 }
 
-func testKubectlTokens(t *testing.T, k kubectlCLI, srv *apiserver.Server, f fixtures) {
+func testKubectlTokens(t *testing.T, k kubectlCLI, srv *apiserver.Server, f kcFixtures) {
 	const ns = "authz"
 	f.namespace(ns)
 	f.deployment(ns, "x", 1)
 	viewer := srv.Tokens().Viewer
-	podFile := writeManifest(t, "vp.yaml", podYAML(ns, "vp"))
+	podFile := kcWriteManifest(t, "vp.yaml", kcPodYAML(ns, "vp"))
 	cases := []struct {
 		name    string
 		args    []string
@@ -905,11 +905,11 @@ func testKubectlTokens(t *testing.T, k kubectlCLI, srv *apiserver.Server, f fixt
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.wantErr != "" {
-				wantContains(t, "stderr", k.fails(t, tc.args...), tc.wantErr)
+				kcWantContains(t, "stderr", k.fails(t, tc.args...), tc.wantErr)
 				return
 			}
 			out := k.ok(t, tc.args...)
-			if _, rows := table(out); rows[tc.wantRow] == nil {
+			if _, rows := kcTable(out); rows[tc.wantRow] == nil {
 				t.Errorf("no row %s in:\n%s", tc.wantRow, out)
 			}
 		})
@@ -924,7 +924,7 @@ func testKubectlTokens(t *testing.T, k kubectlCLI, srv *apiserver.Server, f fixt
 	})
 }
 
-func testKubectlValidation(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlValidation(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "valid"
 	f.namespace(ns)
 	badName := validation.IsDNS1123Subdomain("Bad_Name")
@@ -937,28 +937,28 @@ func testKubectlValidation(t *testing.T, k kubectlCLI, f fixtures) {
 	}{
 		{
 			name:     "unknown field",
-			manifest: strings.Replace(deploymentYAML(ns, "unknown", 1), "  replicas: 1\n", "  replicas: 1\n  foo: 1\n", 1),
+			manifest: strings.Replace(kcDeploymentYAML(ns, "unknown", 1), "  replicas: 1\n", "  replicas: 1\n  foo: 1\n", 1),
 			want: func(path string) string {
 				return fmt.Sprintf(`Error from server (BadRequest): error when creating %q: Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"`, path)
 			},
 		},
 		{
 			name:     "negative replicas",
-			manifest: deploymentYAML(ns, "negative", -1),
+			manifest: kcDeploymentYAML(ns, "negative", -1),
 			want: func(string) string {
 				return `The Deployment "negative" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0`
 			},
 		},
 		{
 			name:     "pod without image",
-			manifest: strings.Replace(podYAML(ns, "noimage"), "    image: nginx:1.27\n", "", 1),
+			manifest: strings.Replace(kcPodYAML(ns, "noimage"), "    image: nginx:1.27\n", "", 1),
 			want: func(string) string {
 				return `The Pod "noimage" is invalid: spec.containers[0].image: Required value`
 			},
 		},
 		{
 			name:     "bad name",
-			manifest: podYAML(ns, "Bad_Name"),
+			manifest: kcPodYAML(ns, "Bad_Name"),
 			want: func(string) string {
 				return fmt.Sprintf(`The Pod "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": %s`, badName[0])
 			},
@@ -966,8 +966,8 @@ func testKubectlValidation(t *testing.T, k kubectlCLI, f fixtures) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeManifest(t, "m.yaml", tc.manifest)
-			wantContains(t, "stderr", k.fails(t, "create", "-f", path), tc.want(path))
+			path := kcWriteManifest(t, "m.yaml", tc.manifest)
+			kcWantContains(t, "stderr", k.fails(t, "create", "-f", path), tc.want(path))
 		})
 	}
 	t.Run("nothing created", func(t *testing.T) {
@@ -977,7 +977,7 @@ func testKubectlValidation(t *testing.T, k kubectlCLI, f fixtures) {
 	})
 }
 
-func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f fixtures) {
+func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f kcFixtures) {
 	const ns = "lifecycle"
 	f.namespace(ns)
 	f.deployment(ns, "lw", 1)
@@ -988,7 +988,7 @@ func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f fixtures) {
 		out := k.ok(t, "get", "all", "-n", ns)
 		headers := map[string][]string{}
 		for _, block := range strings.Split(strings.TrimSpace(out), "\n\n") {
-			header, rows := table(block)
+			header, rows := kcTable(block)
 			for name := range rows {
 				headers[name] = header
 			}
@@ -1007,7 +1007,7 @@ func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f fixtures) {
 	})
 
 	t.Run("delete namespace", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), eventually)
+		ctx, cancel := context.WithTimeout(context.Background(), kcWait)
 		defer cancel()
 		w, err := f.cs.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", ns).String()})
 		if err != nil {
@@ -1036,22 +1036,22 @@ func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f fixtures) {
 					deleted = true
 				}
 			case <-ctx.Done():
-				t.Fatalf("namespace %s not deleted within %s", ns, eventually)
+				t.Fatalf("namespace %s not deleted within %s", ns, kcWait)
 			}
 		}
 		if !terminating {
 			t.Errorf("namespace %s was deleted without a Terminating phase", ns)
 		}
 
-		deadline := time.Now().Add(eventually)
+		deadline := time.Now().Add(kcWait)
 		for {
 			res := k.run(t, "get", "ns", ns)
 			if res.err != nil {
-				wantContains(t, "get ns", res.stderr, fmt.Sprintf(`Error from server (NotFound): namespaces %q not found`, ns))
+				kcWantContains(t, "get ns", res.stderr, fmt.Sprintf(`Error from server (NotFound): namespaces %q not found`, ns))
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("get ns %s still answers after %s:\n%s", ns, eventually, res.stdout)
+				t.Fatalf("get ns %s still answers after %s:\n%s", ns, kcWait, res.stdout)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -1059,7 +1059,7 @@ func testKubectlNamespaceLifecycle(t *testing.T, k kubectlCLI, f fixtures) {
 		if res.err != nil || res.stdout != "" {
 			t.Errorf("get all in the deleted namespace: stdout %q err %v, want nothing", res.stdout, res.err)
 		}
-		wantContains(t, "get all", res.stderr, fmt.Sprintf("No resources found in %s namespace.", ns))
+		kcWantContains(t, "get all", res.stderr, fmt.Sprintf("No resources found in %s namespace.", ns))
 		for _, kind := range []struct {
 			name string
 			list func() (int, error)
@@ -1090,7 +1090,7 @@ func TestKubectlDemo(t *testing.T) {
 	path := needTool(t, "/usr/bin/kubectl")
 	srv := startEngine(t, "", true)
 	k := newKubectl(t, path, srv)
-	header, _ := table(k.ok(t, "get", "deploy", "-A"))
+	header, _ := kcTable(k.ok(t, "get", "deploy", "-A"))
 	if want := []string{"NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}; !slices.Equal(header, want) {
 		t.Errorf("header = %q, want %q", header, want)
 	}
@@ -1109,7 +1109,7 @@ func TestKubectlDemo(t *testing.T) {
 		t.Run(want.name, func(t *testing.T) {
 			row, ok := rows[want.name]
 			if !ok {
-				t.Fatalf("get deploy -A has no %s: %q", want.name, rowNames(rows))
+				t.Fatalf("get deploy -A has no %s: %q", want.name, kcRowNames(rows))
 			}
 			if !strings.HasSuffix(row[2], fmt.Sprintf("/%d", want.replicas)) {
 				t.Errorf("%s READY = %q, want n/%d", want.name, row[2], want.replicas)

@@ -65,6 +65,9 @@ type resource struct {
 	storeKey string
 	// fields returns the field-selector fields of an object beyond metadata.name/namespace.
 	fields func(obj runtime.Object) fields.Set
+	// fieldLabelConversion: upstream words an unknown field selector "field label not
+	// supported: X" (kinds with a conversion function), else with the generic message.
+	fieldLabelConversion bool
 	// returnDeleted: a DELETE answers with the object rather than a Status, as upstream.
 	returnDeleted bool
 	// owner: objects of this kind can own others (cascading deletion looks for dependents).
@@ -94,7 +97,7 @@ var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", 
 var resources = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("namespaces"), kind: "Namespace", singular: "namespace",
-		shortNames: []string{"ns"}, subs: []string{subStatus, subFinalize}, returnDeleted: true,
+		shortNames: []string{"ns"}, subs: []string{subStatus, subFinalize}, returnDeleted: true, fieldLabelConversion: true,
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
 		},
@@ -102,7 +105,7 @@ var resources = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("nodes"), kind: "Node", singular: "node",
-		shortNames: []string{"no"}, subs: []string{subStatus},
+		shortNames: []string{"no"}, subs: []string{subStatus}, fieldLabelConversion: true,
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"spec.unschedulable": fmt.Sprint(obj.(*corev1.Node).Spec.Unschedulable)}
 		},
@@ -110,7 +113,7 @@ var resources = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("pods"), kind: "Pod", singular: "pod", namespaced: true,
-		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true,
+		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true, fieldLabelConversion: true,
 		fields: podFields,
 		newObj: func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
 	},
