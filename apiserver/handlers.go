@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -539,7 +540,7 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	validation.PrepareForCreate(obj)
 	if res.namespaced {
-		if err := s.admitNamespace(m.GetNamespace()); err != nil {
+		if err := s.admitNamespace(res, m.GetNamespace(), m.GetName()); err != nil {
 			return nil, err
 		}
 	}
@@ -558,16 +559,16 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 }
 
 // admitNamespace refuses content in a missing (404) or terminating (403) namespace.
-func (s *Server) admitNamespace(name string) error {
-	obj, err := s.store.Get("namespaces", "", name)
+func (s *Server) admitNamespace(res *resource, namespace, name string) error {
+	obj, err := s.store.Get("namespaces", "", namespace)
 	if err != nil {
 		return err
 	}
 	if ns := obj.(*corev1.Namespace); ns.Status.Phase == corev1.NamespaceTerminating || ns.DeletionTimestamp != nil {
-		e := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, name,
-			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", name))
-		e.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", name), Field: "metadata.namespace"}}
-		e.ErrStatus.Message = fmt.Sprintf("%s \"%s\" is forbidden: unable to create new content in namespace %s because it is being terminated", "namespaces", name, name)
+		e := apierrors.NewForbidden(res.groupResource(), name,
+			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", namespace))
+		e.ErrStatus.Details.Causes = append(e.ErrStatus.Details.Causes, metav1.StatusCause{
+			Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", namespace), Field: "metadata.namespace"})
 		return e
 	}
 	return nil
@@ -818,15 +819,31 @@ func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
 		return nil, err
 	}
 	if len(body) > 0 {
-		gvk := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
-		obj, err := decodeBody(r, body, gvk, opts, false)
-		if err != nil {
-			// older clients send DeleteOptions in the core group
-			if obj, err = decodeBody(r, body, schema.GroupVersionKind{Version: "v1", Kind: "DeleteOptions"}, opts, false); err != nil {
-				return nil, err
+		// Clients send DeleteOptions in meta.k8s.io/v1 or in the group version of the
+		// resource (typed clients: apps/v1, v1); every served one decodes.
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || r.Header.Get("Content-Type") == "" {
+			mt = mediaJSON
+		}
+		var info *runtime.SerializerInfo
+		for _, si := range codecs.SupportedMediaTypes() {
+			if si.MediaType == mt {
+				info = &si
 			}
 		}
-		opts = obj.(*metav1.DeleteOptions)
+		if info == nil {
+			return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "delete", schema.GroupResource{}, "", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s", strings.Join(acceptedBodyTypes, ", ")), 0, false)
+		}
+		def := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
+		obj, actual, err := info.Serializer.Decode(body, &def, opts)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		d, ok := obj.(*metav1.DeleteOptions)
+		if !ok || actual.Kind != "DeleteOptions" {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the body of a delete must be DeleteOptions, not %s", actual.Kind))
+		}
+		opts = d
 	}
 	if err := metainternalversionscheme.ParameterCodec.DecodeParameters(r.URL.Query(), metav1.SchemeGroupVersion, opts); err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())

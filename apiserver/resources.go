@@ -38,6 +38,8 @@ func init() {
 	}
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	metav1.AddMetaToScheme(scheme)
+	// Clients may send DeleteOptions as meta.k8s.io/v1.
+	scheme.AddKnownTypes(metav1.SchemeGroupVersion, &metav1.DeleteOptions{})
 	scheme.AddUnversionedTypes(metav1.SchemeGroupVersion, &metav1.Table{}, &metav1.PartialObjectMetadata{}, &metav1.PartialObjectMetadataList{})
 	codecs = serializer.NewCodecFactory(scheme)
 	strictCodecs = serializer.NewCodecFactory(scheme, serializer.EnableStrict)

@@ -72,6 +72,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	watcher, werr := s.store.Watch(ri.res.storeKey, storage.WatchOptions{
 		Namespace: ri.namespace, Match: predicate(ri.res, opts), Since: since, Initial: initial,
 	})
+	if errors.Is(werr, storage.ErrClosed) {
+		return apierrors.NewServiceUnavailable("the server is shutting down")
+	}
 	if werr != nil && !errors.Is(werr, storage.ErrExpired) {
 		return werr
 	}

@@ -81,6 +81,7 @@ type Store struct {
 	histHead int     // index of the oldest event
 	histLen  int
 	watchers map[string]map[*Watcher]struct{}
+	closing  bool // no new watches
 }
 
 // Open opens (or creates) the store and loads every object into memory.
@@ -142,10 +143,14 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
-// EndWatches ends every watch in progress (new ones can still start).
+// ErrClosed reports a watch asked of a store that is shutting down.
+var ErrClosed = errors.New("store is shutting down")
+
+// EndWatches ends every watch in progress; later ones fail with ErrClosed.
 func (s *Store) EndWatches() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closing = true
 	for _, ws := range s.watchers {
 		for w := range ws {
 			w.stopLocked()

@@ -54,6 +54,9 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 	w := &Watcher{store: s, resource: resource, match: match, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closing {
+		return nil, ErrClosed
+	}
 	if opts.Initial {
 		if r := s.items[resource]; r != nil {
 			for _, k := range r.keys() {
