@@ -170,6 +170,9 @@ func TestKubectl(t *testing.T) {
 	}
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("kubectl is required under CI: %v", err)
+		}
 		t.Skip("kubectl not installed")
 	}
 	resources := testResources()
