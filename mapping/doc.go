@@ -1,5 +1,41 @@
-// Package mapping maps sheet columns to object fields: the tab and column definitions from
-// config, rendering objects into rows, and parsing and validating what a person typed.
+// Package mapping maps spreadsheet columns to the fields of Kubernetes Deployments and Pods:
+// it defines the tabs and their columns, renders objects into rows of text, and parses and
+// validates what a person typed into the canonical values the sync engine compares and
+// applies.
 //
-// It is built in the sync engine issue; this file marks its place in the layout.
+// # Tabs and columns
+//
+// DefaultTabs returns the two tabs of DESIGN.md, "Deployments" and "Pods", with exactly its
+// columns in its order, followed by the hidden identity columns UID and "Resource Version".
+// NewTab builds a tab of another name from a subset of the same columns (the config's
+// tabs). The header names are the contract between the daemon and the sheet; Tab.Layout is the
+// presentation handed to a sheets backend.
+//
+// # Values
+//
+// Every cell is text. Column.Value renders a cell from an object as `kubectl get` would show
+// it (Age with duration.HumanDuration, Pod Status as kubectl computes it), except that a
+// missing node or IP is an empty cell rather than "<none>", and Restarts is the plain count
+// without "(5m ago)" so that it stays a number. Text from the cluster is returned as it is:
+// making sure a cell beginning with "=", "+", "-" or "@" is stored as text is the backends'
+// job.
+//
+// Column.Parse turns what a person typed into the canonical form of the value (surrounding
+// whitespace trimmed, "5.0" replicas as "5", "DELETE" as "delete"). The canonical form of a
+// value the daemon rendered is the rendered text itself, so the sync engine compares base,
+// sheet and cluster values as plain strings after parsing the sheet's. Parse errors are an
+// *InvalidError (errors.Is(err, ErrInvalid)) whose Reason is short enough for the Sync column.
+// Read-only columns have no Parse.
+//
+// Column.Patch builds the PATCH of one field of an existing object to a canonical value. Every
+// patch carries the object's metadata.resourceVersion as a precondition, so the API server
+// answers 409 Conflict when the object moved since the engine decided; a patch is never built
+// without one. Tab.NewObject builds the object a create row (a row with no UID) asks for.
+//
+// # Concurrency and side effects
+//
+// Nothing here talks to the API server, blocks, logs or keeps state. Tabs and Columns are
+// values: once built, they are not changed by this package and may be used from any number of
+// goroutines. Value, Parse, Patch and NewObject never modify the objects they are given, so
+// objects from an informer's lister may be passed directly.
 package mapping

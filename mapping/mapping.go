@@ -1,0 +1,182 @@
+package mapping
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// Kind is the kind of object a tab holds.
+type Kind string
+
+// The kinds of object a tab can hold.
+const (
+	Deployment Kind = "Deployment"
+	Pod        Kind = "Pod"
+)
+
+// The column headers. They are the contract between the daemon and the sheet (DESIGN.md).
+const (
+	Namespace = "Namespace"
+	Name      = "Name"
+	Replicas  = "Replicas"
+	Ready     = "Ready"
+	UpToDate  = "Up-to-date"
+	Available = "Available"
+	Image     = "Image"
+	Age       = "Age"
+	Action    = "Action"
+	Sync      = "Sync"
+	Status    = "Status"
+	Restarts  = "Restarts"
+	Node      = "Node"
+	IP        = "IP"
+	// UID and RV are the hidden identity columns: the object's metadata.uid and the
+	// metadata.resourceVersion the row was rendered from.
+	UID = "UID"
+	RV  = "Resource Version"
+)
+
+// The names of the default tabs.
+const (
+	DeploymentsTab = "Deployments"
+	PodsTab        = "Pods"
+)
+
+// Tab is one tab of the sheet: the kind of object its rows hold and its columns.
+type Tab struct {
+	// Name is the tab's name in the sheet ("Deployments", "Pods").
+	Name string
+	Kind Kind
+	// Columns in sheet order; the hidden UID and RV columns last.
+	Columns []Column
+}
+
+// Column maps one column of a tab to a field of its objects.
+type Column struct {
+	Header string
+	// Editable columns are the ones a person may type into: Replicas and Image on
+	// Deployments, Action on both tabs. Sync is written by the daemon only.
+	Editable bool
+	// Hidden columns hold a row's identity: UID and RV.
+	Hidden bool
+	// Value renders the cell for an object; now is the time Age is measured to. It returns
+	// "" for an object of another kind, and for the columns no object fills (Action, Sync).
+	Value func(obj runtime.Object, now time.Time) string
+	// Parse turns what a person typed into the canonical value, or returns an *InvalidError
+	// whose Reason says why not ("not a whole number"). nil for read-only columns.
+	Parse func(cell string) (string, error)
+	// Patch builds the change of an existing object's field to a canonical value: the patch
+	// type and body, with the object's metadata.resourceVersion inside as a precondition.
+	// nil for columns that do not edit a field (Action, Sync and the read-only ones).
+	Patch func(obj runtime.Object, value string) (types.PatchType, []byte, error)
+	// Sheet is the column's presentation. Its Name, Editable and Hidden are the Column's.
+	Sheet sheets.Column
+}
+
+// DefaultTabs returns the default tabs, Deployments then Pods, with the columns of DESIGN.md
+// in its order followed by the hidden UID and RV columns. Each call returns new Tabs.
+func DefaultTabs() []Tab {
+	return []Tab{
+		mustTab(NewTab(DeploymentsTab, Deployment, DefaultHeaders(Deployment))),
+		mustTab(NewTab(PodsTab, Pod, DefaultHeaders(Pod))),
+	}
+}
+
+// DefaultHeaders returns the visible headers of the default tab of a kind, in order: the
+// columns of DESIGN.md without the hidden UID and RV. It returns nil for an unknown kind.
+func DefaultHeaders(kind Kind) []string {
+	switch kind {
+	case Deployment:
+		return []string{Namespace, Name, Replicas, Ready, UpToDate, Available, Image, Age, Action, Sync}
+	case Pod:
+		return []string{Namespace, Name, Ready, Status, Restarts, Age, Node, IP, Image, Action, Sync}
+	}
+	return nil
+}
+
+func mustTab(t Tab, err error) Tab {
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// NewTab builds a tab named name holding objects of kind with the given visible columns in
+// order; the hidden UID and RV columns are appended. Every header must be one of the kind's
+// default headers, at most once; Namespace, Name and Sync are required (a row needs them to
+// be recognised and to report what happened to it). UID and RV may not be listed.
+func NewTab(name string, kind Kind, headers []string) (Tab, error) {
+	if name == "" {
+		return Tab{}, fmt.Errorf("tab of %s: empty name", kind)
+	}
+	known := DefaultHeaders(kind)
+	if known == nil {
+		return Tab{}, fmt.Errorf("tab %q: unknown kind %q (want %s or %s)", name, kind, Deployment, Pod)
+	}
+	t := Tab{Name: name, Kind: kind, Columns: make([]Column, 0, len(headers)+2)}
+	seen := make(map[string]bool, len(headers))
+	for _, h := range headers {
+		if seen[h] {
+			return Tab{}, fmt.Errorf("tab %q: column %q listed twice", name, h)
+		}
+		seen[h] = true
+		c, ok := newColumn(kind, h)
+		if !ok || h == UID || h == RV {
+			return Tab{}, fmt.Errorf("tab %q: unknown column %q for %s (want some of %q)", name, h, kind, known)
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	for _, h := range []string{Namespace, Name, Sync} {
+		if !seen[h] {
+			return Tab{}, fmt.Errorf("tab %q: missing column %q", name, h)
+		}
+	}
+	uid, _ := newColumn(kind, UID)
+	rv, _ := newColumn(kind, RV)
+	t.Columns = append(t.Columns, uid, rv)
+	return t, nil
+}
+
+// Layout returns the tab's presentation: its name and every column's Sheet, in order.
+func (t Tab) Layout() sheets.TabLayout {
+	l := sheets.TabLayout{Name: t.Name, Columns: make([]sheets.Column, len(t.Columns))}
+	for i := range t.Columns {
+		l.Columns[i] = t.Columns[i].Sheet
+	}
+	return l
+}
+
+// Column returns the column with the given header, or nil.
+func (t Tab) Column(header string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Header == header {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Headers returns the tab's headers in order, hidden ones included: the header row.
+func (t Tab) Headers() []string {
+	h := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		h[i] = t.Columns[i].Header
+	}
+	return h
+}
+
+// Row renders one row for obj: every column's Value in order (Action and Sync are "").
+func (t Tab) Row(obj runtime.Object, now time.Time) []string {
+	row := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		if v := t.Columns[i].Value; v != nil {
+			row[i] = v(obj, now)
+		}
+	}
+	return row
+}

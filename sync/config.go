@@ -1,0 +1,236 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+)
+
+// Config is every setting of SheetOps; config.example.yaml documents each key with its default.
+type Config struct {
+	Cluster   ClusterConfig   `json:"cluster"`
+	Embedded  EmbeddedConfig  `json:"embedded"`
+	Sheet     SheetConfig     `json:"sheet"`
+	Tabs      []TabConfig     `json:"tabs"`
+	Reconcile ReconcileConfig `json:"reconcile"`
+	Export    ExportConfig    `json:"export"`
+	Server    ServerConfig    `json:"server"`
+	// StateDir holds the state file and the audit log. Default ".sheetops".
+	StateDir string    `json:"stateDir"`
+	Log      LogConfig `json:"log"`
+}
+
+// ClusterConfig says which cluster to use.
+type ClusterConfig struct {
+	// Embedded runs the embedded engine. Default: true when no kubeconfig is found.
+	Embedded *bool `json:"embedded,omitempty"`
+	// Kubeconfig is a file; empty: $KUBECONFIG, ~/.kube/config, then in-cluster.
+	Kubeconfig string `json:"kubeconfig"`
+	// Context of the kubeconfig; empty: its current context.
+	Context string `json:"context"`
+	// Namespaces to show; empty: all.
+	Namespaces []string `json:"namespaces"`
+	// LabelSelector limits the objects shown; empty: all.
+	LabelSelector string `json:"labelSelector"`
+}
+
+// EmbeddedConfig configures the embedded engine.
+type EmbeddedConfig struct {
+	// Addr is where it listens. Default "127.0.0.1:6443".
+	Addr string `json:"addr"`
+	// DataDir holds its store and credentials. Default ".sheetops/apiserver".
+	DataDir string `json:"dataDir"`
+	// Demo seeds demo workloads into an empty store. Default true.
+	Demo *bool `json:"demo,omitempty"`
+}
+
+// SheetConfig chooses and configures the spreadsheet backend.
+type SheetConfig struct {
+	// Backend is "xlsx" or "google". Default "xlsx".
+	Backend string `json:"backend"`
+	// PollInterval is how often the sheet is read for edits. Default 2s.
+	PollInterval Duration     `json:"pollInterval"`
+	XLSX         XLSXConfig   `json:"xlsx"`
+	Google       GoogleConfig `json:"google"`
+}
+
+// XLSXConfig configures the local workbook.
+type XLSXConfig struct {
+	// Path of the workbook. Default "sheetops.xlsx".
+	Path string `json:"path"`
+}
+
+// GoogleConfig configures the Google Sheets backend.
+type GoogleConfig struct {
+	// SpreadsheetID is the sheet's ID. Required with backend google.
+	SpreadsheetID string `json:"spreadsheetID"`
+	// CredentialsFile is a service-account key or OAuth token file; empty: ADC.
+	CredentialsFile string `json:"credentialsFile"`
+	// Endpoint overrides the API endpoint. Default: Google's.
+	Endpoint string `json:"endpoint"`
+	// ReadsPerMinute and WritesPerMinute bound the API calls. Default 60 each.
+	ReadsPerMinute  int `json:"readsPerMinute"`
+	WritesPerMinute int `json:"writesPerMinute"`
+}
+
+// TabConfig is a custom tab (reserved; empty means the default tabs).
+type TabConfig struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// ReconcileConfig schedules full refreshes.
+type ReconcileConfig struct {
+	// Schedule is a robfig/cron spec; empty: off.
+	Schedule string `json:"schedule"`
+	// Mode is "refresh" or "enforce". Default "refresh".
+	Mode string `json:"mode"`
+}
+
+// ExportConfig schedules exports.
+type ExportConfig struct {
+	// Schedule is a robfig/cron spec; empty: off.
+	Schedule string `json:"schedule"`
+	// Dir is where exports go. Default "exports".
+	Dir string `json:"dir"`
+	// Keep is how many exports are kept. Default 24.
+	Keep int `json:"keep"`
+}
+
+// ServerConfig is the daemon's own listener.
+type ServerConfig struct {
+	// Addr serves /healthz, /readyz and /metrics. Default "127.0.0.1:9090".
+	Addr string `json:"addr"`
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Format is "text" or "json". Default "text".
+	Format string `json:"format"`
+	// Level is debug, info, warn or error. Default "info".
+	Level string `json:"level"`
+}
+
+// Duration is a time.Duration written as "2s" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON reads "2s" (or a number of nanoseconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 2s or 500ms", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes "2s".
+func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// DefaultConfig is the configuration with every default filled in.
+func DefaultConfig() Config {
+	yes := true
+	return Config{
+		Embedded:  EmbeddedConfig{Addr: "127.0.0.1:6443", DataDir: ".sheetops/apiserver", Demo: &yes},
+		Sheet:     SheetConfig{Backend: "xlsx", PollInterval: Duration{2 * time.Second}, XLSX: XLSXConfig{Path: "sheetops.xlsx"}, Google: GoogleConfig{ReadsPerMinute: 60, WritesPerMinute: 60}},
+		Reconcile: ReconcileConfig{Mode: "refresh"},
+		Export:    ExportConfig{Dir: "exports", Keep: 24},
+		Server:    ServerConfig{Addr: "127.0.0.1:9090"},
+		StateDir:  ".sheetops",
+		Log:       LogConfig{Format: "text", Level: "info"},
+	}
+}
+
+// SettingError names a setting, its value and what is wrong with it.
+type SettingError struct {
+	Key   string
+	Value string
+	Fix   string
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("%s: %q %s", e.Key, e.Value, e.Fix)
+}
+
+// LoadConfig reads a YAML file over the defaults and validates it. Unknown keys are errors.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, &SettingError{Key: "--config", Value: path, Fix: "cannot be read: " + errors.Unwrap(err).Error()}
+	}
+	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+		return cfg, &SettingError{Key: "--config", Value: path, Fix: "is not a valid SheetOps config: " + err.Error()}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks every setting and returns the first problem as a *SettingError.
+func (c *Config) Validate() error {
+	if c.Sheet.Backend != "xlsx" && c.Sheet.Backend != "google" {
+		return &SettingError{"sheet.backend", c.Sheet.Backend, "must be xlsx or google"}
+	}
+	if c.Sheet.PollInterval.Duration < 100*time.Millisecond {
+		return &SettingError{"sheet.pollInterval", c.Sheet.PollInterval.String(), "must be at least 100ms"}
+	}
+	if c.Sheet.Backend == "xlsx" && !strings.HasSuffix(strings.ToLower(c.Sheet.XLSX.Path), ".xlsx") {
+		return &SettingError{"sheet.xlsx.path", c.Sheet.XLSX.Path, "must name a .xlsx file"}
+	}
+	if c.Sheet.Backend == "google" && c.Sheet.Google.SpreadsheetID == "" {
+		return &SettingError{"sheet.google.spreadsheetID", "", "is required with sheet.backend google"}
+	}
+	if c.Sheet.Google.ReadsPerMinute <= 0 {
+		return &SettingError{"sheet.google.readsPerMinute", fmt.Sprint(c.Sheet.Google.ReadsPerMinute), "must be positive"}
+	}
+	if c.Sheet.Google.WritesPerMinute <= 0 {
+		return &SettingError{"sheet.google.writesPerMinute", fmt.Sprint(c.Sheet.Google.WritesPerMinute), "must be positive"}
+	}
+	if c.Cluster.LabelSelector != "" {
+		if _, err := labels.Parse(c.Cluster.LabelSelector); err != nil {
+			return &SettingError{"cluster.labelSelector", c.Cluster.LabelSelector, "is not a label selector: " + err.Error()}
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Embedded.Addr); err != nil {
+		return &SettingError{"embedded.addr", c.Embedded.Addr, "must be host:port"}
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		return &SettingError{"server.addr", c.Server.Addr, "must be host:port"}
+	}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	if s := c.Reconcile.Schedule; s != "" {
+		if _, err := parser.Parse(s); err != nil {
+			return &SettingError{"reconcile.schedule", s, "is not a cron schedule (\"@every 5m\", \"0 * * * *\"): " + err.Error()}
+		}
+	}
+	if c.Reconcile.Mode != "refresh" && c.Reconcile.Mode != "enforce" {
+		return &SettingError{"reconcile.mode", c.Reconcile.Mode, "must be refresh or enforce"}
+	}
+	if s := c.Export.Schedule; s != "" {
+		if _, err := parser.Parse(s); err != nil {
+			return &SettingError{"export.schedule", s, "is not a cron schedule (\"@every 1h\", \"0 * * * *\"): " + err.Error()}
+		}
+	}
+	if c.Export.Keep < 1 {
+		return &SettingError{"export.keep", fmt.Sprint(c.Export.Keep), "must be at least 1"}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return &SettingError{"log.format", c.Log.Format, "must be text or json"}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return &SettingError{"log.level", c.Log.Level, "must be debug, info, warn or error"}
+	}
+	if len(c.Tabs) > 0 {
+		return &SettingError{"tabs", fmt.Sprint(len(c.Tabs)), "custom tabs are not supported yet; leave tabs empty for the default Deployments and Pods tabs"}
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+
+	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// ClusterView is what the engine reads of the cluster: the informers' objects.
+type ClusterView interface {
+	// Objects returns the objects of a kind sorted by namespace and name.
+	Objects(kind string) []runtime.Object
+	// ByUID finds an object of a kind by UID.
+	ByUID(kind string, uid types.UID) (runtime.Object, bool)
+	// Changed receives a value after cluster changes (coalesced).
+	Changed() <-chan struct{}
+}
+
+// ClusterWriter is how the engine changes the cluster.
+type ClusterWriter interface {
+	Get(ctx context.Context, kind, namespace, name string) (runtime.Object, error)
+	Patch(ctx context.Context, kind, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error)
+	Create(ctx context.Context, obj runtime.Object) (runtime.Object, error)
+	Delete(ctx context.Context, kind, namespace, name string, uid types.UID) error
+}
+
+var (
+	_ ClusterView   = (*kube.View)(nil)
+	_ ClusterWriter = (*kube.Applier)(nil)
+)
+
+// Options configure an Engine.
+type Options struct {
+	Tabs  []mapping.Tab // default: mapping.DefaultTabs()
+	Sheet sheets.Sheet
+	View  ClusterView
+	// Writer changes the cluster; nil makes a read-only engine (plan, export).
+	Writer ClusterWriter
+	// StatePath is the state file; empty keeps state in memory only.
+	StatePath string
+	// AuditPath is an append-only JSON-lines log of applied changes; empty: none.
+	AuditPath string
+	// PollInterval is how often the sheet is read. Default 2s.
+	PollInterval time.Duration
+	// Debounce is how long a burst of cluster changes is gathered before one render. Default 200ms.
+	Debounce time.Duration
+	Clock    clock.WithTicker
+	Logger   *slog.Logger
+}
+
+// Engine keeps a sheet and a cluster in step. One goroutine runs passes at a time.
+type Engine struct {
+	tabs      []mapping.Tab
+	sheet     sheets.Sheet
+	view      ClusterView
+	writer    ClusterWriter
+	statePath string
+	audit     *audit
+	opts      Options
+	clock     clock.WithTicker
+	log       *slog.Logger
+
+	mu          stdsync.Mutex // one pass at a time
+	state       *State
+	recent      map[types.UID]recentObject
+	lastVersion string
+	layout      *sheets.Layout
+	stats       Stats
+}
+
+// recentObject is the answer of a write, newer than the informer until it catches up.
+type recentObject struct {
+	obj      runtime.Object
+	informer string // the informer's resourceVersion when the write returned
+}
+
+// Stats counts what passes did, for tests, logs and metrics.
+type Stats struct {
+	Passes, Writes, Applied, Conflicts, Invalid, Errors, Retries int
+}
+
+// New makes an engine, loading the state file.
+func New(opts Options) (*Engine, error) {
+	if opts.Sheet == nil || opts.View == nil {
+		return nil, errors.New("sync: Sheet and View are required")
+	}
+	if opts.Tabs == nil {
+		opts.Tabs = mapping.DefaultTabs()
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 2 * time.Second
+	}
+	if opts.Debounce <= 0 {
+		opts.Debounce = 200 * time.Millisecond
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	st := newState()
+	if opts.StatePath != "" {
+		var err error
+		if st, err = LoadState(opts.StatePath); err != nil {
+			return nil, err
+		}
+	}
+	e := &Engine{
+		tabs: opts.Tabs, sheet: opts.Sheet, view: opts.View, writer: opts.Writer,
+		statePath: opts.StatePath, opts: opts, clock: opts.Clock, log: opts.Logger.With("component", "sync"),
+		state: st, recent: map[types.UID]recentObject{},
+	}
+	if opts.AuditPath != "" {
+		e.audit = &audit{path: opts.AuditPath}
+	}
+	e.layout = &sheets.Layout{Summary: &sheets.SummaryLayout{Name: SummaryTab, ChartTitle: "Pods by phase per namespace"}}
+	for _, t := range e.tabs {
+		e.layout.Tabs = append(e.layout.Tabs, t.Layout())
+	}
+	e.layout.Tabs = append(e.layout.Tabs, summaryLayout())
+	return e, nil
+}
+
+// Stats returns the counters so far.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stats
+}
+
+// current is the newest known state of an object: a write's answer until the informer moves on.
+func (e *Engine) current(kind mapping.Kind, uid types.UID) (runtime.Object, bool) {
+	obj, ok := e.view.ByUID(string(kind), uid)
+	if r, had := e.recent[uid]; had {
+		if !ok {
+			if r.informer == "" {
+				return r.obj, true // created by us; the informer has not seen it yet
+			}
+			delete(e.recent, uid)
+			return nil, false
+		}
+		if rvOf(obj) == r.informer {
+			return r.obj, true
+		}
+		delete(e.recent, uid)
+	}
+	return obj, ok
+}
+
+func rvOf(obj runtime.Object) string {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return m.GetResourceVersion()
+}
+
+func uidOf(obj runtime.Object) types.UID {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return m.GetUID()
+}
+
+// Plan reads the sheet and returns what a pass would do, changing nothing.
+func (e *Engine) Plan(ctx context.Context) (*Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	book, err := e.sheet.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read sheet: %w", err)
+	}
+	return e.decide(book, e.clock.Now()), nil
+}
+
+// maxMerges bounds how often one pass reads again after a save landed during it.
+const maxMerges = 5
+
+// Pass reads the sheet, applies the edits, and writes the sheet back (statuses and the
+// cluster's current state), merging with any save that lands meanwhile. It returns the plan
+// with each edit's Result.
+func (e *Engine) Pass(ctx context.Context) (*Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stats.Passes++
+	var all Plan
+	for attempt := 0; attempt < maxMerges; attempt++ {
+		book, err := e.sheet.Read(ctx)
+		if err != nil {
+			return &all, fmt.Errorf("read sheet: %w", err)
+		}
+		now := e.clock.Now()
+		plan := e.decide(book, now)
+		e.apply(ctx, plan, now)
+		all.Edits = append(all.Edits, plan.Edits...)
+		next := e.render(book, plan, now)
+		if e.statePath != "" {
+			if err := e.state.Save(e.statePath); err != nil {
+				return &all, err
+			}
+		}
+		if book.Version != "" && sameValues(book, next) {
+			e.lastVersion = book.Version
+			return &all, nil
+		}
+		v, err := e.sheet.Write(ctx, e.layout, book, next)
+		if errors.Is(err, sheets.ErrModified) {
+			e.log.Info("the sheet was saved during the pass; reading it again to merge")
+			continue
+		}
+		if err != nil {
+			return &all, fmt.Errorf("write sheet: %w", err)
+		}
+		e.stats.Writes++
+		e.lastVersion = v
+		return &all, nil
+	}
+	return &all, fmt.Errorf("write sheet: it kept changing during %d attempts; will try again", maxMerges)
+}
+
+// sameValues reports whether next would change nothing in book (the tabs next holds).
+func sameValues(book, next *sheets.Book) bool {
+	for _, nt := range next.Tabs {
+		bt := book.Tab(nt.Name)
+		if bt == nil || !equalRow(bt.Header, nt.Header) || len(bt.Rows) != len(nt.Rows) {
+			return false
+		}
+		for i := range nt.Rows {
+			if !equalRow(bt.Rows[i], nt.Rows[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func equalRow(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// versioner is the optional cheap check of a backend: the sheet's version without reading it.
+type versioner interface {
+	Version(ctx context.Context) (string, error)
+}
+
+// Run keeps the sheet and the cluster in step until ctx ends: a pass when the sheet changes
+// (checked every poll interval) and after each burst of cluster changes (debounced). It
+// finishes the pass in flight and saves the state before returning.
+func (e *Engine) Run(ctx context.Context) error {
+	if _, err := e.Pass(ctx); err != nil {
+		e.log.Error("first pass", "err", err)
+	}
+	poll := e.clock.NewTicker(e.opts.PollInterval)
+	defer poll.Stop()
+	var debounce <-chan time.Time
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.view.Changed():
+			if debounce == nil {
+				debounce = e.clock.After(e.opts.Debounce)
+			}
+			continue
+		case <-debounce:
+			debounce = nil
+		case <-poll.C():
+			if !e.sheetChanged(ctx) {
+				continue
+			}
+		}
+		// A pass in flight finishes even if ctx ends meanwhile: edits are never half-applied.
+		_, err := e.Pass(context.WithoutCancel(ctx))
+		switch {
+		case err != nil && !failing:
+			e.log.Error("pass failed; retrying every poll interval", "err", err)
+			failing = true
+		case err == nil && failing:
+			e.log.Info("passes work again")
+			failing = false
+		}
+	}
+}
+
+// sheetChanged reports whether the sheet may hold new edits since the last pass.
+func (e *Engine) sheetChanged(ctx context.Context) bool {
+	v, ok := e.sheet.(versioner)
+	if !ok {
+		return true
+	}
+	cur, err := v.Version(ctx)
+	if err != nil {
+		return true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return cur != e.lastVersion || e.retryPending()
+}
+
+func (e *Engine) retryPending() bool {
+	for _, s := range e.state.Status {
+		if strings.HasSuffix(s, retrySuffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// retrySuffix marks a Sync text whose edit is retried on the next pass.
+const retrySuffix = "(will retry)"
+
+func isConflict(err error) bool { return apierrors.IsConflict(err) }

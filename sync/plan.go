@@ -1,0 +1,295 @@
+package sync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// Decision is what the engine does with one edit.
+type Decision string
+
+// The decisions.
+const (
+	// Apply sends a field change (with the object's resourceVersion as a precondition).
+	Apply Decision = "apply"
+	// Create creates the object a new row describes.
+	Create Decision = "create"
+	// Delete deletes the object (Action "delete").
+	Delete Decision = "delete"
+	// Conflict: the sheet and the cluster both changed a field since the render the person
+	// edited; nothing is applied and the typed value stays.
+	Conflict Decision = "conflict"
+	// Invalid: what was typed cannot be applied; the typed value stays.
+	Invalid Decision = "invalid"
+	// Gone: the row's object no longer exists; its edit is not applied anywhere.
+	Gone Decision = "gone"
+)
+
+// Edit is one change a person made in the sheet, and what the engine decided about it.
+type Edit struct {
+	Tab       string
+	Kind      mapping.Kind
+	Namespace string
+	Name      string
+	UID       types.UID
+	// Column is the edited column; empty for Create and Delete.
+	Column string
+	// Base is what the engine rendered into the copy the person edited; Sheet what is
+	// there now (canonical); Cluster what the cluster holds now.
+	Base, Sheet, Cluster string
+	Decision             Decision
+	// Force: Action "force" asked to apply over a conflict.
+	Force bool
+	// Reason explains Invalid, Conflict and Gone.
+	Reason string
+	// Result is what happened when the edit was applied ("applied", "error: …"); empty in a plan.
+	Result string
+
+	row    int            // index of the row in the tab as read
+	object runtime.Object // Apply: the object patched; Create: the object to create
+}
+
+// Object names the edit's object as namespace/name.
+func (e Edit) Object() string { return e.Namespace + "/" + e.Name }
+
+// String is one line for `sheetops plan` and logs.
+func (e Edit) String() string {
+	what := fmt.Sprintf("%s %s", strings.ToLower(string(e.Kind)), e.Object())
+	switch e.Decision {
+	case Apply:
+		s := fmt.Sprintf("apply   %s %s: %s -> %s", what, e.Column, e.Cluster, e.Sheet)
+		if e.Force {
+			s += " (force)"
+		}
+		return s
+	case Create:
+		return "create  " + what
+	case Delete:
+		return "delete  " + what
+	case Conflict:
+		return fmt.Sprintf("conflict %s %s: %s", what, e.Column, e.Reason)
+	case Invalid:
+		return fmt.Sprintf("invalid %s: %s", what, e.Reason)
+	case Gone:
+		return fmt.Sprintf("gone    %s: %s", what, e.Reason)
+	}
+	return string(e.Decision) + " " + what
+}
+
+// Plan is the edits of one read of the sheet, in sheet order.
+type Plan struct {
+	Edits []Edit
+}
+
+// Changes counts the edits that would change the cluster.
+func (p *Plan) Changes() int {
+	n := 0
+	for _, e := range p.Edits {
+		if e.Decision == Apply || e.Decision == Create || e.Decision == Delete {
+			n++
+		}
+	}
+	return n
+}
+
+// rowCells maps a sheet row to cells by header (a person may have reordered columns).
+type rowCells map[string]string
+
+func cellsOf(header, row []string) rowCells {
+	c := make(rowCells, len(header))
+	for i, h := range header {
+		if i < len(row) {
+			c[h] = row[i]
+		} else {
+			c[h] = ""
+		}
+	}
+	return c
+}
+
+// blank: a row without any content a person could have meant (Sync alone does not count).
+func (c rowCells) blank() bool {
+	for h, v := range c {
+		if h != mapping.Sync && strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// decide builds the plan for a read of the sheet: the three-way decision for every editable
+// cell, creates, deletes, invalid input and conflicts. It changes nothing.
+func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
+	plan := &Plan{}
+	for ti := range e.tabs {
+		t := &e.tabs[ti]
+		st := book.Tab(t.Name)
+		if st == nil {
+			continue
+		}
+		if !contains(st.Header, mapping.UID) {
+			e.log.Warn("tab has no UID column; rendering it afresh", "tab", t.Name)
+			continue
+		}
+		seen := map[string]bool{}
+		for i, row := range st.Rows {
+			cells := cellsOf(st.Header, row)
+			uid := strings.TrimSpace(cells[mapping.UID])
+			add := func(ed Edit) {
+				ed.Tab, ed.Kind, ed.row = t.Name, t.Kind, i
+				if ed.Namespace == "" {
+					ed.Namespace, ed.Name = strings.TrimSpace(cells[mapping.Namespace]), strings.TrimSpace(cells[mapping.Name])
+				}
+				plan.Edits = append(plan.Edits, ed)
+			}
+			if uid == "" {
+				if cells.blank() {
+					continue
+				}
+				obj, err := t.NewObject(cells)
+				if err != nil {
+					add(Edit{Decision: Invalid, Reason: err.Error()})
+					continue
+				}
+				add(Edit{Decision: Create, object: obj})
+				continue
+			}
+			if seen[uid] {
+				add(Edit{UID: types.UID(uid), Decision: Invalid, Reason: "another row above is the same object; remove this copy"})
+				continue
+			}
+			seen[uid] = true
+			e.decideRow(t, cells, now, add)
+		}
+	}
+	return plan
+}
+
+// decideRow decides the edits of one row of an existing object.
+func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add func(Edit)) {
+	uid, rv := strings.TrimSpace(cells[mapping.UID]), strings.TrimSpace(cells[mapping.RV])
+	action, aerr := mapping.ParseAction(cells[mapping.Action])
+	obj, exists := e.current(t.Kind, types.UID(uid))
+	base, baseKnown := e.state.base(uid, rv)
+	ident := Edit{UID: types.UID(uid)}
+	if exists {
+		m, _ := meta.Accessor(obj)
+		ident.Namespace, ident.Name = m.GetNamespace(), m.GetName()
+	}
+	if aerr != nil {
+		ed := ident
+		ed.Column, ed.Decision, ed.Reason = mapping.Action, Invalid, aerr.Error()
+		add(ed)
+		return
+	}
+	if !exists {
+		edited := action == mapping.DeleteAction
+		for _, c := range t.Columns {
+			if c.Patch == nil || c.Parse == nil {
+				continue
+			}
+			if v, err := c.Parse(cells[c.Header]); err == nil && baseKnown && v != base[c.Header] {
+				edited = true
+			}
+		}
+		if edited {
+			ed := ident
+			ed.Decision, ed.Reason = Gone, "the object no longer exists; the edit was not applied"
+			add(ed)
+		}
+		return
+	}
+	if action == mapping.DeleteAction {
+		ed := ident
+		ed.Decision, ed.object = Delete, obj
+		add(ed)
+		return
+	}
+	force := action == mapping.ForceAction
+	for ci := range t.Columns {
+		c := &t.Columns[ci]
+		if c.Patch == nil || c.Parse == nil {
+			continue
+		}
+		ed := ident
+		ed.Column, ed.Force, ed.object = c.Header, force, obj
+		sheetVal, err := c.Parse(cells[c.Header])
+		if err != nil {
+			ed.Decision, ed.Reason = Invalid, c.Header+": "+err.Error()
+			add(ed)
+			continue
+		}
+		clusterVal := c.Value(obj, now)
+		ed.Sheet, ed.Cluster = sheetVal, clusterVal
+		b, ok := base[c.Header]
+		ok = ok && baseKnown
+		key := uid + "/" + c.Header
+		if prev, had := e.state.Conflicts[key]; had {
+			if sheetVal == prev.Sheet && !force {
+				if sheetVal != clusterVal {
+					ed.Base = prev.Cluster
+					ed.Decision, ed.Reason = Conflict, conflictReason(c.Header, sheetVal, clusterVal, prev.Cluster)
+					add(ed)
+				}
+				continue
+			}
+			// Typed again after seeing the conflict: the base is what the cluster said then.
+			b, ok = prev.Cluster, true
+		}
+		ed.Base = b
+		switch {
+		case sheetVal == clusterVal:
+			// nothing to do: the cluster already has it
+		case ok && sheetVal == b:
+			// not edited: the cell follows the cluster on the next render
+		case force || (ok && clusterVal == b):
+			ed.Decision = Apply
+			add(ed)
+		case !ok:
+			ed.Decision = Conflict
+			ed.Reason = fmt.Sprintf("%s is %s in the cluster and %s in the sheet, and SheetOps has no record of rendering this row (resourceVersion %q); edit the cell again or type force in Action", c.Header, clusterVal, sheetVal, rv)
+			add(ed)
+		default:
+			ed.Decision, ed.Reason = Conflict, conflictReason(c.Header, sheetVal, clusterVal, b)
+			add(ed)
+		}
+	}
+}
+
+func conflictReason(column, sheet, cluster, base string) string {
+	return fmt.Sprintf("%s changed in the cluster to %s (was %s) while the sheet changed it to %s; edit the cell again or type force in Action to apply %s", column, cluster, base, sheet, sheet)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists the plan for people: changes first, then what will not be applied.
+func (p *Plan) String() string {
+	if len(p.Edits) == 0 {
+		return "No changes: the sheet and the cluster agree.\n"
+	}
+	edits := append([]Edit(nil), p.Edits...)
+	rank := map[Decision]int{Create: 0, Apply: 1, Delete: 2, Conflict: 3, Invalid: 4, Gone: 5}
+	sort.SliceStable(edits, func(i, j int) bool { return rank[edits[i].Decision] < rank[edits[j].Decision] })
+	var b strings.Builder
+	for _, e := range edits {
+		fmt.Fprintf(&b, "%-12s %s\n", e.Tab, e.String())
+	}
+	fmt.Fprintf(&b, "%d change(s) to apply, %d not applicable.\n", p.Changes(), len(p.Edits)-p.Changes())
+	return b.String()
+}

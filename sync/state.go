@@ -1,0 +1,169 @@
+package sync
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// keepRenders is how many renders (resourceVersions) of one object the state keeps: a person
+// who saves a copy opened that many renders ago still has a known base.
+const keepRenders = 32
+
+// State is what the engine must remember across restarts so that it neither re-applies
+// old edits nor forgets pending ones. It lives in a JSON file beside the workbook, written
+// atomically (temporary file and rename).
+type State struct {
+	// Renders holds, per object UID and resourceVersion, the editable cells as the engine
+	// rendered them: the base of a person's edit on a row carrying that resourceVersion.
+	Renders map[string]map[string]map[string]string `json:"renders"`
+	// Conflicts holds unresolved conflicts per "UID/column": what the sheet and the cluster
+	// said when the conflict was reported. Typing another value resolves it.
+	Conflicts map[string]ConflictRecord `json:"conflicts,omitempty"`
+	// Status is the last Sync text per row key (UID, or "new:<tab>/<namespace>/<name>").
+	Status map[string]string `json:"status,omitempty"`
+	// Created maps "<tab>/<namespace>/<name>" to the UID SheetOps created, so that a create
+	// whose row was not written back is adopted, not repeated.
+	Created map[string]string `json:"created,omitempty"`
+}
+
+// ConflictRecord is one reported conflict.
+type ConflictRecord struct {
+	Sheet   string `json:"sheet"`
+	Cluster string `json:"cluster"`
+}
+
+func newState() *State {
+	return &State{Renders: map[string]map[string]map[string]string{}, Conflicts: map[string]ConflictRecord{}, Status: map[string]string{}, Created: map[string]string{}}
+}
+
+// LoadState reads a state file; a missing file is an empty state.
+func LoadState(path string) (*State, error) {
+	s := newState()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state %s: %w", path, err)
+	}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("state %s is not valid JSON (move it away to start afresh): %w", path, err)
+	}
+	if s.Renders == nil {
+		s.Renders = map[string]map[string]map[string]string{}
+	}
+	if s.Conflicts == nil {
+		s.Conflicts = map[string]ConflictRecord{}
+	}
+	if s.Status == nil {
+		s.Status = map[string]string{}
+	}
+	if s.Created == nil {
+		s.Created = map[string]string{}
+	}
+	return s, nil
+}
+
+// Save writes the state atomically.
+func (s *State) Save(path string) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".state-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// base returns the editable cells rendered for uid at rv.
+func (s *State) base(uid, rv string) (map[string]string, bool) {
+	b, ok := s.Renders[uid][rv]
+	return b, ok
+}
+
+// remember records a render, keeping the newest keepRenders per object.
+func (s *State) remember(uid, rv string, cells map[string]string) {
+	m := s.Renders[uid]
+	if m == nil {
+		m = map[string]map[string]string{}
+		s.Renders[uid] = m
+	}
+	m[rv] = cells
+	if len(m) <= keepRenders {
+		return
+	}
+	rvs := make([]string, 0, len(m))
+	for k := range m {
+		rvs = append(rvs, k)
+	}
+	// resourceVersions are opaque, but the API servers SheetOps talks to use integers; an
+	// unparsable one sorts first and goes first.
+	sort.Slice(rvs, func(i, j int) bool { return rvLess(rvs[i], rvs[j]) })
+	for _, k := range rvs[:len(rvs)-keepRenders] {
+		delete(m, k)
+	}
+}
+
+func rvLess(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	if errA != nil || errB != nil {
+		return a < b
+	}
+	return x < y
+}
+
+// forget drops everything about objects that no longer exist.
+func (s *State) forget(live map[string]bool) {
+	for uid := range s.Renders {
+		if !live[uid] {
+			delete(s.Renders, uid)
+		}
+	}
+	for k := range s.Conflicts {
+		uid, _, _ := strings.Cut(k, "/")
+		if !live[uid] {
+			delete(s.Conflicts, k)
+		}
+	}
+	for k := range s.Status {
+		if strings.HasPrefix(k, "new:") {
+			continue
+		}
+		if !live[k] {
+			delete(s.Status, k)
+		}
+	}
+	for k, uid := range s.Created {
+		if !live[uid] {
+			delete(s.Created, k)
+		}
+	}
+}
