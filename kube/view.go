@@ -181,4 +181,3 @@ func (v *View) Changes() int {
 }
 
 func key(m *metav1.ObjectMeta) string { return m.Namespace + "/" + m.Name }
-

@@ -219,7 +219,10 @@ func dedupe(s []string) []string {
 
 // summary counts pods per namespace and phase, and deployments and ready ones.
 func (e *Engine) summary() *sheets.Tab {
-	type counts struct{ phases map[corev1.PodPhase]int; deploys, ready int }
+	type counts struct {
+		phases         map[corev1.PodPhase]int
+		deploys, ready int
+	}
 	byNS := map[string]*counts{}
 	get := func(ns string) *counts {
 		c := byNS[ns]
