@@ -134,8 +134,12 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	}
 	seen[uid] = true
 	if sync == "" {
-		if prev := cells[mapping.Sync]; strings.HasPrefix(prev, "applied") || strings.HasPrefix(prev, "deleted") {
-			sync = prev
+		// An earlier outcome stays: from the sheet, or from a pass whose write did not land.
+		for _, prev := range []string{cells[mapping.Sync], e.state.Status[string(uid)]} {
+			if strings.HasPrefix(prev, "applied") || strings.HasPrefix(prev, "deleted") {
+				sync = prev
+				break
+			}
 		}
 	}
 	if len(pending) == 0 {

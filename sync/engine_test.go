@@ -1,0 +1,547 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sheets"
+	"github.com/sheetops/sheetops/sync"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// fixture is an embedded API server, a client, an informer view and a sheet in memory.
+type fixture struct {
+	t         *testing.T
+	ctx       context.Context
+	cs        kubernetes.Interface
+	view      *kube.View
+	sheet     sheets.Sheet
+	mem       *sheets.Memory
+	statePath string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cfg, err := clientcmd.BuildConfigFromFlags("", srv.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := &fixture{t: t, ctx: ctx, cs: cs, mem: sheets.NewMemory(), statePath: filepath.Join(t.TempDir(), "state.json")}
+	f.sheet = f.mem
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.deploy("web", 3, "nginx:1.27")
+	f.deploy("api", 2, "example/api:1.0")
+	f.view, err = kube.NewView(cs, kube.Target{Namespaces: []string{"shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.view.Start(ctx)
+	if err := f.view.WaitForSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) deploy(name string, replicas int32, image string) {
+	f.t.Helper()
+	labels := map[string]string{"app": name}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: image}}}},
+		},
+	}
+	if _, err := f.cs.AppsV1().Deployments("shop").Create(f.ctx, d, metav1.CreateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) engine() *sync.Engine {
+	f.t.Helper()
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath, Logger: discard})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e
+}
+
+func (f *fixture) pass(e *sync.Engine) *sync.Plan {
+	f.t.Helper()
+	p, err := e.Pass(f.ctx)
+	if err != nil {
+		f.t.Fatalf("pass: %v", err)
+	}
+	return p
+}
+
+func (f *fixture) get(name string) *appsv1.Deployment {
+	f.t.Helper()
+	d, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+// waitView waits until the informer shows what ok wants.
+func (f *fixture) waitView(what string, ok func() bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (f *fixture) waitReplicas(name string, n int32) {
+	f.t.Helper()
+	f.waitView(name+" replicas in the view", func() bool {
+		for _, d := range f.view.Deployments() {
+			if d.Name == name && d.Spec.Replicas != nil && *d.Spec.Replicas == n {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (f *fixture) scale(name string, n int32) {
+	f.t.Helper()
+	s, err := f.cs.AppsV1().Deployments("shop").GetScale(f.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	s.Spec.Replicas = n
+	if _, err := f.cs.AppsV1().Deployments("shop").UpdateScale(f.ctx, name, s, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+	f.waitReplicas(name, n)
+}
+
+// cell returns a cell of the row of namespace shop and name in a tab.
+func cell(t *testing.T, b *sheets.Book, tab, name, header string) string {
+	t.Helper()
+	tb := b.Tab(tab)
+	if tb == nil {
+		t.Fatalf("no tab %s", tab)
+	}
+	col := slices.Index(tb.Header, header)
+	nameCol := slices.Index(tb.Header, mapping.Name)
+	for _, r := range tb.Rows {
+		if r[nameCol] == name {
+			return r[col]
+		}
+	}
+	t.Fatalf("no row %s in %s", name, tab)
+	return ""
+}
+
+func (f *fixture) read() *sheets.Book {
+	f.t.Helper()
+	b, err := f.sheet.Read(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+// edit changes cells as a person would: rows found by Name.
+func (f *fixture) edit(tab, name string, cells map[string]string) {
+	f.t.Helper()
+	f.mem.Edit(func(b *sheets.Book) { setCells(f.t, b, tab, name, cells) })
+}
+
+func setCells(t *testing.T, b *sheets.Book, tab, name string, cells map[string]string) {
+	tb := b.Tab(tab)
+	nameCol := slices.Index(tb.Header, mapping.Name)
+	for _, r := range tb.Rows {
+		if r[nameCol] == name {
+			for h, v := range cells {
+				r[slices.Index(tb.Header, h)] = v
+			}
+			return
+		}
+	}
+	t.Fatalf("no row %s in %s", name, tab)
+}
+
+func TestFirstPassRendersTabs(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	b := f.read()
+	dep := b.Tab(mapping.DeploymentsTab)
+	if dep == nil || len(dep.Rows) != 2 {
+		t.Fatalf("Deployments tab = %+v", dep)
+	}
+	want := mapping.DefaultTabs()[0].Headers()
+	if !slices.Equal(dep.Header, want) {
+		t.Fatalf("header = %q, want %q", dep.Header, want)
+	}
+	// sorted by namespace/name; identity columns filled
+	if got := cell(t, b, mapping.DeploymentsTab, "api", mapping.Replicas); got != "2" {
+		t.Errorf("api replicas = %q", got)
+	}
+	if dep.Rows[0][1] != "api" || dep.Rows[1][1] != "web" {
+		t.Errorf("rows not sorted by name: %q", dep.Rows)
+	}
+	if uid := cell(t, b, mapping.DeploymentsTab, "web", mapping.UID); uid != string(f.get("web").UID) {
+		t.Errorf("UID cell = %q", uid)
+	}
+	if b.Tab(sync.SummaryTab) == nil || b.Tab(mapping.PodsTab) == nil {
+		t.Error("Summary or Pods tab missing")
+	}
+	if l := f.mem.Layout(); l == nil || l.Tab(mapping.DeploymentsTab) == nil || l.Summary == nil {
+		t.Error("layout not written")
+	}
+	// A second pass with nothing new writes nothing.
+	before := b.Version
+	f.pass(e)
+	if f.read().Version != before {
+		t.Error("a pass with no changes rewrote the sheet")
+	}
+}
+
+func TestEditScalesDeployment(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	p := f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 5 {
+		t.Fatalf("replicas = %d after edit, want 5 (plan %v)", got, p.Edits)
+	}
+	if api := *f.get("api").Spec.Replicas; api != 2 {
+		t.Fatalf("api replicas changed to %d", api)
+	}
+	b := f.read()
+	if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied ") {
+		t.Fatalf("Sync = %q, want applied HH:MM:SS", s)
+	}
+	if rv := cell(t, b, mapping.DeploymentsTab, "web", mapping.RV); rv != f.get("web").ResourceVersion {
+		t.Errorf("row resourceVersion %s, object %s", rv, f.get("web").ResourceVersion)
+	}
+	// The next pass does not apply it again.
+	f.waitReplicas("web", 5)
+	if p := f.pass(e); p.Changes() != 0 {
+		t.Errorf("second pass plans %v", p.Edits)
+	}
+}
+
+func TestImageEditPatchesFirstContainer(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Image: "nginx:1.28"})
+	f.pass(e)
+	if img := f.get("web").Spec.Template.Spec.Containers[0].Image; img != "nginx:1.28" {
+		t.Fatalf("image = %s", img)
+	}
+}
+
+func TestConflictKeepsTypedValueAndResolves(t *testing.T) {
+	tests := []struct {
+		name    string
+		resolve map[string]string
+		want    int32
+	}{
+		{name: "edit again", resolve: map[string]string{mapping.Replicas: "6"}, want: 6},
+		{name: "force", resolve: map[string]string{mapping.Action: "force"}, want: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			e := f.engine()
+			f.pass(e)
+			// The person types 5 while someone scales the cluster to 4.
+			f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+			f.scale("web", 4)
+			f.pass(e)
+			if got := *f.get("web").Spec.Replicas; got != 4 {
+				t.Fatalf("conflicting edit applied: replicas %d", got)
+			}
+			b := f.read()
+			if v := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); v != "5" {
+				t.Fatalf("typed value overwritten: %q", v)
+			}
+			s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync)
+			if !strings.HasPrefix(s, "conflict:") || !strings.Contains(s, "4") || !strings.Contains(s, "5") {
+				t.Fatalf("Sync = %q, want a conflict naming both values", s)
+			}
+			// Still a conflict on the next pass, still not applied.
+			f.pass(e)
+			if got := *f.get("web").Spec.Replicas; got != 4 {
+				t.Fatalf("conflict applied on a later pass: %d", got)
+			}
+			f.edit(mapping.DeploymentsTab, "web", tt.resolve)
+			f.pass(e)
+			if got := *f.get("web").Spec.Replicas; got != tt.want {
+				t.Fatalf("after resolving: replicas %d, want %d", got, tt.want)
+			}
+			b = f.read()
+			if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied") {
+				t.Errorf("Sync after resolving = %q", s)
+			}
+			if a := cell(t, b, mapping.DeploymentsTab, "web", mapping.Action); a != "" {
+				t.Errorf("Action not cleared: %q", a)
+			}
+		})
+	}
+}
+
+// TestStaleCopyIsAConflict is the lost update of file editing: a person opens the workbook,
+// the cluster changes and the daemon renders it, then the person saves their older copy.
+func TestStaleCopyIsAConflict(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	old := f.read() // the person's copy
+	f.scale("web", 4)
+	f.pass(e) // renders 4 into the sheet
+	if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "4" {
+		t.Fatalf("cluster change not rendered: %q", v)
+	}
+	f.mem.Edit(func(b *sheets.Book) {
+		*b = *old
+		setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	})
+	f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 4 {
+		t.Fatalf("stale copy overwrote the cluster: %d", got)
+	}
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
+		t.Fatalf("Sync = %q, want conflict", s)
+	}
+	// The untouched row of the stale copy follows the cluster without any change.
+	if got := *f.get("api").Spec.Replicas; got != 2 {
+		t.Fatalf("api changed: %d", got)
+	}
+}
+
+func TestInvalidInputIsKeptAndNotApplied(t *testing.T) {
+	for _, v := range []string{"abc", "-1", "2.5", "", "10001"} {
+		t.Run(v, func(t *testing.T) {
+			f := newFixture(t)
+			e := f.engine()
+			f.pass(e)
+			rv := f.get("web").ResourceVersion
+			f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: v})
+			f.pass(e)
+			if d := f.get("web"); d.ResourceVersion != rv {
+				t.Fatalf("object changed after invalid input %q", v)
+			}
+			b := f.read()
+			if got := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); got != v {
+				t.Fatalf("typed %q replaced by %q", v, got)
+			}
+			if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "invalid: Replicas") {
+				t.Fatalf("Sync = %q", s)
+			}
+		})
+	}
+}
+
+func TestRowIdentityIsTheUID(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	// Sort the rows the other way, insert a blank row above, then edit web.
+	f.mem.Edit(func(b *sheets.Book) {
+		tb := b.Tab(mapping.DeploymentsTab)
+		slices.Reverse(tb.Rows)
+		tb.Rows = append([][]string{make([]string, len(tb.Header))}, tb.Rows...)
+		setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "7"})
+	})
+	f.pass(e)
+	if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 7 || api != 2 {
+		t.Fatalf("web %d api %d, want 7 and 2", web, api)
+	}
+	// The person's order is kept.
+	b := f.read()
+	if rows := b.Tab(mapping.DeploymentsTab).Rows; rows[0][1] != "web" {
+		t.Errorf("order not kept: %q", rows)
+	}
+}
+
+func TestCreateAndDelete(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.mem.Edit(func(b *sheets.Book) {
+		tb := b.Tab(mapping.DeploymentsTab)
+		row := make([]string, len(tb.Header))
+		set := map[string]string{mapping.Namespace: "shop", mapping.Name: "cache", mapping.Image: "redis:7", mapping.Replicas: "2"}
+		for h, v := range set {
+			row[slices.Index(tb.Header, h)] = v
+		}
+		bad := make([]string, len(tb.Header))
+		bad[slices.Index(tb.Header, mapping.Namespace)] = "shop"
+		bad[slices.Index(tb.Header, mapping.Name)] = "broken"
+		tb.Rows = append(tb.Rows, row, bad)
+		setCells(t, b, mapping.DeploymentsTab, "api", map[string]string{mapping.Action: "delete"})
+	})
+	f.pass(e)
+	d := f.get("cache")
+	if *d.Spec.Replicas != 2 || d.Spec.Template.Spec.Containers[0].Image != "redis:7" {
+		t.Fatalf("created %+v", d.Spec)
+	}
+	if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "api", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("api not deleted: %v", err)
+	}
+	if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "broken", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("an invalid create row was applied: %v", err)
+	}
+	b := f.read()
+	if uid := cell(t, b, mapping.DeploymentsTab, "cache", mapping.UID); uid != string(d.UID) {
+		t.Errorf("created row has UID %q, want %q", uid, d.UID)
+	}
+	if s := cell(t, b, mapping.DeploymentsTab, "broken", mapping.Sync); !strings.HasPrefix(s, "invalid:") {
+		t.Errorf("invalid create Sync = %q", s)
+	}
+	f.waitView("api gone", func() bool {
+		_, ok := f.view.ByUID("Deployment", types.UID(cell(t, b, mapping.DeploymentsTab, "web", mapping.UID)))
+		return ok && len(f.view.Deployments()) == 2
+	})
+	f.pass(e)
+	for _, r := range f.read().Tab(mapping.DeploymentsTab).Rows {
+		if r[1] == "api" {
+			t.Errorf("deleted object's row still there: %q", r)
+		}
+	}
+	// The create is not repeated by later passes or after a restart.
+	e2 := f.engine()
+	if p := f.pass(e2); p.Changes() != 0 {
+		t.Errorf("restart plans %v", p.Edits)
+	}
+}
+
+func TestEditOnGoneObjectIsReported(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "9"})
+	if err := f.cs.AppsV1().Deployments("shop").Delete(f.ctx, "web", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitView("web gone", func() bool { return len(f.view.Deployments()) == 1 })
+	f.pass(e)
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "error:") {
+		t.Fatalf("Sync = %q", s)
+	}
+	if got := *f.get("api").Spec.Replicas; got != 2 {
+		t.Fatalf("the edit landed on another object: api %d", got)
+	}
+}
+
+func TestRestartKeepsPendingAndDoesNotReapply(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	f.scale("web", 4)
+	f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "3"})
+	f.pass(e) // api applied, web in conflict
+	f.waitReplicas("api", 3)
+	f.scale("api", 1) // later change from outside: a restart must not re-apply 3
+	e2 := f.engine()
+	p := f.pass(e2)
+	if got := *f.get("api").Spec.Replicas; got != 1 {
+		t.Fatalf("restart re-applied an old edit: api %d", got)
+	}
+	if got := *f.get("web").Spec.Replicas; got != 4 {
+		t.Fatalf("restart applied a conflicting edit: web %d", got)
+	}
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
+		t.Fatalf("pending conflict forgotten after restart: %q (plan %v)", s, p.Edits)
+	}
+}
+
+// racySheet lands a person's save between the engine's read and its first write.
+type racySheet struct {
+	*sheets.Memory
+	once func()
+}
+
+func (r *racySheet) Write(ctx context.Context, l *sheets.Layout, base, next *sheets.Book) (string, error) {
+	if r.once != nil {
+		r.once()
+		r.once = nil
+	}
+	return r.Memory.Write(ctx, l, base, next)
+}
+
+func TestSaveDuringPassIsMerged(t *testing.T) {
+	f := newFixture(t)
+	racy := &racySheet{Memory: f.mem}
+	f.sheet = racy
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	racy.once = func() { f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "4"}) }
+	f.pass(e)
+	if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 5 || api != 4 {
+		t.Fatalf("web %d api %d, want 5 and 4: the save during the pass was lost", web, api)
+	}
+	b := f.read()
+	for _, name := range []string{"web", "api"} {
+		if s := cell(t, b, mapping.DeploymentsTab, name, mapping.Sync); !strings.HasPrefix(s, "applied") {
+			t.Errorf("%s Sync = %q", name, s)
+		}
+	}
+}
+
+func TestPlanChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	before := f.read().Version
+	p, err := e.Plan(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Changes() != 1 || !strings.Contains(p.String(), "apply") || !strings.Contains(p.String(), "3 -> 5") {
+		t.Fatalf("plan = %s", p)
+	}
+	if *f.get("web").Spec.Replicas != 3 || f.read().Version != before {
+		t.Fatal("plan changed something")
+	}
+}
+
+var _ = errors.Is
