@@ -32,6 +32,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "keep the sheet and the cluster in step (the default command)", runRun},
+		{"export", "write the cluster's deployments and pods to an .xlsx file once", runExport},
+		{"plan", "read the sheet and print what apply would change; change nothing", runPlan},
+		{"apply", "one pass: read the sheet, apply the edits, write statuses back", runApply},
 		{"apiserver", "run the embedded Kubernetes-compatible API server alone", runAPIServer},
 		{"version", "print the version", runVersion},
 	}
@@ -44,14 +48,10 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
-	if len(args) == 0 {
-		// `sheetops` alone becomes `sheetops run` once the sync daemon lands; until then it
-		// says what there is.
-		printUsage(stdout)
-		return 0
+	name := "run" // `sheetops` alone runs the daemon on the embedded defaults
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
 	}
-	name := args[0]
-	args = args[1:]
 	if name == "help" || name == "-h" || name == "--help" {
 		printUsage(stdout)
 		return 0
@@ -126,8 +126,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // newLogger is the process logger; client-go's and kube-openapi's klog output goes into it too.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+func newLogger(w io.Writer, level slog.Level) *slog.Logger { return newLoggerFormat(w, "text", level) }
+
+// newLoggerFormat is newLogger with log.format: "text" or "json".
+func newLoggerFormat(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	l := slog.New(h)
 	klog.SetSlogLogger(l)
 	return l
 }

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/sync"
+)
+
+// cluster is a connection to the cluster SheetOps works on, and how to let it go.
+type cluster struct {
+	cs         kubernetes.Interface
+	kubeconfig string // a file kubectl can use, when there is one to tell about
+	embedded   *apiserver.Server
+}
+
+func (c *cluster) close() {
+	if c.embedded != nil {
+		c.embedded.Close()
+	}
+}
+
+// connect finds the cluster: the configured kubeconfig (or $KUBECONFIG, ~/.kube/config,
+// in-cluster); else the embedded engine — one already running with this data dir, or a new
+// one started here.
+func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, error) {
+	target := kube.Target{Kubeconfig: cfg.Cluster.Kubeconfig, Context: cfg.Cluster.Context}
+	embedded := cfg.Cluster.Embedded != nil && *cfg.Cluster.Embedded
+	if !embedded {
+		rc, err := kube.RESTConfig(target)
+		switch {
+		case err == nil:
+			cs, err := kubernetes.NewForConfig(rc)
+			if err != nil {
+				return nil, err
+			}
+			return &cluster{cs: cs, kubeconfig: cfg.Cluster.Kubeconfig}, nil
+		case errors.Is(err, kube.ErrNoCluster) && cfg.Cluster.Embedded == nil:
+			// no cluster configured: the embedded engine is the default
+		default:
+			return nil, usagef("cluster.kubeconfig: %v", err)
+		}
+	}
+	kc := filepath.Join(cfg.Embedded.DataDir, "kubeconfig")
+	if rc, err := clientcmd.BuildConfigFromFlags("", kc); err == nil && reachable(ctx, rc) {
+		log.Info("using the embedded API server already running", "kubeconfig", kc)
+		cs, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			return nil, err
+		}
+		return &cluster{cs: cs, kubeconfig: kc}, nil
+	}
+	demo := cfg.Embedded.Demo == nil || *cfg.Embedded.Demo
+	srv, err := apiserver.New(apiserver.Options{Addr: cfg.Embedded.Addr, DataDir: cfg.Embedded.DataDir, Demo: demo, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, fmt.Errorf("embedded API server (embedded.addr %s): %w", cfg.Embedded.Addr, err)
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", srv.KubeconfigPath())
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return &cluster{cs: cs, kubeconfig: srv.KubeconfigPath(), embedded: srv}, nil
+}
+
+// reachable: an API server answers /readyz with this configuration within a second.
+func reachable(ctx context.Context, rc *rest.Config) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	tr, err := rest.TransportFor(rc)
+	if err != nil {
+		return false
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, rc.Host+"/readyz", nil)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// loadConfig reads --config (or the defaults when it is empty).
+func loadConfig(path string) (sync.Config, error) {
+	if path == "" {
+		cfg := sync.DefaultConfig()
+		return cfg, cfg.Validate()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return sync.Config{}, usagef("--config %s: %v", path, errors.Unwrap(err))
+	}
+	cfg, err := sync.LoadConfig(path)
+	if err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	return cfg, nil
+}
+
+func logLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
