@@ -1250,7 +1250,7 @@ func cgStartAt(t *testing.T, dir, addr string) (*apiserver.Server, func()) {
 func cgStartNamed(t *testing.T, dir, addr, name string) (*apiserver.Server, func()) {
 	t.Helper()
 	srv, err := apiserver.New(apiserver.Options{
-		Addr: addr, DataDir: dir,
+		Addr: addr, DataDir: dir, NoControllers: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

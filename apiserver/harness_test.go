@@ -23,7 +23,7 @@ func startEngine(t testing.TB, dir string, demo bool) *apiserver.Server {
 		dir = t.TempDir()
 	}
 	srv, err := apiserver.New(apiserver.Options{
-		Addr: "127.0.0.1:0", DataDir: dir, Demo: demo,
+		Addr: "127.0.0.1:0", DataDir: dir, Demo: demo, NoControllers: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

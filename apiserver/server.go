@@ -15,8 +15,10 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
+	"github.com/sheetops/sheetops/apiserver/controllers"
 	"github.com/sheetops/sheetops/apiserver/openapi"
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -35,6 +37,11 @@ type Options struct {
 	Demo bool
 	// Sync makes every write wait for fsync (slower; survives power loss as well as crashes).
 	Sync bool
+	// NoControllers leaves out the deployment and replica set controllers and the simulated
+	// kubelet: the engine then only stores and serves objects, as a bare API server does.
+	NoControllers bool
+	// Controllers tunes the controllers and the simulated kubelet (timings, node name).
+	Controllers controllers.Options
 	// Logger receives the engine's logs; default slog.Default().
 	Logger *slog.Logger
 }
@@ -156,6 +163,24 @@ func (s *Server) Start(ctx context.Context) error {
 		defer s.wg.Done()
 		s.collector.run(ctx)
 	}()
+	if !s.opts.NoControllers {
+		copts := s.opts.Controllers
+		if copts.Logger == nil {
+			copts.Logger = s.opts.Logger
+		}
+		self := &rest.Config{
+			Host: s.URL(), BearerToken: s.tokens.Admin, UserAgent: "sheetops-controller-manager",
+			TLSClientConfig: rest.TLSClientConfig{CAData: s.pki.CACertPEM},
+			QPS:             -1,
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := controllers.Run(ctx, self, copts); err != nil {
+				s.log.Error("controllers", "err", err)
+			}
+		}()
+	}
 	s.log.Info("embedded API server ready", "url", s.URL(), "kubeconfig", s.opts.KubeconfigOut, "startup", time.Since(s.started).Round(time.Millisecond))
 	return nil
 }

@@ -26,6 +26,7 @@ type View struct {
 	deploys   []cache.SharedIndexInformer
 	pods      []cache.SharedIndexInformer
 	changed   chan struct{}
+	cancel    context.CancelFunc
 
 	mu      stdsync.Mutex
 	changes int // events seen since start, for tests and metrics
@@ -92,8 +93,9 @@ func (v *View) signal() {
 // Changed receives a value after one or more cluster changes (coalesced).
 func (v *View) Changed() <-chan struct{} { return v.changed }
 
-// Start runs the informers until ctx ends.
+// Start runs the informers until ctx ends or Stop is called.
 func (v *View) Start(ctx context.Context) {
+	ctx, v.cancel = context.WithCancel(ctx)
 	for _, f := range v.factories {
 		f.Start(ctx.Done())
 	}
@@ -111,8 +113,11 @@ func (v *View) WaitForSync(ctx context.Context) error {
 	return nil
 }
 
-// Stop waits for the informers' goroutines after ctx has ended.
+// Stop ends the informers and waits for their goroutines.
 func (v *View) Stop() {
+	if v.cancel != nil {
+		v.cancel()
+	}
 	for _, f := range v.factories {
 		f.Shutdown()
 	}

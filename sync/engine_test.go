@@ -41,7 +41,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard})
+	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard, NoControllers: true})
 	if err != nil {
 		t.Fatal(err)
 	}

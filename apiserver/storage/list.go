@@ -45,7 +45,7 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 	res := ListResult{RV: s.rev, Remaining: -1}
 	r := s.items[resource]
 	if r == nil {
-		r = &resourceItems{objects: map[string]runtime.Object{}, sorted: []string{}}
+		r = &resourceItems{objects: map[string]runtime.Object{}}
 	}
 	keys := r.keys()
 	get := func(k string) (runtime.Object, bool) { o, ok := r.objects[k]; return o, ok }

@@ -66,7 +66,7 @@ type Event struct {
 
 type resourceItems struct {
 	objects map[string]runtime.Object // "namespace/name" -> object
-	sorted  []string                  // keys in order; nil when it must be rebuilt
+	sorted  []string                  // keys in order, kept by every insert and delete
 }
 
 // Store holds the objects. It is safe for concurrent use.
@@ -132,7 +132,9 @@ func Open(opts Options) (*Store, error) {
 			if err := obj.Unmarshal(v); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
 			}
-			s.resource(resource).objects[nsName] = obj
+			r := s.resource(resource)
+			r.objects[nsName] = obj
+			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
 			return nil
 		})
 	})
@@ -184,15 +186,24 @@ func (s *Store) resource(resource string) *resourceItems {
 	return r
 }
 
-func (r *resourceItems) keys() []string {
-	if r.sorted == nil {
-		r.sorted = make([]string, 0, len(r.objects))
-		for k := range r.objects {
-			r.sorted = append(r.sorted, k)
-		}
-		sort.Strings(r.sorted)
+// keys is the object keys in order. It only reads: the order is kept up to date by every
+// insert and delete, under the write lock, so readers under the read lock never race.
+func (r *resourceItems) keys() []string { return r.sorted }
+
+// insertKey adds a new key in order.
+func (r *resourceItems) insertKey(k string) {
+	i := sort.SearchStrings(r.sorted, k)
+	r.sorted = append(r.sorted, "")
+	copy(r.sorted[i+1:], r.sorted[i:])
+	r.sorted[i] = k
+}
+
+// removeKey drops a key.
+func (r *resourceItems) removeKey(k string) {
+	i := sort.SearchStrings(r.sorted, k)
+	if i < len(r.sorted) && r.sorted[i] == k {
+		r.sorted = append(r.sorted[:i], r.sorted[i+1:]...)
 	}
-	return r.sorted
 }
 
 func objectKey(namespace, name string) string { return namespace + "/" + name }
@@ -278,7 +289,7 @@ func (s *Store) Create(resource string, obj runtime.Object) (runtime.Object, err
 	}
 	s.rev = rev
 	r.objects[key] = obj
-	r.sorted = nil
+	r.insertKey(key)
 	s.emit(Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev})
 	return obj, nil
 }
@@ -362,7 +373,7 @@ func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last
 	gone := last.DeepCopyObject()
 	setRV(gone, rev)
 	delete(r.objects, key)
-	r.sorted = nil
+	r.removeKey(key)
 	s.emit(Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
 	return gone, nil
 }

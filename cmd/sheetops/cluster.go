@@ -42,6 +42,9 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 		rc, err := kube.RESTConfig(target)
 		switch {
 		case err == nil:
+			if !reachable(ctx, rc, 5*time.Second) {
+				return nil, fmt.Errorf("the cluster at %s does not answer (check the kubeconfig and that the cluster runs)", rc.Host)
+			}
 			cs, err := kubernetes.NewForConfig(rc)
 			if err != nil {
 				return nil, err
@@ -54,7 +57,7 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 		}
 	}
 	kc := filepath.Join(cfg.Embedded.DataDir, "kubeconfig")
-	if rc, err := clientcmd.BuildConfigFromFlags("", kc); err == nil && reachable(ctx, rc) {
+	if rc, err := clientcmd.BuildConfigFromFlags("", kc); err == nil && reachable(ctx, rc, time.Second) {
 		log.Info("using the embedded API server already running", "kubeconfig", kc)
 		cs, err := kubernetes.NewForConfig(rc)
 		if err != nil {
@@ -83,9 +86,9 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 	return &cluster{cs: cs, kubeconfig: srv.KubeconfigPath(), embedded: srv}, nil
 }
 
-// reachable: an API server answers /readyz with this configuration within a second.
-func reachable(ctx context.Context, rc *rest.Config) bool {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+// reachable: an API server answers /readyz (or /healthz) with this configuration in time.
+func reachable(ctx context.Context, rc *rest.Config, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tr, err := rest.TransportFor(rc)
 	if err != nil {
@@ -97,7 +100,8 @@ func reachable(ctx context.Context, rc *rest.Config) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	// Any HTTP answer means a server is there (a real cluster may refuse /readyz to this user).
+	return resp.StatusCode < 500
 }
 
 // loadConfig reads --config (or the defaults when it is empty).

@@ -1,0 +1,64 @@
+// Package controllers makes the embedded API server behave like a cluster: a deployment
+// controller, a replica set controller and a simulated kubelet that run against it as
+// ordinary API clients.
+//
+// # What runs
+//
+// Run starts one set of client-go shared informers (deployments, replica sets, pods) and three
+// controllers, each a work queue with Options.Workers workers. Event handlers only enqueue
+// namespace/name keys (and keep the replica set controller's expectations); the workers read
+// from the informer caches and write through a kubernetes.Clientset made from the given
+// *rest.Config. Writes carry a field manager equal to the user agent of their component:
+// "sheetops-controller-manager" for deployments and replica sets, "sheetops-kubelet" for the
+// kubelet.
+//
+//   - The replica set controller keeps the number of active pods of each replica set at
+//     spec.replicas: it creates pods from the template (generateName "<rs>-", a controller
+//     owner reference with blockOwnerDeletion), deletes the surplus in upstream's order
+//     (unscheduled, pending, not ready, lower pod-deletion-cost, doubled up, ready for less
+//     time, more restarts, newer first), adopts orphan pods its selector matches and releases
+//     owned pods it no longer matches, and reports replicas, fullyLabeledReplicas,
+//     readyReplicas, availableReplicas (honouring minReadySeconds) and observedGeneration.
+//     Like upstream's it records expectations before creating or deleting and does neither
+//     again until the informer has shown the result (or five minutes passed), so informer lag
+//     never makes it create or delete too many.
+//   - The deployment controller is upstream's, reduced to what apps/v1 needs: the new replica
+//     set is the one whose template equals the deployment's (but for the pod-template-hash
+//     label); a missing one is created as "<deployment>-<hash>" with the label and selector
+//     pod-template-hash=<hash>, the hash being upstream's ComputeHash, so names match a real
+//     cluster's. It keeps the deployment.kubernetes.io/revision, revision-history,
+//     desired-replicas and max-replicas annotations, scales (proportionally during a rollout),
+//     rolls out with RollingUpdate (maxSurge rounded up, maxUnavailable rounded down, as
+//     upstream) or Recreate, honours paused, deletes old replica sets beyond
+//     revisionHistoryLimit, and reports status with the Available and Progressing conditions
+//     and upstream's reasons and messages, so that kubectl rollout status, history and undo
+//     work.
+//   - The kubelet registers the Node named by Options.NodeName (Ready, with heartbeats every
+//     minute), renews its Lease in kube-node-lease every 10 s, binds every unscheduled pod of
+//     the default scheduler to the node through pods/binding, and moves each pod bound to it
+//     from Pending through ContainerCreating to Running, one Options.StartDelay per step, with
+//     complete container statuses and a pod IP from 10.244.0.0/16 unique among the pods it
+//     runs. An image whose name contains "crashloop" runs briefly, exits with code 1 and waits
+//     in CrashLoopBackOff (a back-off that doubles up to 16 steps; the message gives the
+//     kubelet's 10s…5m0s), over and over, never ready; one containing "doesnotexist"
+//     alternates between ErrImagePull and ImagePullBackOff. A container whose image is changed
+//     in the pod restarts with the new one. A pod being deleted has its containers terminated
+//     (Completed, exit 0, phase Succeeded) and is removed with grace period 0 and a UID
+//     precondition after the shorter of its deletionGracePeriodSeconds and
+//     Options.TerminationDelay.
+//
+// # Contract
+//
+// Run blocks until its context ends, then waits for every goroutine it started and returns
+// nil; it returns early only for invalid Options (an *OptionError, matching
+// ErrInvalidOption) or a config no client can be made from. It needs nothing but the API: it
+// may start before the server answers (informers and the node registration retry) and it
+// survives a restart of the server (informers relist). Writes that fail are retried with
+// client-go's per-key exponential back-off; a repeating failure is logged once at Info (at
+// Debug for conflicts, which are routine), again at Warn on its fifth retry, and its recovery
+// once at Info.
+//
+// Everything the controllers know lives in the API objects, except the kubelet's timers and
+// its IP assignments, which it rebuilds from pod statuses when it starts. Run must run once
+// per API server: two instances would both bind and both act as the controllers.
+package controllers

@@ -1,0 +1,771 @@
+package xlsx
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// maxPartSize bounds what one part of a workbook may inflate to, so that a damaged or
+// hostile file cannot exhaust memory.
+const maxPartSize = 1 << 30
+
+// cellKind is what a cell held in the file: text, a number or a boolean.
+type cellKind uint8
+
+const (
+	kindText cellKind = iota
+	kindNumber
+	kindBool
+)
+
+// pkg is an opened workbook package: its parts by (lower-case) name and its worksheets in
+// tab order.
+type pkg struct {
+	parts         map[string]*zip.File
+	tabs          []tabRef
+	sharedStrings string // part name, or ""
+}
+
+// tabRef is one worksheet of the workbook.
+type tabRef struct {
+	name string
+	part string
+}
+
+// openPackage reads the workbook's structure: which worksheets it has, in order, and
+// where their cells and the shared strings are. It reads no cells.
+func openPackage(data []byte) (*pkg, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("not an xlsx workbook: %w", err)
+	}
+	p := &pkg{parts: make(map[string]*zip.File, len(zr.File))}
+	for _, f := range zr.File {
+		p.parts[strings.ToLower(strings.TrimPrefix(f.Name, "/"))] = f
+	}
+	workbook := "xl/workbook.xml"
+	if rels, err := p.rels("_rels/.rels", ""); err == nil {
+		for _, r := range rels {
+			if strings.HasSuffix(r.Type, "/officeDocument") {
+				workbook = r.target
+				break
+			}
+		}
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			ID   string `xml:"id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	raw, err := p.part(workbook)
+	if err != nil {
+		return nil, err
+	}
+	if err := xml.Unmarshal(raw, &wb); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", workbook, err)
+	}
+	relsName := path.Join(path.Dir(workbook), "_rels", path.Base(workbook)+".rels")
+	rels, err := p.rels(relsName, path.Dir(workbook))
+	if err != nil {
+		return nil, err
+	}
+	targets := make(map[string]rel, len(rels))
+	for _, r := range rels {
+		targets[r.ID] = r
+		if strings.HasSuffix(r.Type, "/sharedStrings") {
+			p.sharedStrings = r.target
+		}
+	}
+	for _, s := range wb.Sheets {
+		r, ok := targets[s.ID]
+		if !ok || !strings.HasSuffix(r.Type, "/worksheet") {
+			continue // a chart sheet or a dialog sheet: no cells
+		}
+		p.tabs = append(p.tabs, tabRef{name: s.Name, part: r.target})
+	}
+	return p, nil
+}
+
+type rel struct {
+	ID     string `xml:"Id,attr"`
+	Type   string `xml:"Type,attr"`
+	Target string `xml:"Target,attr"`
+	Mode   string `xml:"TargetMode,attr"`
+	target string // resolved part name
+}
+
+// rels reads a relationships part; targets are resolved against dir.
+func (p *pkg) rels(name, dir string) ([]rel, error) {
+	raw, err := p.part(name)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Rels []rel `xml:"Relationship"`
+	}
+	if err := xml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", name, err)
+	}
+	var out []rel
+	for _, r := range doc.Rels {
+		if r.Mode == "External" {
+			continue
+		}
+		if strings.HasPrefix(r.Target, "/") {
+			r.target = strings.TrimPrefix(r.Target, "/")
+		} else {
+			r.target = path.Join(dir, r.Target)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// part returns the inflated content of the named part.
+func (p *pkg) part(name string) ([]byte, error) {
+	f, ok := p.parts[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("part %s: %w", name, errMissingPart)
+	}
+	if f.UncompressedSize64 > maxPartSize {
+		return nil, fmt.Errorf("part %s: larger than %d bytes", name, maxPartSize)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("part %s: %w", name, err)
+	}
+	defer rc.Close()
+	buf := make([]byte, 0, f.UncompressedSize64+1)
+	buf, err = readAll(io.LimitReader(rc, maxPartSize+1), buf)
+	if err != nil {
+		return nil, fmt.Errorf("part %s: %w", name, err)
+	}
+	return buf, nil
+}
+
+var errMissingPart = errors.New("missing from the workbook")
+
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// readSharedStrings returns the workbook's shared string table.
+func (p *pkg) readSharedStrings() ([]string, error) {
+	if p.sharedStrings == "" {
+		return nil, nil
+	}
+	raw, err := p.part(p.sharedStrings)
+	if errors.Is(err, errMissingPart) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{b: raw}
+	var out []string
+	var buf, dec []byte
+	for {
+		t := s.next()
+		switch t.kind {
+		case tokEOF:
+			return out, nil
+		case tokStart:
+			switch string(t.name) {
+			case "sst":
+				if v, ok := attr(t.attrs, "uniqueCount"); ok {
+					if n, err := strconv.Atoi(string(v)); err == nil && n > 0 && n < len(raw) {
+						out = make([]string, 0, n)
+					}
+				}
+			case "si":
+				buf = collectString(s, "si", buf[:0])
+				dec = appendDecoded(dec[:0], buf)
+				out = append(out, string(dec))
+			}
+		case tokEmpty:
+			if string(t.name) == "si" {
+				out = append(out, "")
+			}
+		}
+	}
+}
+
+// collectString appends the text of a string item (<si>, <is>) up to the end of the
+// element named end: the <t> elements, directly or in rich-text runs, but not the phonetic
+// runs (<rPh>), which are not part of the value.
+func collectString(s *scanner, end string, buf []byte) []byte {
+	inT, skip := false, 0
+	for {
+		t := s.next()
+		switch t.kind {
+		case tokEOF:
+			return buf
+		case tokStart:
+			switch string(t.name) {
+			case "t":
+				inT = skip == 0
+			case "rPh":
+				skip++
+			}
+		case tokEnd:
+			switch string(t.name) {
+			case "t":
+				inT = false
+			case "rPh":
+				skip--
+			case end:
+				return buf
+			}
+		case tokText:
+			if inT {
+				buf = appendText(buf, t.text)
+			}
+		case tokCDATA:
+			if inT {
+				buf = append(buf, t.text...)
+			}
+		}
+	}
+}
+
+// grid is one worksheet's values: the first row, then the other non-blank rows in order,
+// all as wide as the widest; kinds, when asked for, says what each cell held.
+type grid struct {
+	header []string
+	rows   [][]string
+	kinds  [][]cellKind // header first; nil unless asked for
+}
+
+// row is one row of a worksheet as parsed: its number, and its cells up to the last one
+// that is not empty.
+type row struct {
+	n     int
+	cells []string
+	kinds []cellKind
+}
+
+// chunkSize is the least worksheet XML worth parsing on a core of its own.
+const chunkSize = 1 << 20
+
+// readGrid reads one worksheet's cells. A big worksheet is cut between rows into chunks
+// parsed in parallel.
+func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool) (*grid, error) {
+	raw, err := p.part(ref.part)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gridOf(raw, sst, withKinds, runtime.GOMAXPROCS(0), chunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("tab %s: %w", ref.name, err)
+	}
+	return g, nil
+}
+
+// gridOf parses a worksheet's XML in at most n chunks of at least size bytes.
+func gridOf(raw []byte, sst []string, withKinds bool, n, size int) (*grid, error) {
+	chunks := splitRows(raw, n, size)
+	parts := make([][]row, len(chunks))
+	errs := make([]error, len(chunks))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Go(func() { parts[i], errs[i] = parseRows(c, sst, withKinds) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []row
+	if len(parts) == 1 {
+		all = parts[0]
+	} else {
+		for _, p := range parts {
+			all = append(all, p...)
+		}
+	}
+	if !slices.IsSortedFunc(all, func(a, b row) int { return a.n - b.n }) {
+		slices.SortStableFunc(all, func(a, b row) int { return a.n - b.n })
+	}
+	g := &grid{}
+	width := 0
+	var headerKinds []cellKind
+	for _, r := range all {
+		width = max(width, len(r.cells))
+		if r.n == 1 {
+			g.header, headerKinds = r.cells, r.kinds
+			continue
+		}
+		if len(r.cells) == 0 {
+			continue // blank
+		}
+		g.rows = append(g.rows, r.cells)
+		if withKinds {
+			g.kinds = append(g.kinds, r.kinds)
+		}
+	}
+	// Every row as wide as the widest, so no typed cell is lost (see sheets.Tab).
+	g.header = padRow(g.header, width)
+	for i, r := range g.rows {
+		g.rows[i] = padRow(r, width)
+	}
+	if withKinds {
+		g.kinds = append([][]cellKind{headerKinds}, g.kinds...)
+		for i, k := range g.kinds {
+			if len(k) < width {
+				g.kinds[i] = append(k, make([]cellKind, width-len(k))...)
+			}
+		}
+	}
+	return g, nil
+}
+
+func padRow(r []string, width int) []string {
+	if len(r) >= width {
+		return r
+	}
+	if cap(r) >= width {
+		n := len(r)
+		r = r[:width]
+		clear(r[n:])
+		return r
+	}
+	c := make([]string, width)
+	copy(c, r)
+	return c
+}
+
+// splitRows returns the content of a worksheet's sheetData, cut between rows into at
+// most n chunks of at least size bytes. Every chunk but the first begins with a row
+// that carries its number (r), so that each can be parsed on its own; when the rows do
+// not carry numbers, or the worksheet is small, there is one chunk.
+func splitRows(raw []byte, n, size int) [][]byte {
+	s := &scanner{b: raw}
+	var start int
+	var rowTag []byte // "<row " or "<x:row " as this file writes it
+	for {
+		t := s.next()
+		if t.kind == tokEOF {
+			return [][]byte{nil} // no rows
+		}
+		if t.kind == tokEmpty && string(t.name) == "sheetData" {
+			return [][]byte{nil}
+		}
+		if t.kind == tokStart && string(t.name) == "sheetData" {
+			start = s.i
+		}
+		if t.kind == tokEnd && string(t.name) == "sheetData" {
+			return [][]byte{nil}
+		}
+		if (t.kind == tokStart || t.kind == tokEmpty) && string(t.name) == "row" {
+			i := bytes.LastIndexByte(raw[:s.i-1], '<')
+			j := i + 1
+			for j < len(raw) && !isSpace(raw[j]) && raw[j] != '>' && raw[j] != '/' {
+				j++
+			}
+			rowTag = append(raw[i:j:j], ' ')
+			break
+		}
+	}
+	data := raw[start:]
+	n = min(n, len(data)/size)
+	if n < 2 || hasMarkupDecl(data) { // a CDATA section or comment could hold "<row "
+		return [][]byte{data}
+	}
+	var chunks [][]byte
+	from := 0
+	for k := 1; k < n; k++ {
+		at := from + (len(data)-from)/(n-k+1)
+		i := bytes.Index(data[at:], rowTag)
+		if i < 0 {
+			break
+		}
+		at += i
+		r := &scanner{b: data[at:]}
+		if t := r.next(); t.kind == tokEOF {
+			break
+		} else if _, ok := attr(t.attrs, "r"); !ok {
+			return [][]byte{data} // rows numbered by position: parse them in one go
+		}
+		chunks = append(chunks, data[from:at])
+		from = at
+	}
+	return append(chunks, data[from:])
+}
+
+// hasMarkupDecl reports whether b holds a CDATA section or a comment ("<!").
+func hasMarkupDecl(b []byte) bool {
+	for i := 1; i < len(b); {
+		j := bytes.IndexByte(b[i:], '!') // rare in cells, unlike '<'
+		if j < 0 {
+			return false
+		}
+		if b[i+j-1] == '<' {
+			return true
+		}
+		i += j + 1
+	}
+	return false
+}
+
+// parseRows parses rows of a worksheet's sheetData (up to its end, or the end of raw),
+// and returns them in document order with their numbers.
+func parseRows(raw []byte, sst []string, withKinds bool) ([]row, error) {
+	var (
+		rows    []row
+		cur     row
+		width   int
+		started bool
+		// The new text of a row's cells goes into one buffer that becomes one string:
+		// an allocation per row rather than per cell.
+		buf     []byte
+		pending []span
+	)
+	flush := func() {
+		if started {
+			if len(pending) > 0 {
+				all := string(buf)
+				for _, p := range pending {
+					cur.cells[p.col] = all[p.from:p.to]
+				}
+				buf, pending = buf[:0], pending[:0]
+			}
+			n := len(cur.cells)
+			for n > 0 && cur.cells[n-1] == "" {
+				n--
+			}
+			cur.cells = cur.cells[:n]
+			if withKinds {
+				cur.kinds = cur.kinds[:n]
+			}
+			width = max(width, n)
+			rows = append(rows, cur)
+		}
+		buf, pending = buf[:0], pending[:0]
+		cur = row{n: cur.n, cells: make([]string, 0, width)}
+		if withKinds {
+			cur.kinds = make([]cellKind, 0, width)
+		}
+		started = true
+	}
+	err := parseCells(raw, sst, func(n int) { flush(); cur.n = n }, func(col int, str string, text []byte, kind cellKind) {
+		for len(cur.cells) < col {
+			cur.cells = append(cur.cells, "")
+			if withKinds {
+				cur.kinds = append(cur.kinds, kindText)
+			}
+		}
+		if str != "" {
+			cur.cells[col-1] = str
+		} else {
+			cur.cells[col-1] = "\x00" // not empty: set from buf at the end of the row
+			pending = append(pending, span{col: col - 1, from: len(buf), to: len(buf) + len(text)})
+			buf = append(buf, text...)
+		}
+		if withKinds {
+			cur.kinds[col-1] = kind
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if started {
+		flush()
+	}
+	return rows, nil
+}
+
+// span is where the text of a cell lies in its row's buffer.
+type span struct{ col, from, to int }
+
+// parseCells calls newRow at every row (with its 1-based number) and cell for every cell
+// of it that shows something (with its 1-based column and its text, see cellText), in
+// document order, up to the end of the sheetData or of raw.
+func parseCells(raw []byte, sst []string, newRow func(n int), cell func(col int, str string, text []byte, kind cellKind)) error {
+	s := &scanner{b: raw}
+	var (
+		rowN, col   int
+		v, is, text []byte
+	)
+	for {
+		t := s.next()
+		switch t.kind {
+		case tokEOF:
+			return nil
+		case tokEnd:
+			if string(t.name) == "sheetData" {
+				return nil
+			}
+		case tokStart, tokEmpty:
+			switch string(t.name) {
+			case "row":
+				rowN++
+				if r, ok := attr(t.attrs, "r"); ok {
+					n, err := strconv.Atoi(string(r))
+					if err != nil || n < 1 {
+						return fmt.Errorf("row number %q", r)
+					}
+					rowN = n
+				}
+				col = 0
+				newRow(rowN)
+			case "c":
+				if rowN == 0 {
+					continue // a cell outside any row
+				}
+				col++
+				var typ []byte
+				for _, a := range t.attrs {
+					switch string(a.name) {
+					case "r":
+						c, err := refColumn(a.value)
+						if err != nil {
+							return err
+						}
+						col = c
+					case "t":
+						typ = a.value
+					}
+				}
+				if t.kind == tokEmpty {
+					continue
+				}
+				var hasV, hasIS bool
+				v, is, hasV, hasIS = cellContent(s, v[:0], is[:0])
+				if !hasV && !hasIS {
+					continue
+				}
+				var str string
+				var kind cellKind
+				var err error
+				str, text, kind, err = cellText(string(typ), v, is, hasIS, sst, text[:0])
+				if err != nil {
+					return fmt.Errorf("cell %s: %w", cellName(col, rowN), err)
+				}
+				if str != "" || len(text) > 0 {
+					cell(col, str, text, kind)
+				}
+			}
+		}
+	}
+}
+
+// cellContent reads a cell's children up to </c>: the value (<v>) and an inline string
+// (<is>); a formula (<f>) is skipped, its cached value is what the cell shows.
+func cellContent(s *scanner, v, is []byte) (_, _ []byte, hasV, hasIS bool) {
+	for {
+		t := s.next()
+		switch t.kind {
+		case tokEOF:
+			return v, is, hasV, hasIS
+		case tokEnd:
+			if string(t.name) == "c" {
+				return v, is, hasV, hasIS
+			}
+		case tokStart:
+			switch string(t.name) {
+			case "v":
+				hasV = true
+				v = collectText(s, "v", v)
+			case "is":
+				hasIS = true
+				is = collectString(s, "is", is)
+			case "f", "extLst":
+				skipTo(s, string(t.name))
+			}
+		}
+	}
+}
+
+// collectText appends the character data up to the end of the element named end.
+func collectText(s *scanner, end string, buf []byte) []byte {
+	for {
+		t := s.next()
+		switch t.kind {
+		case tokEOF:
+			return buf
+		case tokText:
+			buf = appendText(buf, t.text)
+		case tokCDATA:
+			buf = append(buf, t.text...)
+		case tokEnd:
+			if string(t.name) == end {
+				return buf
+			}
+		}
+	}
+}
+
+// skipTo skips past the end of the element named end (which must not nest).
+func skipTo(s *scanner, end string) {
+	for {
+		t := s.next()
+		if t.kind == tokEOF || (t.kind == tokEnd && string(t.name) == end) {
+			return
+		}
+	}
+}
+
+// cellText returns the text a cell shows: strings as they are; numbers in plain decimal,
+// rounded to the 15 significant digits a spreadsheet shows and never in a number format
+// (3 is "3", never "3.0" nor a date); booleans as TRUE and FALSE; errors as their code.
+// The text is either str, when it exists already (a shared string), or appended to buf.
+func cellText(typ string, v, is []byte, hasIS bool, sst []string, buf []byte) (str string, _ []byte, _ cellKind, _ error) {
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(string(v)))
+		if err != nil || i < 0 || i >= len(sst) {
+			return "", buf, kindText, fmt.Errorf("shared string %q of %d", v, len(sst))
+		}
+		return sst[i], buf, kindText, nil
+	case "inlineStr":
+		if !hasIS {
+			return "", appendDecoded(buf, v), kindText, nil
+		}
+		return "", appendDecoded(buf, is), kindText, nil
+	case "str", "e", "d":
+		return "", appendDecoded(buf, v), kindText, nil
+	case "b":
+		switch strings.TrimSpace(string(v)) {
+		case "1", "true":
+			return "TRUE", buf, kindBool, nil
+		case "0", "false":
+			return "FALSE", buf, kindBool, nil
+		}
+		return "", append(buf, v...), kindText, nil
+	}
+	return "", appendDecimal(buf, v), kindNumber, nil
+}
+
+// appendDecimal appends a number cell's value as a person sees it in a General cell, but
+// without exponent: at most 15 significant digits, no trailing zeros, "3" not "3.0".
+func appendDecimal(buf, v []byte) []byte {
+	if isPlainInteger(v) {
+		return append(buf, v...)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return append(buf, v...)
+	}
+	if f == 0 {
+		return append(buf, '0')
+	}
+	f, _ = strconv.ParseFloat(strconv.FormatFloat(f, 'e', 14, 64), 64)
+	return strconv.AppendFloat(buf, f, 'f', -1, 64)
+}
+
+// isPlainInteger reports whether v is a whole number as strconv.Itoa writes it with at
+// most 15 digits, which is its own plain decimal form.
+func isPlainInteger(v []byte) bool {
+	d := v
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 15 || (d[0] == '0' && (len(d) > 1 || len(v) > 1)) {
+		return false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// refColumn returns the 1-based column of a cell reference such as "AB12".
+func refColumn(ref []byte) (int, error) {
+	col := 0
+	for _, c := range ref {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			col = col*26 + int(c-'A') + 1
+		case c >= 'a' && c <= 'z':
+			col = col*26 + int(c-'a') + 1
+		case c == '$':
+		default:
+			if col == 0 || col > maxColumns {
+				return 0, fmt.Errorf("cell reference %q", ref)
+			}
+			return col, nil
+		}
+		if col > maxColumns {
+			return 0, fmt.Errorf("cell reference %q", ref)
+		}
+	}
+	if col == 0 {
+		return 0, fmt.Errorf("cell reference %q", ref)
+	}
+	return col, nil
+}
+
+const maxColumns = 16384
+
+// cellName returns the A1 name of a cell.
+func cellName(col, row int) string {
+	return columnName(col) + strconv.Itoa(row)
+}
+
+// columnName returns the letters of a 1-based column: 1 is A, 27 is AA.
+func columnName(col int) string {
+	var b [4]byte
+	i := len(b)
+	for col > 0 && i > 0 {
+		col--
+		i--
+		b[i] = byte('A' + col%26)
+		col /= 26
+	}
+	return string(b[i:])
+}
+
+// readBook reads every worksheet of a workbook's bytes as text. Worksheets are inflated
+// and parsed in parallel.
+func readBook(data []byte) (*sheets.Book, error) {
+	p, err := openPackage(data)
+	if err != nil {
+		return nil, err
+	}
+	sst, err := p.readSharedStrings()
+	if err != nil {
+		return nil, err
+	}
+	grids := make([]*grid, len(p.tabs))
+	errs := make([]error, len(p.tabs))
+	var wg sync.WaitGroup
+	for i, ref := range p.tabs {
+		wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	b := &sheets.Book{Tabs: make([]*sheets.Tab, len(p.tabs))}
+	for i, ref := range p.tabs {
+		b.Tabs[i] = &sheets.Tab{Name: ref.name, Header: grids[i].header, Rows: grids[i].rows}
+	}
+	return b, nil
+}

@@ -1,0 +1,251 @@
+package xlsx
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// zipOf makes a workbook package of the given parts.
+func zipOf(t testing.TB, parts map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range parts {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+const (
+	nsMain = `xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	nsRels = `xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
+	relT   = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+)
+
+// TestReadForeignWorkbook reads a workbook written the way other programs write them:
+// namespace prefixes, shared strings with rich text and phonetic runs, cells and rows
+// without references, booleans, errors, formulas with cached values, escapes, CDATA,
+// comments, a chart sheet, rows out of order and an empty worksheet.
+func TestReadForeignWorkbook(t *testing.T) {
+	data := zipOf(t, map[string]string{
+		"_rels/.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="` + relT + `officeDocument" Target="/xl/book.xml"/></Relationships>`,
+		"xl/book.xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+			`<x:workbook ` + nsMain + ` ` + nsRels + `><x:sheets>` +
+			`<x:sheet name="R&amp;D" sheetId="1" r:id="rId1"/>` +
+			`<x:sheet name="Chart" sheetId="2" r:id="rId3"/>` +
+			`<x:sheet name="Second" sheetId="3" state="hidden" r:id="rId4"/>` +
+			`<x:sheet name="Third" sheetId="4" r:id="rId5"/>` +
+			`</x:sheets></x:workbook>`,
+		"xl/_rels/book.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="` + relT + `worksheet" Target="worksheets/sheet1.xml"/>` +
+			`<Relationship Id="rId2" Type="` + relT + `sharedStrings" Target="/xl/sharedStrings.xml"/>` +
+			`<Relationship Id="rId3" Type="` + relT + `chartsheet" Target="chartsheets/sheet1.xml"/>` +
+			`<Relationship Id="rId4" Type="` + relT + `worksheet" Target="worksheets/sheet2.xml"/>` +
+			`<Relationship Id="rId5" Type="` + relT + `worksheet" Target="worksheets/sheet3.xml"/>` +
+			`<Relationship Id="rId6" Type="` + relT + `hyperlink" Target="http://example.com/" TargetMode="External"/>` +
+			`</Relationships>`,
+		"xl/sharedStrings.xml": `<?xml version="1.0"?><x:sst ` + nsMain + ` count="4" uniqueCount="4">` +
+			`<x:si><x:t>plain</x:t></x:si>` +
+			`<x:si><x:r><x:rPr><x:b/></x:rPr><x:t>rich </x:t></x:r><x:r><x:t xml:space="preserve">text </x:t></x:r>` +
+			`<x:rPh sb="0" eb="1"><x:t>PHONETIC</x:t></x:rPh><x:phoneticPr fontId="1"/></x:si>` +
+			"<x:si><x:t>a_x000D_b &amp; _x005F_x0041_ &#x263A; &#9731;\r\nnext</x:t></x:si>" +
+			`<x:si><x:t/></x:si>` +
+			`</x:sst>`,
+		"xl/worksheets/sheet1.xml": `<?xml version="1.0"?><x:worksheet ` + nsMain + `><x:dimension ref="A1:E6"/><x:sheetData>` +
+			`<x:row r="1" spans="1:5"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c>` +
+			`<x:c r="C1" t="inlineStr" x:foo="a>b"><x:is><x:t><![CDATA[<cdata> & ]]></x:t></x:is></x:c></x:row>` +
+			`<x:row><x:c t="s"><x:v>2</x:v></x:c><x:c t="b"><x:v>1</x:v></x:c><x:c t="e"><x:v>#DIV/0!</x:v></x:c>` +
+			`<x:c t="str"><x:f>A1&amp;"x"</x:f><x:v>plainx</x:v></x:c><x:c s="3"><x:v>3.0000000000000004</x:v></x:c><!-- a comment --></x:row>` +
+			`<x:row r="6"><x:c r="C6"><x:v>1E+20</x:v></x:c></x:row>` +
+			`<x:row r="4"><x:c r="A4" t="s"><x:v>3</x:v></x:c><x:c r="B4" s="2"/><x:c r="C4"><x:f>NA()</x:f></x:c></x:row>` +
+			`<x:row r="5"><x:c r="B5" t="d"><x:v>2024-01-02T00:00:00Z</x:v></x:c><x:c r="D5" t="b"><x:v>0</x:v></x:c></x:row>` +
+			`</x:sheetData><x:pageMargins left="0.7"/></x:worksheet>`,
+		"xl/worksheets/sheet2.xml": `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`,
+		"xl/worksheets/sheet3.xml": `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+			`<row r="2"><c r="B2"><v>7</v></c></row></sheetData></worksheet>`,
+		"xl/chartsheets/sheet1.xml": `<chartsheet/>`,
+	})
+	got, err := readBook(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &sheets.Book{Tabs: []*sheets.Tab{
+		{Name: "R&D", Header: []string{"plain", "rich text ", "<cdata> & ", "", ""}, Rows: [][]string{
+			{"a\rb & _x0041_ ☺ ☃\nnext", "TRUE", "#DIV/0!", "plainx", "3"},
+			{"", "2024-01-02T00:00:00Z", "", "FALSE", ""},
+			{"", "", "100000000000000000000", "", ""},
+		}},
+		{Name: "Second"},
+		{Name: "Third", Header: []string{"", ""}, Rows: [][]string{{"", "7"}}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("readBook:\n got %q\nwant %q", dump(got), dump(want))
+	}
+}
+
+func dump(b *sheets.Book) string {
+	var s strings.Builder
+	for _, t := range b.Tabs {
+		fmt.Fprintf(&s, "%s: %q %q; ", t.Name, t.Header, t.Rows)
+	}
+	return s.String()
+}
+
+func TestAppendDecimal(t *testing.T) {
+	for v, want := range map[string]string{
+		"3": "3", "-1": "-1", "0": "0", "-0": "0", "3.5": "3.5", "3.0": "3", "1E+20": "100000000000000000000",
+		"0.30000000000000004": "0.3", "1e-7": "0.0000001", "45000.5": "45000.5", "007": "7",
+		"12345678901234567": "12345678901234600", "123456789012345": "123456789012345", "x": "x",
+		" 3 ": "3",
+	} {
+		if got := string(appendDecimal(nil, []byte(v))); got != want {
+			t.Errorf("appendDecimal(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestAppendDecoded(t *testing.T) {
+	for v, want := range map[string]string{
+		"plain": "plain", "_x000D_": "\r", "_x005F_x0041_": "_x0041_", "_x0041": "_x0041", "_xZZZZ_": "_xZZZZ_",
+		"a_x0009_b": "a\tb", "_xD83D__xDE80_": "🚀", "_x": "_x",
+	} {
+		if got := string(appendDecoded(nil, []byte(v))); got != want {
+			t.Errorf("appendDecoded(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestColumnNames(t *testing.T) {
+	for col, name := range map[int]string{1: "A", 26: "Z", 27: "AA", 52: "AZ", 703: "AAA", 16384: "XFD"} {
+		if got := columnName(col); got != name {
+			t.Errorf("columnName(%d) = %q, want %q", col, got, name)
+		}
+		if got, err := refColumn([]byte(name + "12")); err != nil || got != col {
+			t.Errorf("refColumn(%q) = %d, %v; want %d", name+"12", got, err, col)
+		}
+	}
+	for _, bad := range []string{"", "12", "XFE1", "AAAA1"} {
+		if _, err := refColumn([]byte(bad)); err == nil {
+			t.Errorf("refColumn(%q): no error", bad)
+		}
+	}
+}
+
+// sheetXML makes a worksheet of n rows in excelize's style, with gaps and escapes.
+func sheetXML(n int, numbered bool) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	for r := 1; r <= n; r++ {
+		if r%7 == 3 && numbered {
+			continue // a gap
+		}
+		if numbered {
+			fmt.Fprintf(&b, `<row r="%d">`, r)
+		} else {
+			b.WriteString(`<row>`)
+		}
+		fmt.Fprintf(&b, `<c r="A%d" t="inlineStr"><is><t>row &amp; %d</t></is></c><c r="C%d"><v>%d</v></c>`, r, r, r, r*3)
+		if r%5 == 0 {
+			fmt.Fprintf(&b, `<c r="E%d" t="inlineStr"><is><t>_x005F_x0041_</t></is></c>`, r)
+		}
+		b.WriteString(`</row>`)
+	}
+	b.WriteString(`</sheetData></worksheet>`)
+	return b.Bytes()
+}
+
+// TestChunkedParse: a worksheet cut into chunks parses as it does whole.
+func TestChunkedParse(t *testing.T) {
+	for _, numbered := range []bool{true, false} {
+		raw := sheetXML(5000, numbered)
+		whole, err := gridOf(raw, nil, true, 1, len(raw)+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks := splitRows(raw, 4, 1000)
+		if numbered && len(chunks) != 4 {
+			t.Errorf("numbered rows: %d chunks, want 4", len(chunks))
+		}
+		if !numbered && len(chunks) != 1 {
+			t.Errorf("unnumbered rows: %d chunks, want 1", len(chunks))
+		}
+		cut, err := gridOf(raw, nil, true, 4, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(whole, cut) {
+			t.Errorf("numbered %v: the chunked parse differs", numbered)
+		}
+		i := 3 // row 5
+		if numbered {
+			i = 2 // row 3 is missing
+		}
+		if got := whole.rows[i]; !reflect.DeepEqual(got, []string{"row & 5", "", "15", "", "_x0041_"}) {
+			t.Errorf("numbered %v: row 5 = %q", numbered, got)
+		}
+		if whole.kinds[1][2] != kindNumber || whole.kinds[1][0] != kindText {
+			t.Errorf("kinds of row 2 = %v", whole.kinds[1])
+		}
+	}
+}
+
+func wellFormed(raw []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(raw))
+	depth := 0
+	for {
+		t, err := d.Token()
+		if err == io.EOF {
+			return depth == 0
+		}
+		if err != nil {
+			return false
+		}
+		switch t.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
+
+// FuzzParseSheet: no worksheet makes the parser panic, and on well-formed XML a chunked
+// parse agrees with a whole one.
+func FuzzParseSheet(f *testing.F) {
+	f.Add(sheetXML(20, true))
+	f.Add(sheetXML(20, false))
+	f.Add([]byte(`<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="0"></row></sheetData>`))
+	f.Add([]byte(`<sheetData><row r="2"><c r="B2" t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row></sheetData>`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		sst := []string{"zero", "one"}
+		whole, err := gridOf(raw, sst, true, 1, len(raw)+1)
+		cut, err2 := gridOf(raw, sst, true, 3, 16)
+		if !wellFormed(raw) {
+			return
+		}
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("whole: %v, chunked: %v", err, err2)
+		}
+		if err == nil && !reflect.DeepEqual(whole, cut) {
+			t.Fatalf("chunked parse differs:\n%q\n%q", whole.rows, cut.rows)
+		}
+	})
+}

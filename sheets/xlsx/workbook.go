@@ -1,0 +1,326 @@
+package xlsx
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// Workbook is a local .xlsx file used as a sheets.Sheet.
+type Workbook struct {
+	path string
+
+	mu sync.Mutex
+	// swept: temporary files a crashed process left beside the file were removed.
+	swept bool
+	// last is the latest Book parsed, by its Version: a file with the same checksum has
+	// the same values, so a poll of an unchanged file only reads and hashes it.
+	last *sheets.Book
+	// beforeCommit, when set (by tests), runs after the new file is written and before
+	// the check that precedes the rename.
+	beforeCommit func()
+}
+
+var _ sheets.Sheet = (*Workbook)(nil)
+
+// New returns the workbook at path. Nothing is read or created until Read or Write.
+func New(path string) *Workbook {
+	return &Workbook{path: path}
+}
+
+// Path returns the workbook's file name.
+func (w *Workbook) Path() string { return w.path }
+
+// Read reads every worksheet of the file. A missing file reads as an empty Book with
+// Version ""; the Version of a file is the hex SHA-256 of its bytes.
+func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(w.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &sheets.Book{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read workbook: %w", err)
+	}
+	version := checksum(data)
+	if len(data) == 0 {
+		return &sheets.Book{Version: version}, nil
+	}
+	w.mu.Lock()
+	last := w.last
+	w.mu.Unlock()
+	if last != nil && last.Version == version {
+		return copyBook(last), nil
+	}
+	b, err := readBook(data)
+	if err != nil {
+		return nil, fmt.Errorf("read workbook %s: %w", w.path, err)
+	}
+	b.Version = version
+	w.mu.Lock()
+	w.last = b
+	w.mu.Unlock()
+	return copyBook(b), nil
+}
+
+// copyBook returns a copy of b that shares only the (immutable) strings.
+func copyBook(b *sheets.Book) *sheets.Book {
+	c := &sheets.Book{Version: b.Version, Tabs: make([]*sheets.Tab, len(b.Tabs))}
+	for i, t := range b.Tabs {
+		n := &sheets.Tab{Name: t.Name, Header: slices.Clone(t.Header)}
+		if t.Rows != nil {
+			n.Rows = make([][]string, len(t.Rows))
+			// One backing array for all the rows' cells.
+			cells := 0
+			for _, r := range t.Rows {
+				cells += len(r)
+			}
+			all := make([]string, 0, cells)
+			for j, r := range t.Rows {
+				all = append(all, r...)
+				n.Rows[j] = all[len(all)-len(r) : len(all) : len(all)]
+			}
+		}
+		c.Tabs[i] = n
+	}
+	return c
+}
+
+// Write replaces the file with a workbook holding next's tabs, in order, followed by the
+// file's other worksheets copied as values, all with layout's presentation. It builds the
+// workbook in a temporary file beside the target, and renames it over the target only if
+// the file still has base's checksum, checked just before the rename; otherwise it
+// removes the temporary file and returns sheets.ErrModified. The file keeps its mode.
+// A symbolic link is followed: the file it names is replaced.
+func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next *sheets.Book) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	baseVersion := ""
+	if base != nil {
+		baseVersion = base.Version
+	}
+	target := w.path
+	if t, err := filepath.EvalSymlinks(w.path); err == nil {
+		target = t
+	}
+	data, err := os.ReadFile(target)
+	exists := err == nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return "", fmt.Errorf("write workbook: %w", err)
+	}
+	current := ""
+	if exists {
+		current = checksum(data)
+	}
+	if current != baseVersion {
+		return "", sheets.ErrModified
+	}
+	tabs, err := tabsToWrite(data, next)
+	if err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", w.path, err)
+	}
+	f, err := render(layout, tabs)
+	if err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", w.path, err)
+	}
+	defer f.Close()
+
+	mode := fs.FileMode(0o666) // less the umask, as for any new file
+	if exists {
+		if fi, err := os.Stat(target); err == nil {
+			mode = fi.Mode().Perm()
+		}
+	}
+	tmp, err := createTemp(target, mode)
+	if err != nil {
+		return "", fmt.Errorf("write workbook: %w", err)
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<16)
+	if _, err := f.WriteTo(bw); err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", tmp.Name(), err)
+	}
+	if err := bw.Flush(); err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", tmp.Name(), err)
+	}
+	if exists {
+		// Set the mode exactly: the umask applied when the file was created.
+		if err := tmp.Chmod(mode); err != nil {
+			return "", fmt.Errorf("write workbook %s: %w", tmp.Name(), err)
+		}
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("write workbook %s: %w", tmp.Name(), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if w.beforeCommit != nil {
+		w.beforeCommit()
+	}
+	// The last moment: has anyone saved the file since base was read?
+	now, err := fileChecksum(target)
+	if err != nil {
+		return "", fmt.Errorf("write workbook: %w", err)
+	}
+	if now != baseVersion {
+		return "", sheets.ErrModified
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return "", fmt.Errorf("write workbook: %w", err)
+	}
+	renamed = true
+	syncDir(filepath.Dir(target))
+	if !w.swept {
+		w.swept = true
+		sweepTemps(target, tmp.Name())
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// staleTemp is the age after which a temporary file beside the workbook is taken for one
+// that a crashed process left behind.
+const staleTemp = 10 * time.Minute
+
+// sweepTemps removes, on a best-effort basis, the temporary files of target that are
+// older than staleTemp, but not keep.
+func sweepTemps(target, keep string) {
+	dir, name := filepath.Split(target)
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(name)+".sheetops-*.tmp"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && m != keep && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTemp {
+			_ = os.Remove(m)
+		}
+	}
+}
+
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// tabsToWrite returns next's tabs followed by the existing file's worksheets that next
+// lacks, with what each of their cells held (numbers stay numbers).
+func tabsToWrite(existing []byte, next *sheets.Book) ([]renderTab, error) {
+	var tabs []renderTab
+	names := map[string]bool{}
+	if next != nil {
+		for _, t := range next.Tabs {
+			if t == nil {
+				continue
+			}
+			if names[t.Name] {
+				return nil, fmt.Errorf("tab %q twice", t.Name)
+			}
+			names[t.Name] = true
+			tabs = append(tabs, renderTab{name: t.Name, header: t.Header, rows: t.Rows})
+		}
+	}
+	if len(existing) == 0 {
+		return tabs, nil
+	}
+	p, err := openPackage(existing)
+	if err != nil {
+		return nil, err
+	}
+	var sst []string
+	loaded := false
+	for _, ref := range p.tabs {
+		if names[ref.name] {
+			continue
+		}
+		if !loaded {
+			if sst, err = p.readSharedStrings(); err != nil {
+				return nil, err
+			}
+			loaded = true
+		}
+		g, err := p.readGrid(ref, sst, true)
+		if err != nil {
+			return nil, err
+		}
+		tabs = append(tabs, renderTab{name: ref.name, header: g.header, rows: g.rows, kinds: g.kinds})
+	}
+	return tabs, nil
+}
+
+func checksum(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// fileChecksum returns the checksum of the file at path, or "" if there is none.
+func fileChecksum(path string) (string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// createTemp creates a new, hidden file beside target for the next version of it.
+func createTemp(target string, mode fs.FileMode) (*os.File, error) {
+	dir, name := filepath.Split(target)
+	for range 100 {
+		id := make([]byte, 6)
+		_, _ = rand.Read(id)
+		tmp := filepath.Join(dir, "."+name+".sheetops-"+hex.EncodeToString(id)+".tmp")
+		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create a temporary file beside %s: too many attempts", target)
+}
+
+// syncDir makes a rename in dir durable where the platform allows it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
