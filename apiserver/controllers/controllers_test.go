@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -635,6 +636,9 @@ func TestKubectlRollout(t *testing.T) {
 	t.Parallel()
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("kubectl is required under CI")
+		}
 		t.Skip("kubectl not installed")
 	}
 	ns := namespace(t)
