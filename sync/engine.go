@@ -290,7 +290,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-debounce:
 			debounce = nil
 		case <-poll.C():
-			if !e.sheetChanged(ctx) {
+			if !e.SheetChanged(ctx) {
 				continue
 			}
 		}
@@ -307,8 +307,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// sheetChanged reports whether the sheet may hold new edits since the last pass.
-func (e *Engine) sheetChanged(ctx context.Context) bool {
+// SheetChanged reports whether the sheet may hold new edits since the last pass: a poll
+// that finds it false does nothing more (backends with a cheap version check make that
+// cheap; others always answer true).
+func (e *Engine) SheetChanged(ctx context.Context) bool {
 	v, ok := e.sheet.(versioner)
 	if !ok {
 		return true

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.QPS = -1 // no client-side throttling: bursts must reach the server as bursts
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -545,3 +547,39 @@ func TestPlanChangesNothing(t *testing.T) {
 }
 
 var _ = errors.Is
+
+// TestBurstOfChangesIsDebounced: informer handlers only signal; a burst of cluster changes
+// becomes a handful of writes, not one per change.
+func TestBurstOfChangesIsDebounced(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	f.waitView("first pass", func() bool { return e.Stats().Writes >= 1 })
+	start := e.Stats().Writes
+	const changes = 1000
+	for i := 0; i < changes; i++ {
+		patch := []byte(`{"metadata":{"labels":{"n":"` + strconv.Itoa(i) + `"}}}`)
+		if _, err := f.cs.AppsV1().Deployments("shop").Patch(f.ctx, "web", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.waitView("the last change rendered", func() bool {
+		d, ok := f.view.ByUID("Deployment", f.get("web").UID)
+		if !ok || d.(*appsv1.Deployment).Labels["n"] != strconv.Itoa(changes-1) {
+			return false
+		}
+		b := f.read()
+		return cell(t, b, mapping.DeploymentsTab, "web", mapping.RV) == f.get("web").ResourceVersion
+	})
+	writes := e.Stats().Writes - start
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if writes < 1 || writes > changes/20 {
+		t.Fatalf("%d changes made %d writes; want a handful", changes, writes)
+	}
+	t.Logf("%d changes, %d writes", changes, writes)
+}

@@ -45,6 +45,22 @@ func New(path string) *Workbook {
 // Path returns the workbook's file name.
 func (w *Workbook) Path() string { return w.path }
 
+// Version returns the file's version (the hex SHA-256 of its bytes; "" when it does not
+// exist) without parsing it: the cheap check a poll makes before it reads.
+func (w *Workbook) Version(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(w.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read workbook: %w", err)
+	}
+	return checksum(data), nil
+}
+
 // Read reads every worksheet of the file. A missing file reads as an empty Book with
 // Version ""; the Version of a file is the hex SHA-256 of its bytes.
 func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
