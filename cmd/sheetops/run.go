@@ -27,6 +27,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if *configPath == "" {
+		// Without a config, always the embedded defaults: a newcomer's first run never
+		// edits whatever cluster ~/.kube/config happens to point at.
+		yes := true
+		cfg.Cluster.Embedded = &yes
+	}
 	log := newLoggerFormat(stderr, cfg.Log.Format, logLevel(cfg.Log.Level))
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return usagef("stateDir %s: %v", cfg.StateDir, err)
