@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/sheetops/sheetops/internal/podstatus"
 	"github.com/sheetops/sheetops/sheets"
 )
 
@@ -139,17 +140,20 @@ func podColumn(header string) (Column, bool) {
 	switch header {
 	case Ready:
 		return Column{
-			Value: pod(func(p *corev1.Pod) string { return summarizePod(p).readyCell() }),
+			Value: pod(func(p *corev1.Pod) string {
+				s := podstatus.Summarize(p)
+				return strconv.Itoa(s.Ready) + "/" + strconv.Itoa(s.Total)
+			}),
 			Sheet: sheets.Column{Width: 8, Colors: readyColors},
 		}, true
 	case Status:
 		return Column{
-			Value: pod(func(p *corev1.Pod) string { return summarizePod(p).status }),
+			Value: pod(func(p *corev1.Pod) string { return podstatus.Summarize(p).Status }),
 			Sheet: sheets.Column{Width: 18, Colors: podStatusColors},
 		}, true
 	case Restarts:
 		return Column{
-			Value: pod(func(p *corev1.Pod) string { return strconv.Itoa(summarizePod(p).restarts) }),
+			Value: pod(func(p *corev1.Pod) string { return strconv.Itoa(podstatus.Summarize(p).Restarts) }),
 			Sheet: sheets.Column{Width: 9, Number: true},
 		}, true
 	case Node:

@@ -131,9 +131,9 @@ func TestPodStatus(t *testing.T) {
 		{"completed with a container running, pod not ready", func(p *corev1.Pod) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{status("app", true, 0, running(time.Hour)), status("side", false, 0, terminated("Completed", 0))}
 		}, "1/2", "NotReady", "0"},
-		{"completed after an error", func(p *corev1.Pod) {
+		{"the first container's reason wins, as in kubectl", func(p *corev1.Pod) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{status("app", false, 0, terminated("Completed", 0)), status("side", false, 0, terminated("Error", 1))}
-		}, "0/2", "Error", "0"},
+		}, "0/2", "Completed", "0"},
 		{"init waiting", func(p *corev1.Pod) {
 			p.Spec.InitContainers = containers("init:1", "init2:1")
 			p.Status.Phase = corev1.PodPending
