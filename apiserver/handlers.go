@@ -439,6 +439,16 @@ func managerFromUserAgent(ua string) string {
 	return name
 }
 
+// writeRequest reads a write's options and body.
+func writeRequest(r *http.Request, patchType string) (writeOptions, []byte, error) {
+	o, err := parseWriteOptions(r, patchType)
+	if err != nil {
+		return o, nil, err
+	}
+	body, err := readBody(r)
+	return o, body, err
+}
+
 func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
@@ -491,11 +501,7 @@ type errDryRun struct{ obj runtime.Object }
 func (e errDryRun) Error() string { return "dry run" }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	o, err := parseWriteOptions(r, "")
-	if err != nil {
-		return err
-	}
-	body, err := readBody(r)
+	o, body, err := writeRequest(r, "")
 	if err != nil {
 		return err
 	}
@@ -577,11 +583,7 @@ func (s *Server) admitNamespace(res *resource, namespace, name string) error {
 func defaultObject(obj runtime.Object) { validation.Default(obj) }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	o, err := parseWriteOptions(r, "")
-	if err != nil {
-		return err
-	}
-	body, err := readBody(r)
+	o, body, err := writeRequest(r, "")
 	if err != nil {
 		return err
 	}
@@ -1005,11 +1007,7 @@ func podGracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64 {
 
 // bind assigns a pod to a node (pods/binding), as a scheduler does.
 func (s *Server) bind(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	o, err := parseWriteOptions(r, "")
-	if err != nil {
-		return err
-	}
-	body, err := readBody(r)
+	o, body, err := writeRequest(r, "")
 	if err != nil {
 		return err
 	}

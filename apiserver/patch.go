@@ -31,11 +31,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		return apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", ri.res.groupResource(), ri.name,
 			"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", 0, false)
 	}
-	o, err := parseWriteOptions(r, ct)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(r)
+	o, body, err := writeRequest(r, ct)
 	if err != nil {
 		return err
 	}
