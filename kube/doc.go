@@ -1,6 +1,10 @@
-// Package kube is SheetOps' client side of a cluster: the client-go clientset and shared
-// informers, the cluster view the sync engine renders, and the calls that apply edits
-// (PATCH, create and delete with resourceVersion preconditions, field manager "sheetops").
+// Package kube is SheetOps' client side of a cluster: resolving the client configuration
+// (kubeconfig, context, in-cluster), the shared-informer View of Deployments and Pods that
+// the sync engine renders, and the Applier that makes its changes (patches carrying a
+// resourceVersion precondition, creates, deletes with a UID precondition; field manager
+// "sheetops").
 //
-// It is built in the sync engine issue; this file marks its place in the layout.
+// Contract: the View's event handlers only signal Changed (coalesced); objects it returns
+// belong to the informers and are never modified. Retryable tells transient API errors
+// (network, 429, 5xx) from terminal ones, which the caller reports instead of retrying.
 package kube

@@ -1,7 +1,14 @@
-// Package sync is SheetOps' engine: the render loop, the poll loop, the three-way diff of
-// base, sheet and cluster, the plan, the apply, the conflict ledger, the state file, and the
-// cron-scheduled reconcile and export. Inside it the standard library's sync is imported as
-// stdsync.
+// Package sync is SheetOps' engine: it keeps a sheet and a cluster in step. A pass reads the
+// sheet, decides every edit three ways (base: what the engine rendered at the row's
+// resourceVersion; sheet: what is there now; cluster: what the informers hold), applies
+// what it may with the object's resourceVersion as a precondition (re-deciding on a fresh
+// object after a 409), reports conflicts and invalid input in the row's Sync cell without
+// touching what was typed, and writes the sheet back only if nobody saved it meanwhile
+// (else it reads again and merges). Run repeats passes on every poll (after a cheap version
+// check) and after each debounced burst of cluster changes.
 //
-// It is built in the sync engine issue; this file marks its place in the layout.
+// Contract: one pass runs at a time; a pass in flight finishes even when Run's context ends.
+// The State (renders, conflicts, statuses, creates) is saved atomically before each sheet
+// write, so a restart neither re-applies an applied edit nor forgets a pending one. Inside
+// this package the standard library's sync is imported as stdsync.
 package sync
