@@ -31,7 +31,7 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // fixture is an embedded API server, a client, an informer view and a sheet in memory.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       context.Context
 	cs        kubernetes.Interface
 	view      *kube.View
@@ -40,7 +40,7 @@ type fixture struct {
 	statePath string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard, NoControllers: true})
 	if err != nil {
@@ -157,7 +157,7 @@ func (f *fixture) scale(name string, n int32) {
 }
 
 // cell returns a cell of the row of namespace shop and name in a tab.
-func cell(t *testing.T, b *sheets.Book, tab, name, header string) string {
+func cell(t testing.TB, b *sheets.Book, tab, name, header string) string {
 	t.Helper()
 	tb := b.Tab(tab)
 	if tb == nil {
@@ -189,7 +189,7 @@ func (f *fixture) edit(tab, name string, cells map[string]string) {
 	f.mem.Edit(func(b *sheets.Book) { setCells(f.t, b, tab, name, cells) })
 }
 
-func setCells(t *testing.T, b *sheets.Book, tab, name string, cells map[string]string) {
+func setCells(t testing.TB, b *sheets.Book, tab, name string, cells map[string]string) {
 	tb := b.Tab(tab)
 	nameCol := slices.Index(tb.Header, mapping.Name)
 	for _, r := range tb.Rows {
