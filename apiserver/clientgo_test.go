@@ -1045,7 +1045,8 @@ func TestClientGoWatch(t *testing.T) {
 		for i, ev := range events {
 			got = append(got, ev.Type+" "+objects[i].Metadata.Name)
 		}
-		want := []string{"ADDED w1", "MODIFIED w1", "DELETED w1", "ADDED w2"}
+		// As upstream, deleting an unbound pod first records its deletionTimestamp (MODIFIED).
+		want := []string{"ADDED w1", "MODIFIED w1", "MODIFIED w1", "DELETED w1", "ADDED w2"}
 		if !slices.Equal(got, want) {
 			t.Fatalf("events %v, want %v", got, want)
 		}
@@ -1082,7 +1083,7 @@ func TestClientGoWatch(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, want := range []string{"MODIFIED target", "DELETED target"} {
+		for _, want := range []string{"MODIFIED target", "MODIFIED target", "DELETED target"} {
 			ev := cgNext(t, w)
 			if got := string(ev.Type) + " " + eventName(ev); got != want {
 				t.Fatalf("event %s, want %s", got, want)

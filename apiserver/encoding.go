@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -178,20 +179,48 @@ func decodeBody(r *http.Request, body []byte, gvk schema.GroupVersionKind, into 
 		if strict && info.StrictSerializer != nil {
 			dec = info.StrictSerializer
 		}
-		obj, actual, err := dec.Decode(body, &gvk, into)
-		if err != nil && !runtime.IsStrictDecodingError(err) {
-			return nil, decodeError{err}
+		if actual, err := kindOf(info, body); err == nil && ((actual.Kind != "" && actual.Kind != gvk.Kind) || (actual.Version != "" && actual.GroupVersion() != gvk.GroupVersion())) {
+			internal := gvk.Group
+			if internal == "" {
+				internal = "core"
+			}
+			return nil, decodeError{err: fmt.Errorf("converting (%s.%s) to (%s.%s): unknown conversion", actual.Version, actual.Kind, internal, gvk.Kind), kind: &actual}
 		}
-		if actual != nil && (actual.Kind != gvk.Kind || actual.GroupVersion() != gvk.GroupVersion()) {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
+		obj, _, err := dec.Decode(body, &gvk, into)
+		if err != nil && !runtime.IsStrictDecodingError(err) {
+			return nil, decodeError{err: err}
 		}
 		return obj, err
 	}
 	return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, r.Method, schema.GroupResource{}, "", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s", strings.Join(acceptedBodyTypes, ", ")), 0, false)
 }
 
-// decodeError is a body that does not decode; the caller words the 400.
-type decodeError struct{ err error }
+// decodeError is a body that does not decode; the caller words the 400. kind is set when
+// the body decoded as another kind.
+type decodeError struct {
+	err  error
+	kind *schema.GroupVersionKind
+}
+
+// kindOf reads the apiVersion and kind a body declares.
+func kindOf(info runtime.SerializerInfo, body []byte) (schema.GroupVersionKind, error) {
+	if info.MediaType == mediaProtobuf {
+		return schema.GroupVersionKind{}, fmt.Errorf("not read from protobuf")
+	}
+	var tm metav1.TypeMeta
+	data := body
+	if info.MediaType == mediaYAML {
+		j, err := yaml.YAMLToJSON(body)
+		if err != nil {
+			return schema.GroupVersionKind{}, err
+		}
+		data = j
+	}
+	if err := json.Unmarshal(data, &tm); err != nil {
+		return schema.GroupVersionKind{}, err
+	}
+	return schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind), nil
+}
 
 func (e decodeError) Error() string { return e.err.Error() }
 

@@ -53,6 +53,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeStatusError(w, notFoundPath())
 		return
 	}
+	if !servedGroupVersion(ri.gvr.GroupVersion()) {
+		http.NotFound(w, r) // upstream's mux answers an unknown group version in plain text
+		return
+	}
 	res := index[ri.gvr]
 	if res == nil || (ri.namespace != "" && !res.namespaced) || (ri.subresource != "" && !res.hasSub(ri.subresource)) {
 		writeStatusError(w, notFoundPath())
@@ -63,9 +67,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeStatusError(w, notFoundPath())
 		return
 	}
+	attrNS := ri.namespace
+	if res.storeKey == "namespaces" {
+		attrNS = ri.name // upstream's request info names a namespace as its own namespace
+	}
 	if err := s.authz.Authorize(userFrom(r), auth.Attributes{
 		Verb: ri.verb, APIGroup: ri.gvr.Group, Resource: ri.gvr.Resource, Subresource: ri.subresource,
-		Namespace: ri.namespace, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
+		Namespace: attrNS, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
 	}); err != nil {
 		writeStatusError(w, err)
 		return
@@ -84,7 +92,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if ri.name != "" || (res.namespaced && ri.namespace == "") {
-			err = apierrors.NewMethodNotSupported(res.groupResource(), "create")
+			err = apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, "post", schema.GroupResource{}, "", "", 0, false)
 			break
 		}
 		err = s.create(w, r, ri)
@@ -102,6 +110,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeStatusError(w, err)
 	}
+}
+
+func servedGroupVersion(gv schema.GroupVersion) bool {
+	for _, g := range groupVersions() {
+		if g == gv {
+			return true
+		}
+	}
+	return false
 }
 
 // lenientBool reads a boolean query parameter as upstream does: anything but "", "false" and "0" is true.
@@ -302,10 +319,13 @@ func decodeContinue(s string) (continueToken, error) {
 	var t continueToken
 	data, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return t, apierrors.NewBadRequest(fmt.Sprintf("continue key is not valid: %v", err))
+		return t, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: continue key is not valid: %v", err))
 	}
-	if err := json.Unmarshal(data, &t); err != nil || t.APIVersion != "meta.k8s.io/v1" || t.RV == 0 {
-		return t, apierrors.NewBadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+	if err := json.Unmarshal(data, &t); err != nil {
+		return t, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: continue key is not valid: %v", err))
+	}
+	if t.APIVersion != "meta.k8s.io/v1" || t.RV == 0 {
+		return t, apierrors.NewBadRequest("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 	}
 	t.Start = strings.TrimSuffix(t.Start, "\x00")
 	return t, nil
@@ -405,7 +425,15 @@ func parseWriteOptions(r *http.Request, patchType string) (writeOptions, error) 
 		o.fieldValidation = "Warn"
 	case "Strict", "Warn", "Ignore":
 	default:
-		return o, apierrors.NewBadRequest(fmt.Sprintf("fieldValidation must be one of: Ignore, Warn, Strict, got %q", o.fieldValidation))
+		kind := "CreateOptions"
+		switch r.Method {
+		case http.MethodPut:
+			kind = "UpdateOptions"
+		case http.MethodPatch:
+			kind = "PatchOptions"
+		}
+		return o, apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: kind}, "", field.ErrorList{
+			field.NotSupported(field.NewPath("fieldValidation"), o.fieldValidation, []string{"", "Ignore", "Strict", "Warn"})})
 	}
 	if v := q.Get("force"); v != "" {
 		if patchType != applyPatchType {
@@ -414,7 +442,7 @@ func parseWriteOptions(r *http.Request, patchType string) (writeOptions, error) 
 		o.force = lenientBool(v)
 	}
 	if patchType == applyPatchType && o.fieldManager == "" {
-		return o, invalidOptions("fieldManager", "is required for apply requests")
+		return o, invalidOptions("fieldManager", "is required for apply patch")
 	}
 	if o.fieldManager == "" {
 		o.fieldManager = managerFromUserAgent(r.UserAgent())
@@ -474,11 +502,25 @@ func decodeInto(w http.ResponseWriter, r *http.Request, body []byte, gvk schema.
 	if err != nil && (runtime.IsStrictDecodingError(err) || errors.As(err, &de)) {
 		if r.Method == http.MethodPost || r.Method == http.MethodPut {
 			// create and update word it as upstream's transformDecodeError does
+			if de.kind != nil {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", de.kind.Kind, de.kind.Version, gvk.Kind, err))
+			}
+			if errors.As(err, &de) {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v (%s)", gvk.Kind, err, summarize(body, 30)))
+			}
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, err))
 		}
 		return nil, apierrors.NewBadRequest(err.Error())
 	}
 	return obj, err
+}
+
+// summarize shortens a body for an error message, as upstream does.
+func summarize(data []byte, max int) string {
+	if len(data) <= max {
+		return string(data)
+	}
+	return string(data[:max]) + "..."
 }
 
 func warnStrict(w http.ResponseWriter, err error) {
@@ -649,6 +691,10 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 	cm, _ := meta.Accessor(cur)
 	if rv := m.GetResourceVersion(); rv != "" && rv != cm.GetResourceVersion() {
 		return nil, conflict(res, ri.name)
+	}
+	if m.GetResourceVersion() == "" {
+		// An unconditional update, as every kind served here allows upstream.
+		m.SetResourceVersion(cm.GetResourceVersion())
 	}
 	if uid := m.GetUID(); uid != "" && uid != cm.GetUID() {
 		return nil, apierrors.NewConflict(res.groupResource(), ri.name,
@@ -855,6 +901,10 @@ func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q", d))
 		}
 	}
+	if opts.PropagationPolicy != nil && opts.OrphanDependents != nil { //nolint:staticcheck // checked as upstream
+		return nil, apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "DeleteOptions"}, "", field.ErrorList{
+			field.Invalid(field.NewPath("propagationPolicy"), *opts.PropagationPolicy, "orphanDependents and deletionPropagation cannot be both set")})
+	}
 	if opts.PropagationPolicy != nil {
 		switch *opts.PropagationPolicy {
 		case metav1.DeletePropagationBackground, metav1.DeletePropagationForeground, metav1.DeletePropagationOrphan:
@@ -900,11 +950,13 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 	check := func(cur runtime.Object) error {
 		m, _ := meta.Accessor(cur)
 		if p := opts.Preconditions; p != nil {
+			// Worded as upstream's storage precondition errors, which name the kind.
+			kindGR := schema.GroupResource{Group: res.gvr.Group, Resource: res.kind}
 			if p.UID != nil && *p.UID != m.GetUID() {
-				return apierrors.NewConflict(res.groupResource(), ri.name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, m.GetUID()))
+				return apierrors.NewConflict(kindGR, ri.name, fmt.Errorf("the UID in the precondition (%s) does not match the UID in record (%s). The object might have been deleted and then recreated", *p.UID, m.GetUID()))
 			}
 			if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
-				return apierrors.NewConflict(res.groupResource(), ri.name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, m.GetResourceVersion()))
+				return apierrors.NewConflict(kindGR, ri.name, fmt.Errorf("the ResourceVersion in the precondition (%s) does not match the ResourceVersion in record (%s). The object might have been modified", *p.ResourceVersion, m.GetResourceVersion()))
 			}
 		}
 		return nil
@@ -922,6 +974,9 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 	case policy == metav1.DeletePropagationOrphan:
 		finalizer = metav1.FinalizerOrphanDependents
 	}
+	if res.storeKey == "namespaces" && protectedNamespaces[ri.name] {
+		return nil, false, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("this namespace may not be deleted"))
+	}
 	cur, err := s.store.Get(res.storeKey, ri.namespace, ri.name)
 	if err != nil {
 		return nil, false, err
@@ -936,7 +991,24 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 		return cur, !graceful, nil
 	}
 	if !graceful {
-		out, err := s.store.Delete(res.storeKey, ri.namespace, ri.name, check)
+		var out runtime.Object
+		var err error
+		if grace == 0 {
+			// a pod with no grace period left: marked, then deleted, as upstream
+			out, err = s.store.DeleteMarked(res.storeKey, ri.namespace, ri.name, check, func(cur runtime.Object) runtime.Object {
+				next := cur.DeepCopyObject()
+				m, _ := meta.Accessor(next)
+				if m.GetDeletionTimestamp() == nil {
+					now := metav1.NewTime(time.Now().Truncate(time.Second))
+					m.SetDeletionTimestamp(&now)
+				}
+				zero := int64(0)
+				m.SetDeletionGracePeriodSeconds(&zero)
+				return next
+			})
+		} else {
+			out, err = s.store.Delete(res.storeKey, ri.namespace, ri.name, check)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -980,6 +1052,9 @@ func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out r
 	s.collector.terminating(res, out)
 	return out, false, nil
 }
+
+// protectedNamespaces cannot be deleted, as upstream's namespace lifecycle admission says.
+var protectedNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
 
 // podGracePeriod is the grace period a DELETE gives a pod that a kubelet runs: the
 // request's, else the pod's terminationGracePeriodSeconds, else 30. It is 0 for a pod no node

@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 )
 
@@ -28,8 +31,8 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		known = known || t == ct
 	}
 	if !known {
-		return apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", ri.res.groupResource(), ri.name,
-			"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", 0, false)
+		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
+			Reason: metav1.StatusReasonUnsupportedMediaType, Message: "415: Unsupported Media Type", Details: &metav1.StatusDetails{}}}
 	}
 	o, body, err := writeRequest(r, ct)
 	if err != nil {
@@ -62,12 +65,31 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		if err != nil {
 			return nil, err
 		}
-		return decodeJSONInto(w, patched, ri.res.gvk(), ri.res.newObj(), o)
+		obj, err := decodeJSONInto(w, patched, ri.res.gvk(), ri.res.newObj(), o)
+		if err != nil && apierrors.IsBadRequest(err) && strings.Contains(err.Error(), "strict decoding error") {
+			// upstream reports unknown fields of a patch as an invalid "patch" value
+			value := string(patched)
+			if types.PatchType(ct) == types.StrategicMergePatchType {
+				var m map[string]interface{}
+				json.Unmarshal(body, &m)
+				value = fmt.Sprint(m)
+			}
+			return nil, apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"), value, err.Error())})
+		}
+		return obj, err
 	})
 	if err != nil {
 		return err
 	}
 	return s.respond(w, r, http.StatusOK, out)
+}
+
+// jsonPatchOp is one operation of a JSON patch, to check the patch's shape first.
+type jsonPatchOp struct {
+	Op    string      `json:"op"`
+	Path  string      `json:"path"`
+	From  string      `json:"from"`
+	Value interface{} `json:"value"`
 }
 
 // applyPatch applies a JSON, merge or strategic merge patch to cur (TypeMeta set) and returns
@@ -79,6 +101,12 @@ func applyPatch(patchType string, cur runtime.Object, patch []byte, schemaObj ru
 	}
 	switch types.PatchType(patchType) {
 	case types.JSONPatchType:
+		var ops []jsonPatchOp
+		if err := json.Unmarshal(patch, &ops); err != nil {
+			// worded as upstream, whose handler package names the type
+			msg := strings.Replace(err.Error(), "apiserver.jsonPatchOp", "handlers.jsonPatchOp", 1)
+			return nil, apierrors.NewBadRequest("error decoding patch: " + msg)
+		}
 		p, err := jsonpatch.DecodePatch(patch)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
@@ -119,7 +147,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	res := ri.res
 	patchObj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(body, &patchObj.Object); err != nil {
-		return apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err))
+		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+		return apierrors.NewBadRequest("error encoding patch: " + msg)
 	}
 	if patchObj.Object == nil {
 		return apierrors.NewBadRequest("the apply configuration is empty")

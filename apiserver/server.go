@@ -280,7 +280,8 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, ok := s.authn.AuthenticateRequest(r)
 		if !ok {
-			if publicPaths[r.URL.Path] {
+			// Probes answer without a token; a wrong token is refused everywhere, as upstream.
+			if publicPaths[r.URL.Path] && r.Header.Get("Authorization") == "" {
 				next.ServeHTTP(w, r)
 				return
 			}

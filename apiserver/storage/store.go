@@ -363,6 +363,35 @@ func (s *Store) Delete(resource, namespace, name string, check func(current runt
 	return s.deleteLocked(resource, r, key, cur)
 }
 
+// DeleteMarked deletes an object as upstream does for kinds with graceful deletion whose
+// grace period is zero: the marked state (deletionTimestamp set) is written first, so
+// watches see MODIFIED then DELETED, all under one lock.
+func (s *Store) DeleteMarked(resource, namespace, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, error) {
+	key := objectKey(namespace, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.resource(resource)
+	cur, ok := r.objects[key]
+	if !ok {
+		return nil, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	if check != nil {
+		if err := check(cur); err != nil {
+			return nil, err
+		}
+	}
+	marked := mark(cur)
+	rev := s.rev + 1
+	setRV(marked, rev)
+	if err := s.persist(resource, key, marked, rev); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	s.rev = rev
+	r.objects[key] = marked
+	s.emit(Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
+	return s.deleteLocked(resource, r, key, marked)
+}
+
 func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last runtime.Object) (runtime.Object, error) {
 	old := r.objects[key]
 	rev := s.rev + 1

@@ -1,0 +1,221 @@
+package differential
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// engineNsPerOp holds the engine's time per operation of each benchmark, so that the
+// kube-apiserver benchmark of the same operation can report the ratio (metric x-engine:
+// kube-apiserver time / engine time; above 1 means the engine is faster).
+var engineNsPerOp sync.Map
+
+// BenchmarkServers measures the same client operations against both servers:
+//
+//	start-to-ready   a new server (fresh data) until /readyz answers 200; for kube-apiserver
+//	                 etcd is already running (its own start is the etcd-start-ms metric)
+//	create           create a pod (typed client)
+//	get              get a pod
+//	patch            strategic merge patch of a pod's labels
+//	list-1000        list a namespace of 1,000 pods (one request, no limit)
+//	list-10000       list a namespace of 10,000 pods; seeding it takes a while: keep
+//	                 -benchtime at its default (1s), which means a few iterations
+//
+// Clients are typed client-go clients without client-side throttling: protobuf where the
+// server speaks it (kube-apiserver), JSON otherwise (the engine).
+func BenchmarkServers(b *testing.B) {
+	c := sharedCluster(b)
+	sides := []struct {
+		name string
+		s    *server
+	}{{sideEngine, c.engine.server}, {sideUpstream, c.upstream.server}}
+	for _, side := range sides {
+		b.Run(side.name, func(b *testing.B) {
+			bench := &benchSide{cluster: c, name: side.name, s: side.s}
+			b.Run("start-to-ready", bench.startToReady)
+			b.Run("create", bench.create)
+			b.Run("get", bench.get)
+			b.Run("patch", bench.patch)
+			b.Run("list-1000", func(b *testing.B) { bench.list(b, 1000) })
+			b.Run("list-10000", func(b *testing.B) { bench.list(b, 10000) })
+		})
+	}
+}
+
+type benchSide struct {
+	cluster *cluster
+	name    string
+	s       *server
+	once    sync.Map // namespace -> *sync.Once, so seeding survives the b.N rounds
+}
+
+// report ends a benchmark: it remembers the engine's time per op and reports the ratio on
+// the kube-apiserver side.
+func (bs *benchSide) report(b *testing.B, op string) {
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	if bs.name == sideEngine {
+		engineNsPerOp.Store(op, ns)
+		return
+	}
+	if e, ok := engineNsPerOp.Load(op); ok && e.(float64) > 0 {
+		b.ReportMetric(ns/e.(float64), "x-engine")
+	}
+}
+
+// namespace prepares ns once per benchmark run and then runs seed once.
+func (bs *benchSide) namespace(b *testing.B, ns string, seed func(ctx context.Context) error) {
+	o, _ := bs.once.LoadOrStore(ns, &sync.Once{})
+	var err error
+	o.(*sync.Once).Do(func() {
+		ctx := context.Background()
+		if err = bs.s.prepareNamespace(ctx, ns); err != nil {
+			return
+		}
+		if seed != nil {
+			err = seed(ctx)
+		}
+	})
+	if err != nil {
+		b.Fatalf("%s: prepare %s: %v", bs.name, ns, err)
+	}
+}
+
+func (bs *benchSide) startToReady(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if bs.name == sideEngine {
+			dir := b.TempDir()
+			e, err := startEngine(ctx, dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			e.Close()
+			b.StartTimer()
+			continue
+		}
+		k, err := bs.cluster.startKubeAPIServer(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		k.Close()
+		b.StartTimer()
+	}
+	if bs.name == sideUpstream {
+		b.ReportMetric(float64(bs.cluster.etcd.startup.Milliseconds()), "etcd-start-ms")
+	}
+	bs.report(b, "start-to-ready")
+}
+
+var podSeq atomic.Int64
+
+func (bs *benchSide) create(b *testing.B) {
+	ns := "bench-create"
+	bs.namespace(b, ns, nil)
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	for b.Loop() {
+		if _, err := pods.Create(ctx, pod(fmt.Sprintf("p-%d", podSeq.Add(1)), nil), metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bs.report(b, "create")
+}
+
+func (bs *benchSide) get(b *testing.B) {
+	ns := "bench-get"
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	bs.namespace(b, ns, func(ctx context.Context) error {
+		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
+			return nil
+		}
+		return err
+	})
+	for b.Loop() {
+		if _, err := pods.Get(ctx, "target", metav1.GetOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bs.report(b, "get")
+}
+
+func (bs *benchSide) patch(b *testing.B) {
+	ns := "bench-patch"
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	bs.namespace(b, ns, func(ctx context.Context) error {
+		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
+			return nil
+		}
+		return err
+	})
+	i := 0
+	for b.Loop() {
+		i++
+		body := fmt.Appendf(nil, `{"metadata":{"labels":{"step":"%d"}}}`, i)
+		if _, err := pods.Patch(ctx, "target", types.StrategicMergePatchType, body, metav1.PatchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bs.report(b, "patch")
+}
+
+func (bs *benchSide) list(b *testing.B, n int) {
+	ns := fmt.Sprintf("bench-list-%d", n)
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	bs.namespace(b, ns, func(ctx context.Context) error {
+		start := time.Now()
+		err := seedPods(ctx, bs.s, ns, n)
+		b.Logf("%s: seeded %d pods in %s", bs.name, n, time.Since(start).Round(time.Millisecond))
+		return err
+	})
+	for b.Loop() {
+		l, err := pods.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(l.Items) != n {
+			b.Fatalf("listed %d pods, want %d", len(l.Items), n)
+		}
+	}
+	bs.report(b, fmt.Sprintf("list-%d", n))
+}
+
+// seedPods creates n pods in ns with 8 concurrent clients; pods that exist already count.
+func seedPods(ctx context.Context, s *server, ns string, n int) error {
+	const workers = 8
+	var next atomic.Int64
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				p := pod(fmt.Sprintf("p-%05d", i), map[string]string{"app": "bench", "shard": fmt.Sprint(i % 10)})
+				if _, err := s.cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
