@@ -347,25 +347,12 @@ func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (run
 // Delete removes an object after check (preconditions) accepts the stored one. It returns
 // the object as it was deleted, with the revision of the deletion.
 func (s *Store) Delete(resource, namespace, name string, check func(current runtime.Object) error) (runtime.Object, error) {
-	key := objectKey(namespace, name)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	cur, ok := r.objects[key]
-	if !ok {
-		return nil, apierrors.NewNotFound(groupResource(resource), name)
-	}
-	if check != nil {
-		if err := check(cur); err != nil {
-			return nil, err
-		}
-	}
-	return s.deleteLocked(resource, r, key, cur)
+	return s.DeleteMarked(resource, namespace, name, check, nil)
 }
 
-// DeleteMarked deletes an object as upstream does for kinds with graceful deletion whose
-// grace period is zero: the marked state (deletionTimestamp set) is written first, so
-// watches see MODIFIED then DELETED, all under one lock.
+// DeleteMarked deletes an object; with mark, as upstream does for kinds with graceful
+// deletion whose grace period is zero: the marked state (deletionTimestamp set) is written
+// first, so watches see MODIFIED then DELETED, all under one lock.
 func (s *Store) DeleteMarked(resource, namespace, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, error) {
 	key := objectKey(namespace, name)
 	s.mu.Lock()
@@ -379,6 +366,9 @@ func (s *Store) DeleteMarked(resource, namespace, name string, check func(curren
 		if err := check(cur); err != nil {
 			return nil, err
 		}
+	}
+	if mark == nil {
+		return s.deleteLocked(resource, r, key, cur)
 	}
 	marked := mark(cur)
 	rev := s.rev + 1
