@@ -165,7 +165,11 @@ func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return cfg, &SettingError{Key: "--config", Value: path, Fix: "cannot be read: " + errors.Unwrap(err).Error()}
+		reason := err
+		if u := errors.Unwrap(err); u != nil {
+			reason = u // the path is already named
+		}
+		return cfg, &SettingError{Key: "--config", Value: path, Fix: "cannot be read: " + reason.Error()}
 	}
 	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
 		return cfg, &SettingError{Key: "--config", Value: path, Fix: "is not a valid SheetOps config: " + err.Error()}

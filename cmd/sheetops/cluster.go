@@ -111,7 +111,11 @@ func loadConfig(path string) (sync.Config, error) {
 		return cfg, cfg.Validate()
 	}
 	if _, err := os.Stat(path); err != nil {
-		return sync.Config{}, usagef("--config %s: %v", path, errors.Unwrap(err))
+		reason := err
+		if u := errors.Unwrap(err); u != nil {
+			reason = u
+		}
+		return sync.Config{}, usagef("--config %s: %v", path, reason)
 	}
 	cfg, err := sync.LoadConfig(path)
 	if err != nil {

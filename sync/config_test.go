@@ -1,0 +1,57 @@
+package sync_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sheetops/sheetops/sync"
+)
+
+// TestExampleConfigIsTheDefaults: config.example.yaml loads and shows every default.
+func TestExampleConfigIsTheDefaults(t *testing.T) {
+	cfg, err := sync.LoadConfig(filepath.Join("..", "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := sync.DefaultConfig()
+	if cfg.Sheet != def.Sheet || cfg.Reconcile != def.Reconcile || cfg.Export != def.Export ||
+		cfg.Server != def.Server || cfg.StateDir != def.StateDir || cfg.Log != def.Log ||
+		cfg.Embedded.Addr != def.Embedded.Addr || cfg.Embedded.DataDir != def.Embedded.DataDir || *cfg.Embedded.Demo != *def.Embedded.Demo {
+		t.Fatalf("example config differs from the defaults:\n%+v\n%+v", cfg, def)
+	}
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		yaml, key string
+	}{
+		{"sheet:\n  backend: csv\n", "sheet.backend"},
+		{"sheet:\n  pollInterval: 10ms\n", "sheet.pollInterval"},
+		{"sheet:\n  pollInterval: soon\n", "--config"},
+		{"sheet:\n  xlsx:\n    path: book.csv\n", "sheet.xlsx.path"},
+		{"sheet:\n  backend: google\n", "sheet.google.spreadsheetID"},
+		{"cluster:\n  labelSelector: 'a in (b'\n", "cluster.labelSelector"},
+		{"reconcile:\n  schedule: every now and then\n", "reconcile.schedule"},
+		{"reconcile:\n  mode: sometimes\n", "reconcile.mode"},
+		{"export:\n  keep: 0\n", "export.keep"},
+		{"log:\n  level: loud\n", "log.level"},
+		{"server:\n  addr: nine-thousand\n", "server.addr"},
+		{"unknownKey: 1\n", "--config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"/"+strings.TrimSpace(tt.yaml), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := sync.LoadConfig(path)
+			var se *sync.SettingError
+			if !errors.As(err, &se) || se.Key != tt.key {
+				t.Fatalf("err = %v, want a SettingError for %s", err, tt.key)
+			}
+		})
+	}
+}
