@@ -195,7 +195,14 @@ const maxMerges = 5
 // Pass reads the sheet, applies the edits, and writes the sheet back (statuses and the
 // cluster's current state), merging with any save that lands meanwhile. It returns the plan
 // with each edit's Result.
-func (e *Engine) Pass(ctx context.Context) (*Plan, error) {
+func (e *Engine) Pass(ctx context.Context) (*Plan, error) { return e.pass(ctx) }
+
+// Refresh is the scheduled full pass (reconcile.schedule, mode refresh): a pass that runs
+// whether or not the sheet or the cluster changed, so that every row is rendered afresh
+// (Age, statuses) and any edit is picked up.
+func (e *Engine) Refresh(ctx context.Context) (*Plan, error) { return e.pass(ctx) }
+
+func (e *Engine) pass(ctx context.Context) (*Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.stats.Passes++

@@ -583,3 +583,16 @@ func TestBurstOfChangesIsDebounced(t *testing.T) {
 	}
 	t.Logf("%d changes, %d writes", changes, writes)
 }
+
+func TestRefresh(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	f.pass(e)
+	f.scale("web", 7)
+	if _, err := e.Refresh(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "7" {
+		t.Fatalf("refresh rendered %q, want 7", v)
+	}
+}

@@ -71,12 +71,10 @@ type daemon struct {
 
 func startDaemon(t *testing.T, dir string) *daemon {
 	t.Helper()
-	needOpenpyxl(t)
-	bin := buildBinary(t)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	config := `
+	return startDaemonWith(t, dir, defaultE2EConfig)
+}
+
+const defaultE2EConfig = `
 embedded:
   addr: 127.0.0.1:0
   dataDir: apiserver
@@ -88,6 +86,15 @@ server:
   addr: 127.0.0.1:0
 stateDir: state
 `
+
+// startDaemonWith runs `sheetops run` with a config in dir (a new temporary one when empty).
+func startDaemonWith(t *testing.T, dir, config string) *daemon {
+	t.Helper()
+	needOpenpyxl(t)
+	bin := buildBinary(t)
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	if err := os.WriteFile(filepath.Join(dir, "sheetops.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -363,4 +370,58 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestPruneExportsKeepsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"sheetops-20260101-000000.xlsx", "sheetops-20260101-000100.xlsx", "sheetops-20260101-000200.xlsx", "notes.txt"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pruneExports(dir, 2); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	want := []string{"notes.txt", "sheetops-20260101-000100.xlsx", "sheetops-20260101-000200.xlsx"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("left %v, want %v", got, want)
+	}
+}
+
+func TestE2EScheduledExport(t *testing.T) {
+	dir := t.TempDir()
+	config := `
+embedded:
+  addr: 127.0.0.1:0
+  dataDir: apiserver
+sheet:
+  xlsx:
+    path: book.xlsx
+server:
+  addr: 127.0.0.1:0
+stateDir: state
+export:
+  schedule: "@every 1s"
+  dir: exports
+  keep: 2
+reconcile:
+  schedule: "@every 1s"
+`
+	d := startDaemonWith(t, dir, config)
+	d.waitFor("three exports pruned to two", func() bool {
+		entries, _ := os.ReadDir(filepath.Join(dir, "exports"))
+		n := 0
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "sheetops-") {
+				n++
+			}
+		}
+		return n == 2 && strings.Contains(d.stderr.String(), "exported") && strings.Count(d.stderr.String(), "exported") >= 3
+	})
 }

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sync"
 )
 
@@ -39,34 +38,22 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := cfg.Validate(); err != nil {
 		return usageError{strings.Replace(err.Error(), "cluster.labelSelector", "-l", 1)}
 	}
-	// An export is a fresh workbook: no state is read or kept.
-	tmp, err := os.MkdirTemp("", "sheetops-export-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	cfg.StateDir = tmp
 	log := newLoggerFormat(stderr, "text", logLevel("warn"))
 	c, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	// Write into an empty file beside the target, then replace the target.
-	staging := filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".export.xlsx")
-	os.Remove(staging)
-	cfg.Sheet.XLSX.Path = staging
-	engine, view, _, err := openEngine(ctx, cfg, c, log, false)
+	view, err := kube.NewView(c.cs, kube.Target{Namespaces: cfg.Cluster.Namespaces, LabelSelector: cfg.Cluster.LabelSelector})
 	if err != nil {
-		return err
+		return usagef("-l: %v", err)
 	}
+	view.Start(ctx)
 	defer view.Stop()
-	if _, err := engine.Pass(ctx); err != nil {
-		os.Remove(staging)
+	if err := view.WaitForSync(ctx); err != nil {
 		return err
 	}
-	if err := os.Rename(staging, *out); err != nil {
-		os.Remove(staging)
+	if err := writeExport(ctx, view, *out, log); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return usagef("-o %s: %v", *out, err)
 		}

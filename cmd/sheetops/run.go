@@ -34,6 +34,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Cluster.Embedded = &yes
 	}
 	log := newLoggerFormat(stderr, cfg.Log.Format, logLevel(cfg.Log.Level))
+	if cfg.Reconcile.Mode == "enforce" {
+		return usagef("reconcile.mode enforce: not available yet; use refresh (the default)")
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return usagef("stateDir %s: %v", cfg.StateDir, err)
 	}
@@ -82,6 +85,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "kubectl: kubectl --kubeconfig %s get deploy -A\n", c.kubeconfig)
 	}
 	fmt.Fprintf(stdout, "Health and metrics: http://%s/metrics\n", ln.Addr())
+	stopSchedules, err := startSchedules(ctx, cfg, engine, view, log)
+	if err != nil {
+		return err
+	}
+	defer stopSchedules()
 	if _, err := engine.Pass(ctx); err != nil {
 		log.Error("first pass", "err", err)
 	}
