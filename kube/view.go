@@ -43,6 +43,15 @@ func byUID(obj any) ([]string, error) {
 	return []string{string(m.GetUID())}, nil
 }
 
+// stripManagedFields drops what SheetOps never reads before the informers store an object:
+// managed fields are most of an object's size.
+func stripManagedFields(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
 // NewView builds the informers; Start runs them.
 func NewView(cs kubernetes.Interface, t Target) (*View, error) {
 	if t.LabelSelector != "" {
@@ -62,6 +71,9 @@ func NewView(cs kubernetes.Interface, t Target) (*View, error) {
 		d := f.Apps().V1().Deployments().Informer()
 		p := f.Core().V1().Pods().Informer()
 		for _, inf := range []cache.SharedIndexInformer{d, p} {
+			if err := inf.SetTransform(stripManagedFields); err != nil {
+				return nil, err
+			}
 			if err := inf.AddIndexers(cache.Indexers{uidIndex: byUID}); err != nil {
 				return nil, err
 			}

@@ -25,7 +25,7 @@ var (
 )
 
 // DefaultHistory is how many events the store keeps for watches that start from a past revision.
-const DefaultHistory = 50000
+const DefaultHistory = 20000
 
 // ErrExpired reports a revision older than the kept history (the API answers 410 Gone).
 var ErrExpired = errors.New("resource version too old")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Cluster.Embedded = &yes
 	}
 	log := newLoggerFormat(stderr, cfg.Log.Format, logLevel(cfg.Log.Level))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps the garbage collector ahead of the write bursts of a large
+		// workbook, so the daemon stays small (GOMEMLIMIT overrides it).
+		debug.SetMemoryLimit(160 << 20)
+	}
 	if cfg.Reconcile.Mode == "enforce" {
 		return usagef("reconcile.mode enforce: not available yet; use refresh (the default)")
 	}
