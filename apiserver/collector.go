@@ -213,7 +213,6 @@ func (c *collector) release(dep dependent, owner types.UID, policy metav1.Deleti
 }
 
 func (c *collector) dropFinalizer(res *resource, it collectorItem, finalizer string) bool {
-	ri := requestInfo{res: res, gvr: res.gvr, namespace: it.namespace, name: it.name}
 	_, _, err := c.s.store.Update(res.storeKey, it.namespace, it.name, func(cur runtime.Object) (runtime.Object, error) {
 		next := cur.DeepCopyObject()
 		m, _ := meta.Accessor(next)
@@ -226,7 +225,6 @@ func (c *collector) dropFinalizer(res *resource, it collectorItem, finalizer str
 		m.SetFinalizers(keep)
 		return next, nil
 	})
-	_ = ri
 	if err == nil || apierrors.IsNotFound(err) {
 		c.deletedIfGone(res, it)
 		return true

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
@@ -223,6 +221,3 @@ func (a *audit) write(en auditEntry) {
 	defer f.Close()
 	f.Write(append(data, '\n'))
 }
-
-var _ = meta.Accessor
-var _ runtime.Object

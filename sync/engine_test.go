@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -545,8 +544,6 @@ func TestPlanChangesNothing(t *testing.T) {
 		t.Fatal("plan changed something")
 	}
 }
-
-var _ = errors.Is
 
 // TestBurstOfChangesIsDebounced: informer handlers only signal; a burst of cluster changes
 // becomes a handful of writes, not one per change.

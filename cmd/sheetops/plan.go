@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/sheetops/sheetops/sync"
 )
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,5 +65,3 @@ func planOrApply(ctx context.Context, name string, args []string, stdout, stderr
 	}
 	return nil
 }
-
-var _ = sync.Apply
