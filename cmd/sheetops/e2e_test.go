@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -65,6 +68,7 @@ type daemon struct {
 	dir      string
 	workbook string
 	cmd      *exec.Cmd
+	stdout   *syncBuffer
 	stderr   *bytes.Buffer
 	cs       kubernetes.Interface
 }
@@ -104,6 +108,8 @@ func startDaemonWith(t *testing.T, dir, config string) *daemon {
 	os.Remove(kubeconfig)
 	d.cmd = exec.Command(bin, "run", "--config", "sheetops.yaml")
 	d.cmd.Dir = dir
+	d.stdout = &syncBuffer{}
+	d.cmd.Stdout = d.stdout
 	d.cmd.Stderr = d.stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -372,6 +378,24 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe for the process's writer and the test's reader.
+type syncBuffer struct {
+	mu  stdsync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func TestPruneExportsKeepsTheNewest(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{"sheetops-20260101-000000.xlsx", "sheetops-20260101-000100.xlsx", "sheetops-20260101-000200.xlsx", "notes.txt"}
@@ -422,6 +446,27 @@ reconcile:
 				n++
 			}
 		}
-		return n == 2 && strings.Contains(d.stderr.String(), "exported") && strings.Count(d.stderr.String(), "exported") >= 3
+		return n == 2 && strings.Count(d.stderr.String(), "exported") >= 3
 	})
+	// The daemon's own listener: health, readiness and metrics.
+	var base string
+	for _, line := range strings.Split(d.stdout.String(), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Health and metrics: "); ok {
+			base = strings.TrimSuffix(rest, "/metrics")
+		}
+	}
+	if base == "" {
+		t.Fatalf("no listener address in the output:\n%s", d.stdout.String())
+	}
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ok", "/metrics": "go_goroutines"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d %.200s", path, resp.StatusCode, body)
+		}
+	}
 }
