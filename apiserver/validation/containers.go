@@ -647,23 +647,29 @@ func validateSeccompProfile(sp *corev1.SeccompProfile, fldPath *field.Path) fiel
 	return errs
 }
 
+// validateRunAs checks the runAsUser and runAsGroup of a pod's or a container's securityContext.
+func validateRunAs(user, group *int64, fldPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if user != nil {
+		for _, msg := range validation.IsValidUserID(*user) {
+			errs = append(errs, field.Invalid(fldPath.Child("runAsUser"), *user, msg))
+		}
+	}
+	if group != nil {
+		for _, msg := range validation.IsValidGroupID(*group) {
+			errs = append(errs, field.Invalid(fldPath.Child("runAsGroup"), *group, msg))
+		}
+	}
+	return errs
+}
+
 // validateSecurityContext checks a container's securityContext. Privileged
 // containers are allowed, as on a cluster started with --allow-privileged.
 func validateSecurityContext(sc *corev1.SecurityContext, fldPath *field.Path, hostUsers bool) field.ErrorList {
 	if sc == nil {
 		return nil
 	}
-	var errs field.ErrorList
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			errs = append(errs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			errs = append(errs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	errs := validateRunAs(sc.RunAsUser, sc.RunAsGroup, fldPath)
 	if pm := sc.ProcMount; pm != nil {
 		if *pm != corev1.DefaultProcMount && *pm != corev1.UnmaskedProcMount {
 			errs = append(errs, field.NotSupported(fldPath.Child("procMount"), *pm, []corev1.ProcMountType{corev1.DefaultProcMount, corev1.UnmaskedProcMount}))
