@@ -180,3 +180,15 @@ func (t Tab) Row(obj runtime.Object, now time.Time) []string {
 	}
 	return row
 }
+
+// Editable renders obj's editable cells (the columns with a Patch), by header: what a row
+// rendered from obj holds in the cells a person may change.
+func (t Tab) Editable(obj runtime.Object, now time.Time) map[string]string {
+	cells := map[string]string{}
+	for i := range t.Columns {
+		if c := &t.Columns[i]; c.Patch != nil && c.Value != nil {
+			cells[c.Header] = c.Value(obj, now)
+		}
+	}
+	return cells
+}

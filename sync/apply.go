@@ -21,9 +21,11 @@ const maxRefetch = 3
 // texts and the conflict ledger. Without a writer it only records statuses.
 func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 	conflicts := map[string]ConflictRecord{}
+	drift := map[string]string{}
 	stamp := now.Format("15:04:05")
 	for i := range plan.Edits {
 		ed := &plan.Edits[i]
+		editDecisions.WithLabelValues(string(ed.Decision)).Inc()
 		switch ed.Decision {
 		case Conflict:
 			conflicts[string(ed.UID)+"/"+ed.Column] = ConflictRecord{Sheet: ed.Sheet, Cluster: ed.Cluster}
@@ -34,7 +36,13 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 			e.stats.Invalid++
 		case Gone:
 			ed.Result = "error: " + ed.Reason
-		case Apply:
+		case Drift:
+			drift[string(ed.UID)+"/"+ed.Column] = ed.Cluster
+			ed.Result = "drift: " + ed.Reason
+			if e.state.Drift[string(ed.UID)+"/"+ed.Column] != ed.Cluster {
+				e.record(ed, "drift")
+			}
+		case Apply, Enforce:
 			e.applyField(ctx, ed, conflicts, stamp)
 		case Create:
 			e.applyCreate(ctx, ed, stamp)
@@ -43,6 +51,9 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 		}
 	}
 	e.state.Conflicts = conflicts
+	if e.writer != nil {
+		e.state.Drift = drift
+	}
 }
 
 func (e *Engine) tab(name string) *mapping.Tab {
@@ -69,8 +80,13 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 		out, err := e.writer.Patch(ctx, string(ed.Kind), ed.Namespace, ed.Name, pt, data)
 		if err == nil {
 			e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed.Kind, ed)}
-			ed.Result = "applied " + stamp
 			e.stats.Applied++
+			if ed.Decision == Enforce {
+				ed.Result = fmt.Sprintf("enforced %s: %s %s → %s", stamp, ed.Column, ed.Cluster, ed.Sheet)
+				e.record(ed, "enforced")
+				return
+			}
+			ed.Result = "applied " + stamp
 			e.record(ed, "applied")
 			return
 		}
@@ -94,8 +110,9 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 		case now == ed.Sheet:
 			ed.Result = "applied " + stamp
 			return
-		case now == ed.Base || ed.Force:
-			obj = fresh
+		case now == ed.Base || ed.Force || ed.Decision == Enforce:
+			// Enforce: the sheet is the source of truth; a newer drift is corrected too.
+			obj, ed.Cluster = fresh, now
 		default:
 			ed.Cluster = now
 			ed.Decision, ed.Reason = Conflict, conflictReason(ed.Column, ed.Sheet, now, ed.Base)
@@ -167,6 +184,7 @@ func (e *Engine) applyDelete(ctx context.Context, ed *Edit, stamp string) {
 // fail records an API error: retryable ones are tried again on the next pass.
 func (e *Engine) fail(ed *Edit, err error) {
 	e.stats.Errors++
+	countAPIError(err)
 	msg := err.Error()
 	if s, ok := err.(apierrors.APIStatus); ok && s.Status().Message != "" {
 		msg = s.Status().Message
@@ -184,7 +202,9 @@ func (e *Engine) fail(ed *Edit, err error) {
 func (e *Engine) record(ed *Edit, result string) {
 	e.log.Info("change", "tab", ed.Tab, "kind", ed.Kind, "object", ed.Object(), "field", ed.Column,
 		"old", ed.Cluster, "new", ed.Sheet, "result", result)
-	appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), resultLabel(result)).Inc()
+	if ed.Decision != Drift { // a drift is reported, not a change SheetOps made
+		appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), resultLabel(result)).Inc()
+	}
 	if e.audit != nil {
 		e.audit.write(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Kind: string(ed.Kind), Object: ed.Object(),
 			Field: ed.Column, Old: ed.Cluster, New: ed.Sheet, Action: string(ed.Decision), Result: result})

@@ -58,6 +58,10 @@ type Options struct {
 	PollInterval time.Duration
 	// Debounce is how long a burst of cluster changes is gathered before one render. Default 200ms.
 	Debounce time.Duration
+	// Enforce (reconcile.mode enforce) makes the sheet the source of truth for editable
+	// fields: a cluster value that drifts from an unedited cell is reported in Sync instead
+	// of rendered, and Refresh sends the sheet's value back.
+	Enforce bool
 	Clock    clock.WithTicker
 	Logger   *slog.Logger
 }
@@ -80,6 +84,8 @@ type Engine struct {
 	lastVersion string
 	layout      *sheets.Layout
 	stats       Stats
+	enforcing   bool  // this pass is a scheduled reconcile in enforce mode
+	sheetErr    error // the last pass's failure to read or write the sheet; nil: it worked
 }
 
 // recentObject is the answer of a write, newer than the informer until it catches up.
@@ -197,25 +203,60 @@ const maxMerges = 5
 // with each edit's Result.
 func (e *Engine) Pass(ctx context.Context) (*Plan, error) { return e.pass(ctx) }
 
-// Refresh is the scheduled full pass (reconcile.schedule, mode refresh): a pass that runs
-// whether or not the sheet or the cluster changed, so that every row is rendered afresh
-// (Age, statuses) and any edit is picked up.
-func (e *Engine) Refresh(ctx context.Context) (*Plan, error) { return e.pass(ctx) }
+// Refresh is the scheduled full pass (reconcile.schedule): a pass that runs whether or not
+// the sheet or the cluster changed, so that every row is rendered afresh (Age, statuses)
+// and any edit is picked up. With Options.Enforce it also sends the sheet's values back
+// where the cluster drifted.
+func (e *Engine) Refresh(ctx context.Context) (*Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.enforcing = e.opts.Enforce
+	defer func() { e.enforcing = false }()
+	return e.passLocked(ctx)
+}
+
+// SheetError is the last pass's failure to read or write the sheet, nil when it worked:
+// the daemon is not ready while the sheet is unreachable.
+func (e *Engine) SheetError() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sheetErr
+}
 
 func (e *Engine) pass(ctx context.Context) (*Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.passLocked(ctx)
+}
+
+func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
+	start := e.clock.Now()
+	plan, err := e.passOnce(ctx)
+	passSeconds.Observe(e.clock.Since(start).Seconds())
+	if err != nil {
+		passes.WithLabelValues("error").Inc()
+		return plan, err
+	}
+	passes.WithLabelValues("ok").Inc()
+	lastSync.Set(float64(e.clock.Now().UnixNano()) / 1e9)
+	return plan, nil
+}
+
+func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 	e.stats.Passes++
 	var all Plan
 	for attempt := 0; attempt < maxMerges; attempt++ {
 		book, err := e.sheet.Read(ctx)
 		if err != nil {
-			return &all, fmt.Errorf("read sheet: %w", err)
+			e.sheetErr = fmt.Errorf("read sheet: %w", err)
+			return &all, e.sheetErr
 		}
+		e.sheetErr = nil
 		now := e.clock.Now()
 		plan := e.decide(book, now)
 		e.apply(ctx, plan, now)
 		all.Edits = append(all.Edits, plan.Edits...)
+		renderStart := e.clock.Now()
 		next := e.render(book, plan, now)
 		if e.statePath != "" {
 			if err := e.state.Save(e.statePath); err != nil {
@@ -227,14 +268,17 @@ func (e *Engine) pass(ctx context.Context) (*Plan, error) {
 			return &all, nil
 		}
 		v, err := e.sheet.Write(ctx, e.layout, book, next)
+		renderSeconds.Observe(e.clock.Since(renderStart).Seconds())
 		if errors.Is(err, sheets.ErrModified) {
 			e.log.Info("the sheet was saved during the pass; reading it again to merge")
 			continue
 		}
 		if err != nil {
-			return &all, fmt.Errorf("write sheet: %w", err)
+			e.sheetErr = fmt.Errorf("write sheet: %w", err)
+			return &all, e.sheetErr
 		}
 		e.stats.Writes++
+		renders.Inc()
 		e.lastVersion = v
 		return &all, nil
 	}
@@ -318,11 +362,14 @@ func (e *Engine) Run(ctx context.Context) error {
 // that finds it false does nothing more (backends with a cheap version check make that
 // cheap; others always answer true).
 func (e *Engine) SheetChanged(ctx context.Context) bool {
+	polls.Inc()
 	v, ok := e.sheet.(versioner)
 	if !ok {
 		return true
 	}
+	start := e.clock.Now()
 	cur, err := v.Version(ctx)
+	pollSeconds.Observe(e.clock.Since(start).Seconds())
 	if err != nil {
 		return true
 	}

@@ -32,6 +32,13 @@ const (
 	Invalid Decision = "invalid"
 	// Gone: the row's object no longer exists; its edit is not applied anywhere.
 	Gone Decision = "gone"
+	// Drift (reconcile.mode enforce): the cluster moved away from the sheet's value, which
+	// nobody edited; the cell keeps the sheet's value and the next scheduled reconcile
+	// restores it.
+	Drift Decision = "drift"
+	// Enforce (reconcile.mode enforce, during a scheduled reconcile): send the sheet's value
+	// back over a drift, with the object's resourceVersion as a precondition.
+	Enforce Decision = "enforce"
 )
 
 // Edit is one change a person made in the sheet, and what the engine decided about it.
@@ -81,6 +88,10 @@ func (e Edit) String() string {
 		return fmt.Sprintf("invalid %s: %s", what, e.Reason)
 	case Gone:
 		return fmt.Sprintf("gone    %s: %s", what, e.Reason)
+	case Drift:
+		return fmt.Sprintf("drift   %s %s: %s", what, e.Column, e.Reason)
+	case Enforce:
+		return fmt.Sprintf("enforce %s %s: %s -> %s", what, e.Column, e.Cluster, e.Sheet)
 	}
 	return string(e.Decision) + " " + what
 }
@@ -94,7 +105,7 @@ type Plan struct {
 func (p *Plan) Changes() int {
 	n := 0
 	for _, e := range p.Edits {
-		if e.Decision == Apply || e.Decision == Create || e.Decision == Delete {
+		if e.Decision == Apply || e.Decision == Create || e.Decision == Delete || e.Decision == Enforce {
 			n++
 		}
 	}
@@ -184,6 +195,11 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 	if exists {
 		m, _ := meta.Accessor(obj)
 		ident.Namespace, ident.Name = m.GetNamespace(), m.GetName()
+		if !baseKnown && rv != "" && rv == m.GetResourceVersion() {
+			// No record of this render (a new leader, a lost state file), but the row was
+			// rendered from the object as it is now: what was rendered is what it holds.
+			base, baseKnown = t.Editable(obj, now), true
+		}
 	}
 	if aerr != nil {
 		ed := ident
@@ -246,12 +262,22 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 			b, ok = prev.Cluster, true
 		}
 		ed.Base = b
+		drifted, knownDrift := e.state.Drift[key]
+		knownDrift = knownDrift && e.opts.Enforce && drifted == clusterVal
 		switch {
 		case sheetVal == clusterVal:
 			// nothing to do: the cluster already has it
+		case ok && sheetVal == b && e.opts.Enforce:
+			// not edited, and the sheet is the source of truth: a drift
+			if e.enforcing {
+				ed.Decision = Enforce
+			} else {
+				ed.Decision, ed.Reason = Drift, fmt.Sprintf("%s is %s in the cluster; the next scheduled reconcile sets it back to %s", c.Header, clusterVal, sheetVal)
+			}
+			add(ed)
 		case ok && sheetVal == b:
 			// not edited: the cell follows the cluster on the next render
-		case force || (ok && clusterVal == b):
+		case force || (ok && clusterVal == b) || knownDrift:
 			ed.Decision = Apply
 			add(ed)
 		case !ok:

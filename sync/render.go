@@ -62,7 +62,7 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 				continue
 			}
 			seen[uid] = true
-			out.Rows = append(out.Rows, e.freshRow(t, obj, now, ""))
+			out.Rows = append(out.Rows, e.freshRow(t, obj, now, "", nil))
 		}
 		next.Tabs = append(next.Tabs, out)
 	}
@@ -74,12 +74,17 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 	return next
 }
 
-// freshRow renders an object and remembers the render as the base of future edits.
-func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, sync string) []string {
+// freshRow renders an object and remembers the render as the base of future edits. Cells
+// in held keep the sheet's value instead of the cluster's (a drift in enforce mode), and
+// that value is their base.
+func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, sync string, held map[string]string) []string {
 	row := t.Row(obj, now)
 	uid, rv := string(uidOf(obj)), rvOf(obj)
 	editable := map[string]string{}
 	for i, c := range t.Columns {
+		if v, ok := held[c.Header]; ok {
+			row[i] = v
+		}
 		if c.Patch != nil {
 			editable[c.Header] = row[i]
 		}
@@ -98,7 +103,7 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, syn
 
 // renderRow renders one row of the sheet as read; nil drops it.
 func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen map[types.UID]bool, now time.Time) []string {
-	sync, pending, cleared := outcome(edits)
+	sync, pending, held, cleared := outcome(edits)
 	uid := types.UID(strings.TrimSpace(cells[mapping.UID]))
 	typed := func() []string {
 		row := make([]string, len(t.Columns))
@@ -114,7 +119,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 		for _, ed := range edits {
 			if ed.Decision == Create && ed.UID != "" {
 				seen[ed.UID] = true
-				return e.freshRow(t, ed.object, now, sync)
+				return e.freshRow(t, ed.object, now, sync, nil)
 			}
 		}
 		if len(edits) == 0 && cells.blank() {
@@ -136,14 +141,18 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	if sync == "" {
 		// An earlier outcome stays: from the sheet, or from a pass whose write did not land.
 		for _, prev := range []string{cells[mapping.Sync], e.state.Status[string(uid)]} {
-			if strings.HasPrefix(prev, "applied") || strings.HasPrefix(prev, "deleted") {
+			if strings.HasPrefix(prev, "applied") || strings.HasPrefix(prev, "deleted") || strings.HasPrefix(prev, "enforced") {
 				sync = prev
 				break
 			}
 		}
 	}
 	if len(pending) == 0 {
-		row := e.freshRow(t, obj, now, sync)
+		keep := map[string]string{}
+		for h := range held {
+			keep[h] = cells[h]
+		}
+		row := e.freshRow(t, obj, now, sync, keep)
 		if !cleared {
 			if i := columnIndex(t, mapping.Action); i >= 0 {
 				row[i] = keepAction(cells[mapping.Action])
@@ -158,7 +167,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 		switch {
 		case c.Header == mapping.Sync:
 			row[i] = sync
-		case c.Header == mapping.RV, pending[c.Header], c.Header == mapping.Action && !cleared:
+		case c.Header == mapping.RV, pending[c.Header], held[c.Header], c.Header == mapping.Action && !cleared:
 			row[i] = cells[c.Header]
 		}
 	}
@@ -185,13 +194,18 @@ func columnIndex(t *mapping.Tab, header string) int {
 }
 
 // outcome summarises a row's edits: its Sync text, the columns whose typed values must stay
-// (unresolved), and whether the Action cell was acted on and is cleared.
-func outcome(edits []*Edit) (sync string, pending map[string]bool, cleared bool) {
-	pending = map[string]bool{}
+// (pending: unresolved; held: a drift the sheet keeps in enforce mode), and whether the
+// Action cell was acted on and is cleared.
+func outcome(edits []*Edit) (sync string, pending, held map[string]bool, cleared bool) {
+	pending, held = map[string]bool{}, map[string]bool{}
 	var texts []string
 	for _, ed := range edits {
 		if ed.Result != "" {
 			texts = append(texts, ed.Result)
+		}
+		if ed.Decision == Drift {
+			held[ed.Column] = true
+			continue
 		}
 		unresolved := ed.Decision == Conflict || ed.Decision == Invalid || ed.Decision == Gone ||
 			strings.HasPrefix(ed.Result, "error:") || strings.HasPrefix(ed.Result, "conflict:") || strings.HasPrefix(ed.Result, "invalid:") ||
@@ -206,7 +220,7 @@ func outcome(edits []*Edit) (sync string, pending map[string]bool, cleared bool)
 			cleared = true
 		}
 	}
-	return strings.Join(dedupe(texts), "; "), pending, cleared
+	return strings.Join(dedupe(texts), "; "), pending, held, cleared
 }
 
 func dedupe(s []string) []string {

@@ -31,6 +31,11 @@ type State struct {
 	// Created maps "<tab>/<namespace>/<name>" to the UID SheetOps created, so that a create
 	// whose row was not written back is adopted, not repeated.
 	Created map[string]string `json:"created,omitempty"`
+	// Drift holds, in enforce mode, per "UID/column", the cluster value that drifted from
+	// the sheet's desired value and was reported in Sync. A person's edit over a reported
+	// drift is applied (the sheet is the source of truth); over an unreported change it is a
+	// conflict as in refresh mode.
+	Drift map[string]string `json:"drift,omitempty"`
 }
 
 // ConflictRecord is one reported conflict.
@@ -40,7 +45,7 @@ type ConflictRecord struct {
 }
 
 func newState() *State {
-	return &State{Renders: map[string]map[string]map[string]string{}, Conflicts: map[string]ConflictRecord{}, Status: map[string]string{}, Created: map[string]string{}}
+	return &State{Renders: map[string]map[string]map[string]string{}, Conflicts: map[string]ConflictRecord{}, Status: map[string]string{}, Created: map[string]string{}, Drift: map[string]string{}}
 }
 
 // LoadState reads a state file; a missing file is an empty state.
@@ -67,6 +72,9 @@ func LoadState(path string) (*State, error) {
 	}
 	if s.Created == nil {
 		s.Created = map[string]string{}
+	}
+	if s.Drift == nil {
+		s.Drift = map[string]string{}
 	}
 	return s, nil
 }
@@ -151,6 +159,12 @@ func (s *State) forget(live map[string]bool) {
 		uid, _, _ := strings.Cut(k, "/")
 		if !live[uid] {
 			delete(s.Conflicts, k)
+		}
+	}
+	for k := range s.Drift {
+		uid, _, _ := strings.Cut(k, "/")
+		if !live[uid] {
+			delete(s.Drift, k)
 		}
 	}
 	for k := range s.Status {

@@ -1,0 +1,159 @@
+package sync_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sync"
+)
+
+// enforcer is an engine in reconcile.mode enforce, auditing into a temporary file.
+func (f *fixture) enforcer() (*sync.Engine, string) {
+	f.t.Helper()
+	audit := filepath.Join(f.t.TempDir(), "audit.log")
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath,
+		AuditPath: audit, Logger: discard, Enforce: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e, audit
+}
+
+func (f *fixture) refresh(e *sync.Engine) *sync.Plan {
+	f.t.Helper()
+	p, err := e.Refresh(f.ctx)
+	if err != nil {
+		f.t.Fatalf("refresh: %v", err)
+	}
+	return p
+}
+
+func TestEnforceReportsDriftThenRestoresIt(t *testing.T) {
+	f := newFixture(t)
+	e, audit := f.enforcer()
+	f.pass(e)
+	f.scale("web", 7) // kubectl scale behind the sheet's back
+
+	p := f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 7 {
+		t.Fatalf("an ordinary pass changed the cluster: replicas %d (plan %v)", got, p.Edits)
+	}
+	b := f.read()
+	if v := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); v != "3" {
+		t.Fatalf("Replicas cell = %q; enforce mode must keep the sheet's 3", v)
+	}
+	if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "drift: Replicas is 7 in the cluster") {
+		t.Fatalf("Sync = %q, want the drift reported", s)
+	}
+	// Passes in between change nothing and keep reporting it.
+	if p := f.pass(e); p.Changes() != 0 {
+		t.Fatalf("second pass plans changes: %v", p.Edits)
+	}
+
+	p = f.refresh(e)
+	if got := *f.get("web").Spec.Replicas; got != 3 {
+		t.Fatalf("reconcile did not restore replicas: %d (plan %v)", got, p.Edits)
+	}
+	b = f.read()
+	if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "enforced ") || !strings.Contains(s, "Replicas 7 → 3") {
+		t.Fatalf("Sync = %q, want enforced HH:MM:SS: Replicas 7 → 3", s)
+	}
+	if api := *f.get("api").Spec.Replicas; api != 2 {
+		t.Errorf("api replicas changed to %d", api)
+	}
+	log, err := os.ReadFile(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"action":"drift"`, `"action":"enforce"`, `"result":"enforced"`, `"old":"7","new":"3"`} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log)
+		}
+	}
+	// Restored: the next reconcile has nothing to do.
+	f.waitReplicas("web", 3)
+	if p := f.refresh(e); p.Changes() != 0 {
+		t.Errorf("reconcile after restore plans %v", p.Edits)
+	}
+}
+
+func TestEnforceEditOverReportedDriftApplies(t *testing.T) {
+	f := newFixture(t)
+	e, _ := f.enforcer()
+	f.pass(e)
+	f.scale("web", 7)
+	f.pass(e) // drift reported
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	p := f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 5 {
+		t.Fatalf("edit over a reported drift: replicas %d, want 5 (plan %v)", got, p.Edits)
+	}
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied ") {
+		t.Errorf("Sync = %q", s)
+	}
+}
+
+func TestEnforceUnseenChangeIsStillAConflict(t *testing.T) {
+	f := newFixture(t)
+	e, _ := f.enforcer()
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	f.scale("web", 4) // before any pass saw it
+	f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 4 {
+		t.Fatalf("conflicting edit applied in enforce mode: replicas %d", got)
+	}
+	b := f.read()
+	if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
+		t.Fatalf("Sync = %q, want a conflict", s)
+	}
+	if v := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); v != "5" {
+		t.Fatalf("typed value lost: %q", v)
+	}
+}
+
+func TestEnforcePlanShowsDriftAndChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	e, _ := f.enforcer()
+	f.pass(e)
+	f.scale("web", 6)
+	p, err := e.Plan(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Edits) != 1 || p.Edits[0].Decision != sync.Drift || p.Edits[0].Cluster != "6" || p.Edits[0].Sheet != "3" {
+		t.Fatalf("plan = %v, want one drift 6 -> 3", p.Edits)
+	}
+	if got := *f.get("web").Spec.Replicas; got != 6 {
+		t.Fatalf("plan changed the cluster: %d", got)
+	}
+}
+
+func TestEditOnCurrentRowWithoutStateIsApplied(t *testing.T) {
+	// A new leader (or a lost state file) has no record of the render; a row rendered from
+	// the object as it is now still has a known base.
+	f := newFixture(t)
+	f.pass(f.engine())
+	f.statePath = filepath.Join(t.TempDir(), "other-state.json")
+	e := f.engine()
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "4"})
+	p := f.pass(e)
+	if got := *f.get("web").Spec.Replicas; got != 4 {
+		t.Fatalf("replicas %d, want 4 (plan %v)", got, p.Edits)
+	}
+	// A row from an older version of the object stays a conflict without a record.
+	f.waitReplicas("web", 4)
+	f.pass(e)
+	f.scale("api", 3)
+	f.statePath = filepath.Join(t.TempDir(), "third-state.json")
+	fresh := f.engine() // nothing remembered, and api's row is from before the scale
+	f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "1"})
+	f.pass(fresh)
+	if got := *f.get("api").Spec.Replicas; got != 3 {
+		t.Fatalf("edit on a stale row applied without a base: replicas %d", got)
+	}
+}
