@@ -5,6 +5,9 @@
 // "sheetops").
 //
 // Contract: the View's event handlers only signal Changed (coalesced); objects it returns
-// belong to the informers and are never modified. Retryable tells transient API errors
+// belong to the informers and are never modified. WaitForSync first lists and watches each
+// kind with the view's namespaces and selector, and returns an *AccessError (wrapping the
+// 403) when the API server refuses either, or when an informer is refused before it synced,
+// instead of waiting for a sync that cannot happen. Retryable tells transient API errors
 // (network, 429, 5xx) from terminal ones, which the caller reports instead of retrying.
 package kube

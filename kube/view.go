@@ -2,16 +2,19 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	stdsync "sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -22,15 +25,47 @@ import (
 // take consistent copies of the lists. Objects returned are the informers' and must not be
 // changed.
 type View struct {
-	factories []informers.SharedInformerFactory
-	deploys   []cache.SharedIndexInformer
-	pods      []cache.SharedIndexInformer
-	changed   chan struct{}
-	cancel    context.CancelFunc
+	cs         kubernetes.Interface
+	namespaces []string // metav1.NamespaceAll alone for every namespace
+	selector   string
+	factories  []informers.SharedInformerFactory
+	deploys    []cache.SharedIndexInformer
+	pods       []cache.SharedIndexInformer
+	changed    chan struct{}
+	cancel     context.CancelFunc
 
-	mu      stdsync.Mutex
-	changes int // events seen since start, for tests and metrics
+	// denied is closed when an informer is refused (403) before WaitForSync succeeded.
+	denied chan struct{}
+
+	mu        stdsync.Mutex
+	changes   int          // events seen since start, for tests and metrics
+	deniedErr *AccessError // the first refusal before WaitForSync succeeded
+	synced    bool         // WaitForSync succeeded: refusals are only logged from now on
 }
+
+// AccessError reports that the API server refused SheetOps a read the view depends on: list
+// or watch of deployments or pods, across the cluster or in one namespace. Err is the API
+// server's error (a 403 Forbidden: apierrors.IsForbidden holds for an *AccessError).
+type AccessError struct {
+	// Verb is "list" or "watch".
+	Verb string
+	// Resource is "deployments" or "pods".
+	Resource string
+	// Namespace is "" for the whole cluster.
+	Namespace string
+	Err       error
+}
+
+func (e *AccessError) Error() string {
+	where, who := "", "the ClusterRole"
+	if e.Namespace != "" {
+		where, who = " in namespace "+e.Namespace, "the role bound in namespace "+e.Namespace
+	}
+	return fmt.Sprintf("cluster: cannot %s %s%s: %v (%s needs list and watch on %s)",
+		e.Verb, e.Resource, where, e.Err, who, e.Resource)
+}
+
+func (e *AccessError) Unwrap() error { return e.Err }
 
 // uidIndex indexes objects by UID.
 const uidIndex = "uid"
@@ -59,18 +94,26 @@ func NewView(cs kubernetes.Interface, t Target) (*View, error) {
 			return nil, fmt.Errorf("label selector %q: %w", t.LabelSelector, err)
 		}
 	}
-	v := &View{changed: make(chan struct{}, 1)}
 	namespaces := t.Namespaces
 	if len(namespaces) == 0 {
 		namespaces = []string{metav1.NamespaceAll}
 	}
+	v := &View{cs: cs, namespaces: namespaces, selector: t.LabelSelector,
+		changed: make(chan struct{}, 1), denied: make(chan struct{})}
 	for _, ns := range namespaces {
 		f := informers.NewSharedInformerFactoryWithOptions(cs, 0,
 			informers.WithNamespace(ns),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = t.LabelSelector }))
 		d := f.Apps().V1().Deployments().Informer()
 		p := f.Core().V1().Pods().Informer()
-		for _, inf := range []cache.SharedIndexInformer{d, p} {
+		for _, r := range []struct {
+			inf      cache.SharedIndexInformer
+			resource string
+		}{{d, "deployments"}, {p, "pods"}} {
+			inf := r.inf
+			if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, r.resource, ns)); err != nil {
+				return nil, err
+			}
 			if err := inf.SetTransform(stripManagedFields); err != nil {
 				return nil, err
 			}
@@ -102,6 +145,42 @@ func (v *View) signal() {
 	}
 }
 
+// watchErrorHandler records a 403 that an informer meets before WaitForSync succeeded, so
+// that WaitForSync reports it (once, clearly) instead of waiting for a list that will never
+// be allowed. Every other error, and every error after that, is logged as client-go does,
+// and the informer backs off and tries again.
+func (v *View) watchErrorHandler(inf cache.SharedIndexInformer, resource, namespace string) cache.WatchErrorHandlerWithContext {
+	return func(ctx context.Context, r *cache.Reflector, err error) {
+		if apierrors.IsForbidden(err) {
+			// Before its first sync a refused watch-list falls back to a list, so the list
+			// was refused; after it, the watch.
+			verb := "list"
+			if inf.HasSynced() {
+				verb = "watch"
+			}
+			if v.deny(&AccessError{Verb: verb, Resource: resource, Namespace: namespace, Err: err}) {
+				return
+			}
+		}
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	}
+}
+
+// deny records the first refusal and wakes WaitForSync; it reports false, recording
+// nothing, once WaitForSync has succeeded.
+func (v *View) deny(err *AccessError) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.synced {
+		return false
+	}
+	if v.deniedErr == nil {
+		v.deniedErr = err
+		close(v.denied)
+	}
+	return true
+}
+
 // Changed receives a value after one or more cluster changes (coalesced).
 func (v *View) Changed() <-chan struct{} { return v.changed }
 
@@ -113,14 +192,87 @@ func (v *View) Start(ctx context.Context) {
 	}
 }
 
-// WaitForSync waits until every informer has listed, or ctx ends.
+// WaitForSync waits until every informer has listed, or ctx ends. It first checks, with the
+// view's namespaces and label selector, that the API server lets SheetOps list and watch
+// deployments and pods: a refusal (403) is returned at once as an *AccessError naming the
+// verb and resource, rather than waiting for informers that can never sync. Other errors of
+// that check (network, 5xx) are left to the informers, which retry.
 func (v *View) WaitForSync(ctx context.Context) error {
+	if err := v.checkAccess(ctx); err != nil {
+		return err
+	}
 	var synced []cache.InformerSynced
 	for _, i := range append(append([]cache.SharedIndexInformer{}, v.deploys...), v.pods...) {
 		synced = append(synced, i.HasSynced)
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-v.denied:
+			cancel()
+		case <-waitCtx.Done():
+		}
+	}()
+	ok := cache.WaitForCacheSync(waitCtx.Done(), synced...)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case v.deniedErr != nil:
+		return v.deniedErr
+	case !ok:
 		return fmt.Errorf("wait for the cluster view to sync: %w", context.Cause(ctx))
+	}
+	v.synced = true
+	return nil
+}
+
+// checkAccess lists (one object) and briefly watches deployments and pods in each of the
+// view's namespaces, with its label selector, and returns an *AccessError for the first
+// 403. The watch starts at the list's resourceVersion, so it sends no initial objects.
+func (v *View) checkAccess(ctx context.Context) error {
+	timeout := int64(1)
+	for _, ns := range v.namespaces {
+		for _, r := range []struct {
+			resource string
+			list     func(context.Context, metav1.ListOptions) (string, error)
+			watch    func(context.Context, metav1.ListOptions) (watch.Interface, error)
+		}{
+			{"deployments", func(ctx context.Context, o metav1.ListOptions) (string, error) {
+				l, err := v.cs.AppsV1().Deployments(ns).List(ctx, o)
+				if err != nil {
+					return "", err
+				}
+				return l.ResourceVersion, nil
+			}, v.cs.AppsV1().Deployments(ns).Watch},
+			{"pods", func(ctx context.Context, o metav1.ListOptions) (string, error) {
+				l, err := v.cs.CoreV1().Pods(ns).List(ctx, o)
+				if err != nil {
+					return "", err
+				}
+				return l.ResourceVersion, nil
+			}, v.cs.CoreV1().Pods(ns).Watch},
+		} {
+			rv, err := r.list(ctx, metav1.ListOptions{LabelSelector: v.selector, Limit: 1})
+			if apierrors.IsForbidden(err) {
+				return &AccessError{Verb: "list", Resource: r.resource, Namespace: ns, Err: err}
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("wait for the cluster view to sync: %w", context.Cause(ctx))
+				}
+				continue // transient: the informers retry and report
+			}
+			w, err := r.watch(ctx, metav1.ListOptions{LabelSelector: v.selector, ResourceVersion: rv, TimeoutSeconds: &timeout})
+			if apierrors.IsForbidden(err) {
+				return &AccessError{Verb: "watch", Resource: r.resource, Namespace: ns, Err: err}
+			}
+			if err == nil {
+				w.Stop()
+			} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("wait for the cluster view to sync: %w", context.Cause(ctx))
+			}
+		}
 	}
 	return nil
 }
