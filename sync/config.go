@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 )
@@ -22,6 +21,8 @@ type Config struct {
 	Reconcile ReconcileConfig `json:"reconcile"`
 	Export    ExportConfig    `json:"export"`
 	Server    ServerConfig    `json:"server"`
+	// LeaderElection lets several replicas run with one of them active.
+	LeaderElection LeaderElectionConfig `json:"leaderElection"`
 	// StateDir holds the state file and the audit log. Default ".sheetops".
 	StateDir string    `json:"stateDir"`
 	Log      LogConfig `json:"log"`
@@ -110,6 +111,26 @@ type ServerConfig struct {
 	Addr string `json:"addr"`
 }
 
+// LeaderElectionConfig makes replicas elect one leader on a coordination.k8s.io/v1 Lease:
+// only the leader polls and writes the sheet and changes the cluster; the others keep
+// their informers warm and take over when the lease expires.
+type LeaderElectionConfig struct {
+	// Enabled turns leader election on. Default false (a single replica).
+	Enabled bool `json:"enabled"`
+	// Namespace of the Lease. Empty: the pod's namespace in a cluster, else "default".
+	Namespace string `json:"namespace"`
+	// Name of the Lease. Default "sheetops".
+	Name string `json:"name"`
+	// LeaseDuration is how long a standby waits after the leader's last renewal before it
+	// takes over. Default 15s.
+	LeaseDuration Duration `json:"leaseDuration"`
+	// RenewDeadline is how long the leader keeps trying to renew before it steps down.
+	// Default 10s.
+	RenewDeadline Duration `json:"renewDeadline"`
+	// RetryPeriod is how often candidates try to acquire or renew. Default 2s.
+	RetryPeriod Duration `json:"retryPeriod"`
+}
+
 // LogConfig configures logging.
 type LogConfig struct {
 	// Format is "text" or "json". Default "text".
@@ -144,8 +165,10 @@ func DefaultConfig() Config {
 		Reconcile: ReconcileConfig{Mode: "refresh"},
 		Export:    ExportConfig{Dir: "exports", Keep: 24},
 		Server:    ServerConfig{Addr: "127.0.0.1:9090"},
-		StateDir:  ".sheetops",
-		Log:       LogConfig{Format: "text", Level: "info"},
+		LeaderElection: LeaderElectionConfig{Name: "sheetops", LeaseDuration: Duration{15 * time.Second},
+			RenewDeadline: Duration{10 * time.Second}, RetryPeriod: Duration{2 * time.Second}},
+		StateDir: ".sheetops",
+		Log:      LogConfig{Format: "text", Level: "info"},
 	}
 }
 
@@ -208,18 +231,34 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		return &SettingError{"server.addr", c.Server.Addr, "must be host:port"}
 	}
-	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	if s := c.Reconcile.Schedule; s != "" {
-		if _, err := parser.Parse(s); err != nil {
-			return &SettingError{"reconcile.schedule", s, "is not a cron schedule (\"@every 5m\", \"0 * * * *\"): " + err.Error()}
+		if _, err := ParseSchedule(s); err != nil {
+			return &SettingError{"reconcile.schedule", s, "is not a cron schedule (\"@every 5m\", \"0 * * * *\", \"CRON_TZ=Europe/Berlin 0 9 * * *\"): " + err.Error()}
 		}
 	}
 	if c.Reconcile.Mode != "refresh" && c.Reconcile.Mode != "enforce" {
 		return &SettingError{"reconcile.mode", c.Reconcile.Mode, "must be refresh or enforce"}
 	}
+	if c.Reconcile.Mode == "enforce" && c.Reconcile.Schedule == "" {
+		return &SettingError{"reconcile.mode", c.Reconcile.Mode, "needs reconcile.schedule: drift is restored by the scheduled reconcile (for example \"@every 5m\")"}
+	}
 	if s := c.Export.Schedule; s != "" {
-		if _, err := parser.Parse(s); err != nil {
+		if _, err := ParseSchedule(s); err != nil {
 			return &SettingError{"export.schedule", s, "is not a cron schedule (\"@every 1h\", \"0 * * * *\"): " + err.Error()}
+		}
+	}
+	if le := c.LeaderElection; le.Enabled {
+		if le.Name == "" {
+			return &SettingError{"leaderElection.name", le.Name, "must name the Lease (default sheetops)"}
+		}
+		if le.RetryPeriod.Duration <= 0 {
+			return &SettingError{"leaderElection.retryPeriod", le.RetryPeriod.String(), "must be positive"}
+		}
+		if le.RenewDeadline.Duration <= le.RetryPeriod.Duration*6/5 {
+			return &SettingError{"leaderElection.renewDeadline", le.RenewDeadline.String(), "must be more than 1.2 × leaderElection.retryPeriod"}
+		}
+		if le.LeaseDuration.Duration <= le.RenewDeadline.Duration {
+			return &SettingError{"leaderElection.leaseDuration", le.LeaseDuration.String(), "must be more than leaderElection.renewDeadline"}
 		}
 	}
 	if c.Export.Keep < 1 {

@@ -18,7 +18,7 @@ func TestExampleConfigIsTheDefaults(t *testing.T) {
 	}
 	def := sync.DefaultConfig()
 	if cfg.Sheet != def.Sheet || cfg.Reconcile != def.Reconcile || cfg.Export != def.Export ||
-		cfg.Server != def.Server || cfg.StateDir != def.StateDir || cfg.Log != def.Log ||
+		cfg.Server != def.Server || cfg.LeaderElection != def.LeaderElection || cfg.StateDir != def.StateDir || cfg.Log != def.Log ||
 		cfg.Embedded.Addr != def.Embedded.Addr || cfg.Embedded.DataDir != def.Embedded.DataDir || *cfg.Embedded.Demo != *def.Embedded.Demo {
 		t.Fatalf("example config differs from the defaults:\n%+v\n%+v", cfg, def)
 	}
@@ -36,6 +36,11 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"cluster:\n  labelSelector: 'a in (b'\n", "cluster.labelSelector"},
 		{"reconcile:\n  schedule: every now and then\n", "reconcile.schedule"},
 		{"reconcile:\n  mode: sometimes\n", "reconcile.mode"},
+		{"reconcile:\n  mode: enforce\n", "reconcile.mode"},
+		{"reconcile:\n  schedule: CRON_TZ=Mars/Olympus 0 * * * *\n", "reconcile.schedule"},
+		{"export:\n  schedule: '61 * * * *'\n", "export.schedule"},
+		{"leaderElection:\n  enabled: true\n  leaseDuration: 5s\n", "leaderElection.leaseDuration"},
+		{"leaderElection:\n  enabled: true\n  renewDeadline: 2s\n", "leaderElection.renewDeadline"},
 		{"export:\n  keep: 0\n", "export.keep"},
 		{"log:\n  level: loud\n", "log.level"},
 		{"server:\n  addr: nine-thousand\n", "server.addr"},
@@ -53,5 +58,16 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 				t.Fatalf("err = %v, want a SettingError for %s", err, tt.key)
 			}
 		})
+	}
+}
+
+func TestSchedulesWithTimeZonesAreAccepted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "reconcile:\n  schedule: CRON_TZ=Europe/Berlin 0 9 * * 1-5\n  mode: enforce\nexport:\n  schedule: '@every 1h'\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sync.LoadConfig(path); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -62,8 +62,8 @@ type Options struct {
 	// fields: a cluster value that drifts from an unedited cell is reported in Sync instead
 	// of rendered, and Refresh sends the sheet's value back.
 	Enforce bool
-	Clock    clock.WithTicker
-	Logger   *slog.Logger
+	Clock   clock.WithTicker
+	Logger  *slog.Logger
 }
 
 // Engine keeps a sheet and a cluster in step. One goroutine runs passes at a time.
