@@ -2,9 +2,7 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -28,7 +26,12 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 		editDecisions.WithLabelValues(string(ed.Decision)).Inc()
 		switch ed.Decision {
 		case Conflict:
-			conflicts[string(ed.UID)+"/"+ed.Column] = ConflictRecord{Sheet: ed.Sheet, Cluster: ed.Cluster}
+			rec := ConflictRecord{Sheet: ed.Sheet, Cluster: ed.Cluster}
+			key := string(ed.UID) + "/" + ed.Column
+			if prev, had := e.state.Conflicts[key]; !had || prev != rec {
+				e.record(ed, "conflict")
+			}
+			conflicts[key] = rec
 			ed.Result = "conflict: " + ed.Reason
 			e.stats.Conflicts++
 		case Invalid:
@@ -119,6 +122,7 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 			conflicts[string(ed.UID)+"/"+ed.Column] = ConflictRecord{Sheet: ed.Sheet, Cluster: now}
 			ed.Result = "conflict: " + ed.Reason
 			e.stats.Conflicts++
+			e.record(ed, "conflict")
 			return
 		}
 	}
@@ -194,6 +198,9 @@ func (e *Engine) fail(ed *Edit, err error) {
 	} else {
 		ed.Result = "error: " + msg
 	}
+	if e.state.Status[string(ed.UID)] == ed.Result {
+		return // the same failure as the last pass (a retry): logged and audited once
+	}
 	e.log.Warn("edit not applied", "tab", ed.Tab, "object", ed.Object(), "column", ed.Column, "err", msg)
 	e.record(ed, "error: "+msg)
 }
@@ -202,11 +209,11 @@ func (e *Engine) fail(ed *Edit, err error) {
 func (e *Engine) record(ed *Edit, result string) {
 	e.log.Info("change", "tab", ed.Tab, "kind", ed.Kind, "object", ed.Object(), "field", ed.Column,
 		"old", ed.Cluster, "new", ed.Sheet, "result", result)
-	if ed.Decision != Drift { // a drift is reported, not a change SheetOps made
+	if ed.Decision != Drift && ed.Decision != Conflict { // reported, not changes SheetOps made
 		appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), resultLabel(result)).Inc()
 	}
 	if e.audit != nil {
-		e.audit.write(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Kind: string(ed.Kind), Object: ed.Object(),
+		e.audit.add(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Tab: ed.Tab, Kind: string(ed.Kind), Object: ed.Object(),
 			Field: ed.Column, Old: ed.Cluster, New: ed.Sheet, Action: string(ed.Decision), Result: result})
 	}
 }
@@ -216,28 +223,4 @@ func resultLabel(result string) string {
 		return "error"
 	}
 	return "ok"
-}
-
-// audit appends JSON lines: time, object, field, old -> new, result.
-type audit struct{ path string }
-
-type auditEntry struct {
-	Time   string `json:"time"`
-	Kind   string `json:"kind"`
-	Object string `json:"object"`
-	Field  string `json:"field,omitempty"`
-	Old    string `json:"old,omitempty"`
-	New    string `json:"new,omitempty"`
-	Action string `json:"action"`
-	Result string `json:"result"`
-}
-
-func (a *audit) write(en auditEntry) {
-	data, _ := json.Marshal(en)
-	f, err := os.OpenFile(a.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	f.Write(append(data, '\n'))
 }

@@ -74,6 +74,17 @@ func TestEnforceReportsDriftThenRestoresIt(t *testing.T) {
 			t.Errorf("audit log lacks %s:\n%s", want, log)
 		}
 	}
+	// The Audit tab lists the same, newest first.
+	at := f.read().Tab(sync.AuditTab)
+	if at == nil || len(at.Rows) < 2 {
+		t.Fatalf("Audit tab = %+v", at)
+	}
+	if r := at.Rows[0]; r[1] != mapping.DeploymentsTab || r[2] != "deployment shop/web" || r[3] != mapping.Replicas || r[4] != "7" || r[5] != "3" || r[6] != "enforced" {
+		t.Errorf("newest Audit row = %q", r)
+	}
+	if r := at.Rows[1]; r[4] != "7" || r[5] != "3" || r[6] != "drift" {
+		t.Errorf("second Audit row = %q", r)
+	}
 	// Restored: the next reconcile has nothing to do.
 	f.waitReplicas("web", 3)
 	if p := f.refresh(e); p.Changes() != 0 {

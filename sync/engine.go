@@ -131,14 +131,17 @@ func New(opts Options) (*Engine, error) {
 		statePath: opts.StatePath, opts: opts, clock: opts.Clock, log: opts.Logger.With("component", "sync"),
 		state: st, recent: map[types.UID]recentObject{},
 	}
-	if opts.AuditPath != "" {
-		e.audit = &audit{path: opts.AuditPath}
+	if opts.Writer != nil {
+		e.audit = openAudit(opts.AuditPath)
 	}
 	e.layout = &sheets.Layout{Summary: &sheets.SummaryLayout{Name: SummaryTab, ChartTitle: "Pods by phase per namespace"}}
 	for _, t := range e.tabs {
 		e.layout.Tabs = append(e.layout.Tabs, t.Layout())
 	}
 	e.layout.Tabs = append(e.layout.Tabs, summaryLayout())
+	if e.audit != nil {
+		e.layout.Tabs = append(e.layout.Tabs, auditLayout())
+	}
 	return e, nil
 }
 

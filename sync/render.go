@@ -67,6 +67,9 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 		next.Tabs = append(next.Tabs, out)
 	}
 	next.Tabs = append(next.Tabs, e.summary())
+	if e.audit != nil {
+		next.Tabs = append(next.Tabs, e.audit.tab())
+	}
 	for uid := range e.recent {
 		live[string(uid)] = true
 	}
