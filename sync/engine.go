@@ -86,6 +86,7 @@ type Engine struct {
 	stats       Stats
 	enforcing   bool  // this pass is a scheduled reconcile in enforce mode
 	sheetErr    error // the last pass's failure to read or write the sheet; nil: it worked
+	failed      bool  // the last pass failed: the next poll tries again whatever the version
 }
 
 // recentObject is the answer of a write, newer than the informer until it catches up.
@@ -236,6 +237,7 @@ func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
 	start := e.clock.Now()
 	plan, err := e.passOnce(ctx)
 	passSeconds.Observe(e.clock.Since(start).Seconds())
+	e.failed = err != nil
 	if err != nil {
 		passes.WithLabelValues("error").Inc()
 		return plan, err
@@ -378,7 +380,7 @@ func (e *Engine) SheetChanged(ctx context.Context) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return cur != e.lastVersion || e.retryPending()
+	return cur != e.lastVersion || e.failed || e.retryPending()
 }
 
 func (e *Engine) retryPending() bool {

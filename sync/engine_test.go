@@ -18,28 +18,51 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/apiserver"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
+	"github.com/sheetops/sheetops/sheets/google"
+	"github.com/sheetops/sheetops/sheets/googlefake"
 	"github.com/sheetops/sheetops/sync"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// fixture is an embedded API server, a client, an informer view and a sheet in memory.
+// fixture is an embedded API server, a client, an informer view and a sheet: in memory, or
+// the Google backend talking to the fake Google API (the real sheets/v4 client and OAuth
+// flow over HTTP).
 type fixture struct {
 	t         testing.TB
 	ctx       context.Context
 	cs        kubernetes.Interface
 	view      *kube.View
 	sheet     sheets.Sheet
-	mem       *sheets.Memory
+	mem       *sheets.Memory // the memory backend, or nil
+	fake      *googlefake.Server
+	sheetID   string // the Google spreadsheet, or ""
 	statePath string
+	// editBook changes the sheet as a person's save would.
+	editBook func(fn func(b *sheets.Book))
 }
 
-func newFixture(t testing.TB) *fixture {
+// backends are the sheets the engine scenarios run on.
+var backends = []string{"memory", "google"}
+
+// eachBackend runs a scenario on every backend, each on a fresh fixture.
+func eachBackend(t *testing.T, scenario func(t *testing.T, f *fixture)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { scenario(t, newFixtureOn(t, b)) })
+	}
+}
+
+// newFixture is a fixture on the in-memory sheet.
+func newFixture(t testing.TB) *fixture { return newFixtureOn(t, "memory") }
+
+func newFixtureOn(t testing.TB, backend string) *fixture {
 	t.Helper()
 	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard, NoControllers: true})
 	if err != nil {
@@ -57,8 +80,17 @@ func newFixture(t testing.TB) *fixture {
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	f := &fixture{t: t, ctx: ctx, cs: cs, mem: sheets.NewMemory(), statePath: filepath.Join(t.TempDir(), "state.json")}
-	f.sheet = f.mem
+	f := &fixture{t: t, ctx: ctx, cs: cs, statePath: filepath.Join(t.TempDir(), "state.json")}
+	switch backend {
+	case "memory":
+		f.mem = sheets.NewMemory()
+		f.sheet = f.mem
+		f.editBook = f.mem.Edit
+	case "google":
+		f.useGoogle()
+	default:
+		t.Fatalf("unknown backend %q", backend)
+	}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +105,34 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+const serviceAccount = "sheetops@engine-test.iam.gserviceaccount.com"
+
+// useGoogle points the fixture at a new spreadsheet on a fake Google, shared with a
+// service account whose key the backend uses.
+func (f *fixture) useGoogle() {
+	f.t.Helper()
+	fake := googlefake.Start(f.t)
+	key, err := fake.WriteServiceAccountKey(f.t.TempDir(), serviceAccount)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	id := fake.CreateSpreadsheet("engine test")
+	fake.Share(id, serviceAccount, googlefake.Writer)
+	s, err := google.New(f.ctx, google.Options{
+		SpreadsheetID: id, CredentialsFile: key, Endpoint: fake.URL(), Logger: discard,
+		ReadsPerMinute: 1_000_000, WritesPerMinute: 1_000_000, Backoff: time.Millisecond,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.fake, f.sheetID, f.sheet = fake, id, s
+	f.editBook = func(fn func(b *sheets.Book)) {
+		if err := fake.Edit(id, fn); err != nil {
+			f.t.Fatal(err)
+		}
+	}
 }
 
 func (f *fixture) deploy(name string, replicas int32, image string) {
@@ -93,7 +153,17 @@ func (f *fixture) deploy(name string, replicas int32, image string) {
 
 func (f *fixture) engine() *sync.Engine {
 	f.t.Helper()
-	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath, Logger: discard})
+	return f.engineWith(nil)
+}
+
+// engineWith is engine on a given clock (nil: the real one).
+func (f *fixture) engineWith(clk *clocktesting.FakeClock) *sync.Engine {
+	f.t.Helper()
+	opts := sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath, Logger: discard}
+	if clk != nil {
+		opts.Clock = clk
+	}
+	e, err := sync.New(opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -185,7 +255,7 @@ func (f *fixture) read() *sheets.Book {
 // edit changes cells as a person would: rows found by Name.
 func (f *fixture) edit(tab, name string, cells map[string]string) {
 	f.t.Helper()
-	f.mem.Edit(func(b *sheets.Book) { setCells(f.t, b, tab, name, cells) })
+	f.editBook(func(b *sheets.Book) { setCells(f.t, b, tab, name, cells) })
 }
 
 func setCells(t testing.TB, b *sheets.Book, tab, name string, cells map[string]string) {
@@ -203,77 +273,93 @@ func setCells(t testing.TB, b *sheets.Book, tab, name string, cells map[string]s
 }
 
 func TestFirstPassRendersTabs(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	b := f.read()
-	dep := b.Tab(mapping.DeploymentsTab)
-	if dep == nil || len(dep.Rows) != 2 {
-		t.Fatalf("Deployments tab = %+v", dep)
-	}
-	want := mapping.DefaultTabs()[0].Headers()
-	if !slices.Equal(dep.Header, want) {
-		t.Fatalf("header = %q, want %q", dep.Header, want)
-	}
-	// sorted by namespace/name; identity columns filled
-	if got := cell(t, b, mapping.DeploymentsTab, "api", mapping.Replicas); got != "2" {
-		t.Errorf("api replicas = %q", got)
-	}
-	if dep.Rows[0][1] != "api" || dep.Rows[1][1] != "web" {
-		t.Errorf("rows not sorted by name: %q", dep.Rows)
-	}
-	if uid := cell(t, b, mapping.DeploymentsTab, "web", mapping.UID); uid != string(f.get("web").UID) {
-		t.Errorf("UID cell = %q", uid)
-	}
-	if b.Tab(sync.SummaryTab) == nil || b.Tab(mapping.PodsTab) == nil {
-		t.Error("Summary or Pods tab missing")
-	}
-	if l := f.mem.Layout(); l == nil || l.Tab(mapping.DeploymentsTab) == nil || l.Summary == nil {
-		t.Error("layout not written")
-	}
-	// A second pass with nothing new writes nothing.
-	before := b.Version
-	f.pass(e)
-	if f.read().Version != before {
-		t.Error("a pass with no changes rewrote the sheet")
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		// A clock that stands still: Age cells do not tick between the two passes, so "a
+		// pass with nothing new writes nothing" holds however slow the machine is.
+		e := f.engineWith(clocktesting.NewFakeClock(time.Now()))
+		f.pass(e)
+		b := f.read()
+		dep := b.Tab(mapping.DeploymentsTab)
+		if dep == nil || len(dep.Rows) != 2 {
+			t.Fatalf("Deployments tab = %+v", dep)
+		}
+		want := mapping.DefaultTabs()[0].Headers()
+		if !slices.Equal(dep.Header, want) {
+			t.Fatalf("header = %q, want %q", dep.Header, want)
+		}
+		// sorted by namespace/name; identity columns filled
+		if got := cell(t, b, mapping.DeploymentsTab, "api", mapping.Replicas); got != "2" {
+			t.Errorf("api replicas = %q", got)
+		}
+		if dep.Rows[0][1] != "api" || dep.Rows[1][1] != "web" {
+			t.Errorf("rows not sorted by name: %q", dep.Rows)
+		}
+		if uid := cell(t, b, mapping.DeploymentsTab, "web", mapping.UID); uid != string(f.get("web").UID) {
+			t.Errorf("UID cell = %q", uid)
+		}
+		if b.Tab(sync.SummaryTab) == nil || b.Tab(mapping.PodsTab) == nil {
+			t.Error("Summary or Pods tab missing")
+		}
+		if f.mem != nil {
+			if l := f.mem.Layout(); l == nil || l.Tab(mapping.DeploymentsTab) == nil || l.Summary == nil {
+				t.Error("layout not written")
+			}
+		} else {
+			sh, err := f.fake.Inspect(f.sheetID, mapping.DeploymentsTab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sh.Properties.GridProperties.FrozenRowCount != 1 || len(sh.ProtectedRanges) != 1 || len(sh.ConditionalFormats) == 0 {
+				t.Errorf("layout not applied: frozen %d, %d protected ranges, %d colour rules",
+					sh.Properties.GridProperties.FrozenRowCount, len(sh.ProtectedRanges), len(sh.ConditionalFormats))
+			}
+		}
+		// A second pass with nothing new writes nothing.
+		before := b.Version
+		f.pass(e)
+		if f.read().Version != before {
+			t.Error("a pass with no changes rewrote the sheet")
+		}
+	})
 }
 
 func TestEditScalesDeployment(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
-	p := f.pass(e)
-	if got := *f.get("web").Spec.Replicas; got != 5 {
-		t.Fatalf("replicas = %d after edit, want 5 (plan %v)", got, p.Edits)
-	}
-	if api := *f.get("api").Spec.Replicas; api != 2 {
-		t.Fatalf("api replicas changed to %d", api)
-	}
-	b := f.read()
-	if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied ") {
-		t.Fatalf("Sync = %q, want applied HH:MM:SS", s)
-	}
-	if rv := cell(t, b, mapping.DeploymentsTab, "web", mapping.RV); rv != f.get("web").ResourceVersion {
-		t.Errorf("row resourceVersion %s, object %s", rv, f.get("web").ResourceVersion)
-	}
-	// The next pass does not apply it again.
-	f.waitReplicas("web", 5)
-	if p := f.pass(e); p.Changes() != 0 {
-		t.Errorf("second pass plans %v", p.Edits)
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		p := f.pass(e)
+		if got := *f.get("web").Spec.Replicas; got != 5 {
+			t.Fatalf("replicas = %d after edit, want 5 (plan %v)", got, p.Edits)
+		}
+		if api := *f.get("api").Spec.Replicas; api != 2 {
+			t.Fatalf("api replicas changed to %d", api)
+		}
+		b := f.read()
+		if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied ") {
+			t.Fatalf("Sync = %q, want applied HH:MM:SS", s)
+		}
+		if rv := cell(t, b, mapping.DeploymentsTab, "web", mapping.RV); rv != f.get("web").ResourceVersion {
+			t.Errorf("row resourceVersion %s, object %s", rv, f.get("web").ResourceVersion)
+		}
+		// The next pass does not apply it again.
+		f.waitReplicas("web", 5)
+		if p := f.pass(e); p.Changes() != 0 {
+			t.Errorf("second pass plans %v", p.Edits)
+		}
+	})
 }
 
 func TestImageEditPatchesFirstContainer(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Image: "nginx:1.28"})
-	f.pass(e)
-	if img := f.get("web").Spec.Template.Spec.Containers[0].Image; img != "nginx:1.28" {
-		t.Fatalf("image = %s", img)
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Image: "nginx:1.28"})
+		f.pass(e)
+		if img := f.get("web").Spec.Template.Spec.Containers[0].Image; img != "nginx:1.28" {
+			t.Fatalf("image = %s", img)
+		}
+	})
 }
 
 func TestConflictKeepsTypedValueAndResolves(t *testing.T) {
@@ -287,41 +373,42 @@ func TestConflictKeepsTypedValueAndResolves(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			e := f.engine()
-			f.pass(e)
-			// The person types 5 while someone scales the cluster to 4.
-			f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
-			f.scale("web", 4)
-			f.pass(e)
-			if got := *f.get("web").Spec.Replicas; got != 4 {
-				t.Fatalf("conflicting edit applied: replicas %d", got)
-			}
-			b := f.read()
-			if v := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); v != "5" {
-				t.Fatalf("typed value overwritten: %q", v)
-			}
-			s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync)
-			if !strings.HasPrefix(s, "conflict:") || !strings.Contains(s, "4") || !strings.Contains(s, "5") {
-				t.Fatalf("Sync = %q, want a conflict naming both values", s)
-			}
-			// Still a conflict on the next pass, still not applied.
-			f.pass(e)
-			if got := *f.get("web").Spec.Replicas; got != 4 {
-				t.Fatalf("conflict applied on a later pass: %d", got)
-			}
-			f.edit(mapping.DeploymentsTab, "web", tt.resolve)
-			f.pass(e)
-			if got := *f.get("web").Spec.Replicas; got != tt.want {
-				t.Fatalf("after resolving: replicas %d, want %d", got, tt.want)
-			}
-			b = f.read()
-			if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied") {
-				t.Errorf("Sync after resolving = %q", s)
-			}
-			if a := cell(t, b, mapping.DeploymentsTab, "web", mapping.Action); a != "" {
-				t.Errorf("Action not cleared: %q", a)
-			}
+			eachBackend(t, func(t *testing.T, f *fixture) {
+				e := f.engine()
+				f.pass(e)
+				// The person types 5 while someone scales the cluster to 4.
+				f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+				f.scale("web", 4)
+				f.pass(e)
+				if got := *f.get("web").Spec.Replicas; got != 4 {
+					t.Fatalf("conflicting edit applied: replicas %d", got)
+				}
+				b := f.read()
+				if v := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); v != "5" {
+					t.Fatalf("typed value overwritten: %q", v)
+				}
+				s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync)
+				if !strings.HasPrefix(s, "conflict:") || !strings.Contains(s, "4") || !strings.Contains(s, "5") {
+					t.Fatalf("Sync = %q, want a conflict naming both values", s)
+				}
+				// Still a conflict on the next pass, still not applied.
+				f.pass(e)
+				if got := *f.get("web").Spec.Replicas; got != 4 {
+					t.Fatalf("conflict applied on a later pass: %d", got)
+				}
+				f.edit(mapping.DeploymentsTab, "web", tt.resolve)
+				f.pass(e)
+				if got := *f.get("web").Spec.Replicas; got != tt.want {
+					t.Fatalf("after resolving: replicas %d, want %d", got, tt.want)
+				}
+				b = f.read()
+				if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "applied") {
+					t.Errorf("Sync after resolving = %q", s)
+				}
+				if a := cell(t, b, mapping.DeploymentsTab, "web", mapping.Action); a != "" {
+					t.Errorf("Action not cleared: %q", a)
+				}
+			})
 		})
 	}
 }
@@ -329,173 +416,182 @@ func TestConflictKeepsTypedValueAndResolves(t *testing.T) {
 // TestStaleCopyIsAConflict is the lost update of file editing: a person opens the workbook,
 // the cluster changes and the daemon renders it, then the person saves their older copy.
 func TestStaleCopyIsAConflict(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	old := f.read() // the person's copy
-	f.scale("web", 4)
-	f.pass(e) // renders 4 into the sheet
-	if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "4" {
-		t.Fatalf("cluster change not rendered: %q", v)
-	}
-	f.mem.Edit(func(b *sheets.Book) {
-		*b = *old
-		setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		old := f.read() // the person's copy
+		f.scale("web", 4)
+		f.pass(e) // renders 4 into the sheet
+		if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "4" {
+			t.Fatalf("cluster change not rendered: %q", v)
+		}
+		f.editBook(func(b *sheets.Book) {
+			*b = *old
+			setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		})
+		f.pass(e)
+		if got := *f.get("web").Spec.Replicas; got != 4 {
+			t.Fatalf("stale copy overwrote the cluster: %d", got)
+		}
+		if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
+			t.Fatalf("Sync = %q, want conflict", s)
+		}
+		// The untouched row of the stale copy follows the cluster without any change.
+		if got := *f.get("api").Spec.Replicas; got != 2 {
+			t.Fatalf("api changed: %d", got)
+		}
 	})
-	f.pass(e)
-	if got := *f.get("web").Spec.Replicas; got != 4 {
-		t.Fatalf("stale copy overwrote the cluster: %d", got)
-	}
-	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
-		t.Fatalf("Sync = %q, want conflict", s)
-	}
-	// The untouched row of the stale copy follows the cluster without any change.
-	if got := *f.get("api").Spec.Replicas; got != 2 {
-		t.Fatalf("api changed: %d", got)
-	}
 }
 
 func TestInvalidInputIsKeptAndNotApplied(t *testing.T) {
 	for _, v := range []string{"abc", "-1", "2.5", "", "10001"} {
 		t.Run(v, func(t *testing.T) {
-			f := newFixture(t)
-			e := f.engine()
-			f.pass(e)
-			rv := f.get("web").ResourceVersion
-			f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: v})
-			f.pass(e)
-			if d := f.get("web"); d.ResourceVersion != rv {
-				t.Fatalf("object changed after invalid input %q", v)
-			}
-			b := f.read()
-			if got := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); got != v {
-				t.Fatalf("typed %q replaced by %q", v, got)
-			}
-			if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "invalid: Replicas") {
-				t.Fatalf("Sync = %q", s)
-			}
+			eachBackend(t, func(t *testing.T, f *fixture) {
+				e := f.engine()
+				f.pass(e)
+				rv := f.get("web").ResourceVersion
+				f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: v})
+				f.pass(e)
+				if d := f.get("web"); d.ResourceVersion != rv {
+					t.Fatalf("object changed after invalid input %q", v)
+				}
+				b := f.read()
+				if got := cell(t, b, mapping.DeploymentsTab, "web", mapping.Replicas); got != v {
+					t.Fatalf("typed %q replaced by %q", v, got)
+				}
+				if s := cell(t, b, mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "invalid: Replicas") {
+					t.Fatalf("Sync = %q", s)
+				}
+			})
 		})
 	}
 }
 
 func TestRowIdentityIsTheUID(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	// Sort the rows the other way, insert a blank row above, then edit web.
-	f.mem.Edit(func(b *sheets.Book) {
-		tb := b.Tab(mapping.DeploymentsTab)
-		slices.Reverse(tb.Rows)
-		tb.Rows = append([][]string{make([]string, len(tb.Header))}, tb.Rows...)
-		setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "7"})
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		// Sort the rows the other way, insert a blank row above, then edit web.
+		f.editBook(func(b *sheets.Book) {
+			tb := b.Tab(mapping.DeploymentsTab)
+			slices.Reverse(tb.Rows)
+			tb.Rows = append([][]string{make([]string, len(tb.Header))}, tb.Rows...)
+			setCells(t, b, mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "7"})
+		})
+		f.pass(e)
+		if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 7 || api != 2 {
+			t.Fatalf("web %d api %d, want 7 and 2", web, api)
+		}
+		// The person's order is kept.
+		b := f.read()
+		if rows := b.Tab(mapping.DeploymentsTab).Rows; rows[0][1] != "web" {
+			t.Errorf("order not kept: %q", rows)
+		}
 	})
-	f.pass(e)
-	if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 7 || api != 2 {
-		t.Fatalf("web %d api %d, want 7 and 2", web, api)
-	}
-	// The person's order is kept.
-	b := f.read()
-	if rows := b.Tab(mapping.DeploymentsTab).Rows; rows[0][1] != "web" {
-		t.Errorf("order not kept: %q", rows)
-	}
 }
 
 func TestCreateAndDelete(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.mem.Edit(func(b *sheets.Book) {
-		tb := b.Tab(mapping.DeploymentsTab)
-		row := make([]string, len(tb.Header))
-		set := map[string]string{mapping.Namespace: "shop", mapping.Name: "cache", mapping.Image: "redis:7", mapping.Replicas: "2"}
-		for h, v := range set {
-			row[slices.Index(tb.Header, h)] = v
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.editBook(func(b *sheets.Book) {
+			tb := b.Tab(mapping.DeploymentsTab)
+			row := make([]string, len(tb.Header))
+			set := map[string]string{mapping.Namespace: "shop", mapping.Name: "cache", mapping.Image: "redis:7", mapping.Replicas: "2"}
+			for h, v := range set {
+				row[slices.Index(tb.Header, h)] = v
+			}
+			bad := make([]string, len(tb.Header))
+			bad[slices.Index(tb.Header, mapping.Namespace)] = "shop"
+			bad[slices.Index(tb.Header, mapping.Name)] = "broken"
+			tb.Rows = append(tb.Rows, row, bad)
+			setCells(t, b, mapping.DeploymentsTab, "api", map[string]string{mapping.Action: "delete"})
+		})
+		f.pass(e)
+		d := f.get("cache")
+		if *d.Spec.Replicas != 2 || d.Spec.Template.Spec.Containers[0].Image != "redis:7" {
+			t.Fatalf("created %+v", d.Spec)
 		}
-		bad := make([]string, len(tb.Header))
-		bad[slices.Index(tb.Header, mapping.Namespace)] = "shop"
-		bad[slices.Index(tb.Header, mapping.Name)] = "broken"
-		tb.Rows = append(tb.Rows, row, bad)
-		setCells(t, b, mapping.DeploymentsTab, "api", map[string]string{mapping.Action: "delete"})
-	})
-	f.pass(e)
-	d := f.get("cache")
-	if *d.Spec.Replicas != 2 || d.Spec.Template.Spec.Containers[0].Image != "redis:7" {
-		t.Fatalf("created %+v", d.Spec)
-	}
-	if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "api", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Fatalf("api not deleted: %v", err)
-	}
-	if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "broken", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Fatalf("an invalid create row was applied: %v", err)
-	}
-	b := f.read()
-	if uid := cell(t, b, mapping.DeploymentsTab, "cache", mapping.UID); uid != string(d.UID) {
-		t.Errorf("created row has UID %q, want %q", uid, d.UID)
-	}
-	if s := cell(t, b, mapping.DeploymentsTab, "broken", mapping.Sync); !strings.HasPrefix(s, "invalid:") {
-		t.Errorf("invalid create Sync = %q", s)
-	}
-	f.waitView("api gone", func() bool {
-		_, ok := f.view.ByUID("Deployment", types.UID(cell(t, b, mapping.DeploymentsTab, "web", mapping.UID)))
-		return ok && len(f.view.Deployments()) == 2
-	})
-	f.pass(e)
-	for _, r := range f.read().Tab(mapping.DeploymentsTab).Rows {
-		if r[1] == "api" {
-			t.Errorf("deleted object's row still there: %q", r)
+		if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "api", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("api not deleted: %v", err)
 		}
-	}
-	// The create is not repeated by later passes or after a restart.
-	e2 := f.engine()
-	if p := f.pass(e2); p.Changes() != 0 {
-		t.Errorf("restart plans %v", p.Edits)
-	}
+		if _, err := f.cs.AppsV1().Deployments("shop").Get(f.ctx, "broken", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("an invalid create row was applied: %v", err)
+		}
+		b := f.read()
+		if uid := cell(t, b, mapping.DeploymentsTab, "cache", mapping.UID); uid != string(d.UID) {
+			t.Errorf("created row has UID %q, want %q", uid, d.UID)
+		}
+		if s := cell(t, b, mapping.DeploymentsTab, "broken", mapping.Sync); !strings.HasPrefix(s, "invalid:") {
+			t.Errorf("invalid create Sync = %q", s)
+		}
+		f.waitView("api gone and cache there", func() bool {
+			var names []string
+			for _, d := range f.view.Deployments() {
+				names = append(names, d.Name)
+			}
+			return slices.Equal(names, []string{"cache", "web"})
+		})
+		f.pass(e)
+		for _, r := range f.read().Tab(mapping.DeploymentsTab).Rows {
+			if r[1] == "api" {
+				t.Errorf("deleted object's row still there: %q", r)
+			}
+		}
+		// The create is not repeated by later passes or after a restart.
+		e2 := f.engine()
+		if p := f.pass(e2); p.Changes() != 0 {
+			t.Errorf("restart plans %v", p.Edits)
+		}
+	})
 }
 
 func TestEditOnGoneObjectIsReported(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "9"})
-	if err := f.cs.AppsV1().Deployments("shop").Delete(f.ctx, "web", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	f.waitView("web gone", func() bool { return len(f.view.Deployments()) == 1 })
-	f.pass(e)
-	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "error:") {
-		t.Fatalf("Sync = %q", s)
-	}
-	if got := *f.get("api").Spec.Replicas; got != 2 {
-		t.Fatalf("the edit landed on another object: api %d", got)
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "9"})
+		if err := f.cs.AppsV1().Deployments("shop").Delete(f.ctx, "web", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		f.waitView("web gone", func() bool { return len(f.view.Deployments()) == 1 })
+		f.pass(e)
+		if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "error:") {
+			t.Fatalf("Sync = %q", s)
+		}
+		if got := *f.get("api").Spec.Replicas; got != 2 {
+			t.Fatalf("the edit landed on another object: api %d", got)
+		}
+	})
 }
 
 func TestRestartKeepsPendingAndDoesNotReapply(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
-	f.scale("web", 4)
-	f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "3"})
-	f.pass(e) // api applied, web in conflict
-	f.waitReplicas("api", 3)
-	f.scale("api", 1) // later change from outside: a restart must not re-apply 3
-	e2 := f.engine()
-	p := f.pass(e2)
-	if got := *f.get("api").Spec.Replicas; got != 1 {
-		t.Fatalf("restart re-applied an old edit: api %d", got)
-	}
-	if got := *f.get("web").Spec.Replicas; got != 4 {
-		t.Fatalf("restart applied a conflicting edit: web %d", got)
-	}
-	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
-		t.Fatalf("pending conflict forgotten after restart: %q (plan %v)", s, p.Edits)
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		f.scale("web", 4)
+		f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "3"})
+		f.pass(e) // api applied, web in conflict
+		f.waitReplicas("api", 3)
+		f.scale("api", 1) // later change from outside: a restart must not re-apply 3
+		e2 := f.engine()
+		p := f.pass(e2)
+		if got := *f.get("api").Spec.Replicas; got != 1 {
+			t.Fatalf("restart re-applied an old edit: api %d", got)
+		}
+		if got := *f.get("web").Spec.Replicas; got != 4 {
+			t.Fatalf("restart applied a conflicting edit: web %d", got)
+		}
+		if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "conflict:") {
+			t.Fatalf("pending conflict forgotten after restart: %q (plan %v)", s, p.Edits)
+		}
+	})
 }
 
 // racySheet lands a person's save between the engine's read and its first write.
 type racySheet struct {
-	*sheets.Memory
+	sheets.Sheet
 	once func()
 }
 
@@ -504,92 +600,194 @@ func (r *racySheet) Write(ctx context.Context, l *sheets.Layout, base, next *she
 		r.once()
 		r.once = nil
 	}
-	return r.Memory.Write(ctx, l, base, next)
+	return r.Sheet.Write(ctx, l, base, next)
 }
 
 func TestSaveDuringPassIsMerged(t *testing.T) {
-	f := newFixture(t)
-	racy := &racySheet{Memory: f.mem}
-	f.sheet = racy
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
-	racy.once = func() { f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "4"}) }
-	f.pass(e)
-	if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 5 || api != 4 {
-		t.Fatalf("web %d api %d, want 5 and 4: the save during the pass was lost", web, api)
-	}
-	b := f.read()
-	for _, name := range []string{"web", "api"} {
-		if s := cell(t, b, mapping.DeploymentsTab, name, mapping.Sync); !strings.HasPrefix(s, "applied") {
-			t.Errorf("%s Sync = %q", name, s)
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		racy := &racySheet{Sheet: f.sheet}
+		f.sheet = racy
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		racy.once = func() { f.edit(mapping.DeploymentsTab, "api", map[string]string{mapping.Replicas: "4"}) }
+		f.pass(e)
+		if web, api := *f.get("web").Spec.Replicas, *f.get("api").Spec.Replicas; web != 5 || api != 4 {
+			t.Fatalf("web %d api %d, want 5 and 4: the save during the pass was lost", web, api)
 		}
-	}
+		b := f.read()
+		for _, name := range []string{"web", "api"} {
+			if s := cell(t, b, mapping.DeploymentsTab, name, mapping.Sync); !strings.HasPrefix(s, "applied") {
+				t.Errorf("%s Sync = %q", name, s)
+			}
+		}
+	})
 }
 
 func TestPlanChangesNothing(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
-	before := f.read().Version
-	p, err := e.Plan(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Changes() != 1 || !strings.Contains(p.String(), "apply") || !strings.Contains(p.String(), "3 -> 5") {
-		t.Fatalf("plan = %s", p)
-	}
-	if *f.get("web").Spec.Replicas != 3 || f.read().Version != before {
-		t.Fatal("plan changed something")
-	}
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		before := f.read().Version
+		p, err := e.Plan(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Changes() != 1 || !strings.Contains(p.String(), "apply") || !strings.Contains(p.String(), "3 -> 5") {
+			t.Fatalf("plan = %s", p)
+		}
+		if *f.get("web").Spec.Replicas != 3 || f.read().Version != before {
+			t.Fatal("plan changed something")
+		}
+	})
 }
 
 // TestBurstOfChangesIsDebounced: informer handlers only signal; a burst of cluster changes
 // becomes a handful of writes, not one per change.
 func TestBurstOfChangesIsDebounced(t *testing.T) {
-	f := newFixture(t)
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		ctx, cancel := context.WithCancel(f.ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.Run(ctx) }()
+		f.waitView("first pass", func() bool { return e.Stats().Writes >= 1 })
+		start := e.Stats().Writes
+		const changes = 1000
+		for i := 0; i < changes; i++ {
+			patch := []byte(`{"metadata":{"labels":{"n":"` + strconv.Itoa(i) + `"}}}`)
+			if _, err := f.cs.AppsV1().Deployments("shop").Patch(f.ctx, "web", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.waitView("the last change rendered", func() bool {
+			d, ok := f.view.ByUID("Deployment", f.get("web").UID)
+			if !ok || d.(*appsv1.Deployment).Labels["n"] != strconv.Itoa(changes-1) {
+				return false
+			}
+			b := f.read()
+			return cell(t, b, mapping.DeploymentsTab, "web", mapping.RV) == f.get("web").ResourceVersion
+		})
+		writes := e.Stats().Writes - start
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if writes < 1 || writes > changes/20 {
+			t.Fatalf("%d changes made %d writes; want a handful", changes, writes)
+		}
+		t.Logf("%d changes, %d writes", changes, writes)
+	})
+}
+
+func TestRefresh(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.scale("web", 7)
+		if _, err := e.Refresh(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "7" {
+			t.Fatalf("refresh rendered %q, want 7", v)
+		}
+	})
+}
+
+// TestGoogleSteadyStateCostsOneReadPerPoll counts the requests at the fake Google server:
+// a poll that finds nothing new is one values.batchGet and nothing else; a person's edit
+// costs the version check and one values.batchUpdate.
+func TestGoogleSteadyStateCostsOneReadPerPoll(t *testing.T) {
+	f := newFixtureOn(t, "google")
+	clk := clocktesting.NewFakeClock(time.Now())
+	const poll = 2 * time.Second
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath,
+		Logger: discard, Clock: clk, PollInterval: poll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	f.waitView("the first pass", func() bool { return e.Stats().Writes >= 1 })
+	f.waitView("the poll ticker", clk.HasWaiters)
+	// Let a render debounced from the informers' first events (its timer is on the fake
+	// clock too) run first: it is not a poll's cost.
+	clk.Step(poll)
+	time.Sleep(200 * time.Millisecond)
+	f.fake.ResetCounts()
+	const polls = 5
+	for i := 1; i <= polls; i++ {
+		clk.Step(poll)
+		f.waitView("a poll", func() bool { return f.fake.Count(googlefake.BatchGet) >= i })
+	}
+	time.Sleep(50 * time.Millisecond) // anything a poll did beyond its read would show by now
+	got := f.fake.Counts()
+	if got[googlefake.BatchGet] != polls || got[googlefake.ValuesBatchUpdate] != 0 || got[googlefake.BatchUpdate] != 0 || got[googlefake.Get] != 0 {
+		t.Errorf("%d polls with no change cost %v, want %d values.batchGet only", polls, got, polls)
+	}
+
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+	f.fake.ResetCounts()
+	clk.Step(poll)
+	f.waitView("the edit applied", func() bool { return *f.get("web").Spec.Replicas == 5 })
+	f.waitView("the statuses written", func() bool { return f.fake.Count(googlefake.ValuesBatchUpdate) >= 1 })
+	time.Sleep(50 * time.Millisecond)
+	got = f.fake.Counts()
+	// The poll's read (reused by the pass) and the write's version check.
+	if got[googlefake.BatchGet] != 2 || got[googlefake.ValuesBatchUpdate] != 1 || got[googlefake.BatchUpdate] != 0 {
+		t.Errorf("a poll that applies an edit cost %v, want 2 values.batchGet and 1 values.batchUpdate", got)
+	}
+	t.Logf("steady state: %d polls, %d reads; an edit: %v", polls, polls, got)
+}
+
+// TestGoogleBurstOfPodChangesCostsAFewWrites: 1,000 pod changes in a burst reach the
+// Google sheet in a bounded handful of writes (debounced renders, one values.batchUpdate
+// each), and the sheet ends up showing the last of them.
+func TestGoogleBurstOfPodChangesCostsAFewWrites(t *testing.T) {
+	f := newFixtureOn(t, "google")
+	const pods = 10
+	for i := range pods {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "worker-" + strconv.Itoa(i)},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "w", Image: "busybox:1.36"}}}}
+		if _, err := f.cs.CoreV1().Pods("shop").Create(f.ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.waitView("the pods", func() bool { return len(f.view.Objects("Pod")) == pods })
 	e := f.engine()
 	ctx, cancel := context.WithCancel(f.ctx)
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
-	f.waitView("first pass", func() bool { return e.Stats().Writes >= 1 })
-	start := e.Stats().Writes
+	f.waitView("the first pass", func() bool { return e.Stats().Writes >= 1 })
+	f.fake.ResetCounts()
 	const changes = 1000
-	for i := 0; i < changes; i++ {
+	for i := range changes {
 		patch := []byte(`{"metadata":{"labels":{"n":"` + strconv.Itoa(i) + `"}}}`)
-		if _, err := f.cs.AppsV1().Deployments("shop").Patch(f.ctx, "web", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		if _, err := f.cs.CoreV1().Pods("shop").Patch(f.ctx, "worker-"+strconv.Itoa(i%pods), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.waitView("the last change rendered", func() bool {
-		d, ok := f.view.ByUID("Deployment", f.get("web").UID)
-		if !ok || d.(*appsv1.Deployment).Labels["n"] != strconv.Itoa(changes-1) {
-			return false
-		}
+	f.waitView("the last changes rendered", func() bool {
 		b := f.read()
-		return cell(t, b, mapping.DeploymentsTab, "web", mapping.RV) == f.get("web").ResourceVersion
+		for i := range pods {
+			p, err := f.cs.CoreV1().Pods("shop").Get(f.ctx, "worker-"+strconv.Itoa(i), metav1.GetOptions{})
+			if err != nil || cell(t, b, mapping.PodsTab, p.Name, mapping.RV) != p.ResourceVersion {
+				return false
+			}
+		}
+		return true
 	})
-	writes := e.Stats().Writes - start
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if writes < 1 || writes > changes/20 {
-		t.Fatalf("%d changes made %d writes; want a handful", changes, writes)
+	got := f.fake.Counts()
+	writes := got[googlefake.ValuesBatchUpdate] + got[googlefake.BatchUpdate]
+	if got[googlefake.ValuesBatchUpdate] < 1 || writes > changes/50 || got[googlefake.BatchUpdate] > 1 {
+		t.Fatalf("%d pod changes cost %v; want a handful of writes (at most %d)", changes, got, changes/50)
 	}
-	t.Logf("%d changes, %d writes", changes, writes)
-}
-
-func TestRefresh(t *testing.T) {
-	f := newFixture(t)
-	e := f.engine()
-	f.pass(e)
-	f.scale("web", 7)
-	if _, err := e.Refresh(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if v := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Replicas); v != "7" {
-		t.Fatalf("refresh rendered %q, want 7", v)
-	}
+	t.Logf("%d pod changes: %d values.batchUpdate, %d spreadsheets.batchUpdate, %d values.batchGet",
+		changes, got[googlefake.ValuesBatchUpdate], got[googlefake.BatchUpdate], got[googlefake.BatchGet])
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -70,6 +72,7 @@ type daemon struct {
 	cmd      *exec.Cmd
 	stdout   *syncBuffer
 	stderr   *bytes.Buffer
+	log      *syncBuffer // stderr, safe to read while the daemon runs (startAttached)
 	cs       kubernetes.Interface
 }
 
@@ -152,7 +155,11 @@ func (d *daemon) waitFor(what string, ok func() bool) {
 	deadline := time.Now().Add(20 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
-			d.t.Fatalf("timed out waiting for %s\ndaemon log:\n%s", what, d.stderr)
+			log := d.stderr.String()
+			if d.log != nil {
+				log = d.log.String()
+			}
+			d.t.Fatalf("timed out waiting for %s\ndaemon log:\n%s", what, log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -458,7 +465,7 @@ reconcile:
 	if base == "" {
 		t.Fatalf("no listener address in the output:\n%s", d.stdout.String())
 	}
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ok", "/metrics": "go_goroutines"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ok"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -467,6 +474,80 @@ reconcile:
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("GET %s: %d %.200s", path, resp.StatusCode, body)
+		}
+	}
+	checkMetrics(t, base+"/metrics")
+}
+
+// checkMetrics scrapes /metrics, parses it with the Prometheus text parser and checks the
+// families an operator relies on.
+func checkMetrics(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	value := func(name string, labels map[string]string) (float64, bool) {
+		f := families[name]
+		if f == nil {
+			return 0, false
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for k, v := range labels {
+				found := false
+				for _, l := range m.GetLabel() {
+					if l.GetName() == k && l.GetValue() == v {
+						found = true
+					}
+				}
+				if !found {
+					continue metrics
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue(), true
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue(), true
+			case m.GetHistogram() != nil:
+				return float64(m.GetHistogram().GetSampleCount()), true
+			}
+		}
+		return 0, false
+	}
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		min    float64
+	}{
+		{"sheetops_leader", nil, 1},
+		{"sheetops_polls_total", nil, 1},
+		{"sheetops_passes_total", map[string]string{"result": "ok"}, 1},
+		{"sheetops_renders_total", nil, 1},
+		{"sheetops_pass_duration_seconds", nil, 1},
+		{"sheetops_render_duration_seconds", nil, 1},
+		{"sheetops_poll_duration_seconds", nil, 1},
+		{"sheetops_last_successful_sync_timestamp_seconds", nil, float64(time.Now().Add(-time.Hour).Unix())},
+		{"sheetops_scheduled_runs_total", map[string]string{"job": "export", "result": "ok"}, 3},
+		{"sheetops_scheduled_runs_total", map[string]string{"job": "reconcile", "result": "ok"}, 1},
+		{"go_goroutines", nil, 1},
+		{"process_resident_memory_bytes", nil, 1},
+	} {
+		v, ok := value(c.name, c.labels)
+		if !ok || v < c.min {
+			t.Errorf("metric %s%v = %v (present %v), want at least %v", c.name, c.labels, v, ok, c.min)
+		}
+	}
+	for _, name := range []string{"sheetops_edits_total", "sheetops_changes_total", "sheetops_api_errors_total"} {
+		if f := families[name]; f != nil && f.GetType().String() != "COUNTER" {
+			t.Errorf("%s is a %s, want a counter", name, f.GetType())
 		}
 	}
 }

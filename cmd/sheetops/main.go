@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+	_ "time/tzdata" // CRON_TZ= schedules work in images without a zoneinfo database
 
 	"k8s.io/klog/v2"
 )
@@ -37,6 +39,7 @@ func commands() []command {
 		{"plan", "read the sheet and print what apply would change; change nothing", runPlan},
 		{"apply", "one pass: read the sheet, apply the edits, write statuses back", runApply},
 		{"apiserver", "run the embedded Kubernetes-compatible API server alone", runAPIServer},
+		{"auth", "auth login --client-secret FILE --out FILE: sign in to Google for sheet.backend google", runAuth},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -87,7 +90,11 @@ func printUsage(w io.Writer) {
 	}
 }
 
-// signalContext ends on the first SIGINT or SIGTERM; a second one exits at once.
+// shutdownBound is how long a graceful shutdown may take before the process exits anyway.
+const shutdownBound = 30 * time.Second
+
+// signalContext ends on the first SIGINT or SIGTERM (finish the pass in flight, save the
+// state, exit 0); a second one, or a shutdown longer than shutdownBound, exits at once.
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
@@ -95,7 +102,12 @@ func signalContext() (context.Context, func()) {
 	go func() {
 		<-ch
 		cancel()
-		<-ch
+		select {
+		case <-ch:
+			fmt.Fprintln(os.Stderr, "sheetops: second signal; exiting now")
+		case <-time.After(shutdownBound):
+			fmt.Fprintf(os.Stderr, "sheetops: shutdown took longer than %s; exiting now\n", shutdownBound)
+		}
 		os.Exit(1)
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }

@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sheetops/sheetops/sheets/google"
 	"github.com/sheetops/sheetops/sync"
 )
 
@@ -35,16 +38,19 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Cluster.Embedded = &yes
 	}
 	log := newLoggerFormat(stderr, cfg.Log.Format, logLevel(cfg.Log.Level))
+	slog.SetDefault(log)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit keeps the garbage collector ahead of the write bursts of a large
 		// workbook, so the daemon stays small (GOMEMLIMIT overrides it).
 		debug.SetMemoryLimit(160 << 20)
 	}
-	if cfg.Reconcile.Mode == "enforce" {
-		return usagef("reconcile.mode enforce: not available yet; use refresh (the default)")
-	}
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return usagef("stateDir %s: %v", cfg.StateDir, err)
+	}
+	// The sheet first: a wrong spreadsheet ID or credentials stop here, nothing started.
+	sheet, where, err := openSheet(ctx, cfg, log)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
@@ -56,53 +62,101 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer c.close()
-	engine, view, where, err := openEngine(ctx, cfg, c, log, true)
+	view, err := openView(ctx, cfg, c)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer view.Stop()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(sync.Collectors()...)
-	ready := make(chan struct{})
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-ready:
-			io.WriteString(w, "ok")
-		default:
-			http.Error(w, "first pass not done", http.StatusServiceUnavailable)
-		}
-	})
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	health := &health{}
+	srv := serveOps(ln, health)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-
-	fmt.Fprintf(stdout, "SheetOps is keeping %s in step with the cluster (every %s).\n", where, cfg.Sheet.PollInterval.Duration)
 	if c.kubeconfig != "" {
 		fmt.Fprintf(stdout, "kubectl: kubectl --kubeconfig %s get deploy -A\n", c.kubeconfig)
 	}
 	fmt.Fprintf(stdout, "Health and metrics: http://%s/metrics\n", ln.Addr())
-	stopSchedules, err := startSchedules(ctx, cfg, engine, view, log)
-	if err != nil {
+
+	work := func(ctx context.Context) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		engine, err := newEngine(cfg, c, view, sheet, where, log, true)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "SheetOps is keeping %s in step with the cluster (every %s).\n", where, cfg.Sheet.PollInterval.Duration)
+		stopSchedules, err := startSchedules(ctx, cfg, engine, view, nil, log)
+		if err != nil {
+			return err
+		}
+		defer stopSchedules()
+		if _, err := engine.Pass(context.WithoutCancel(ctx)); err != nil {
+			log.Error("first pass", "err", err)
+		}
+		health.lead(engine)
+		defer health.lead(nil)
+		err = engine.Run(ctx)
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
 		return err
 	}
-	defer stopSchedules()
-	if _, err := engine.Pass(ctx); err != nil {
-		log.Error("first pass", "err", err)
+	if !cfg.LeaderElection.Enabled {
+		leading.Set(1)
+		return work(ctx)
 	}
-	close(ready)
-	err = engine.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		err = nil
+	health.standby.Store(true)
+	return lead(ctx, cfg.LeaderElection, c, log, work)
+}
+
+// health answers /readyz: ready once the informers are in sync (the view is opened before
+// the listener) and, on the active replica, the first pass is done and the sheet answers.
+// A standby is ready: it is up, in sync, and waiting for the lease.
+type health struct {
+	engine  atomic.Pointer[sync.Engine]
+	standby atomic.Bool
+}
+
+func (h *health) lead(e *sync.Engine) { h.engine.Store(e) }
+
+func (h *health) ready() (string, error) {
+	e := h.engine.Load()
+	if e == nil {
+		if h.standby.Load() {
+			return "ok (standby)", nil
+		}
+		return "", errors.New("first pass not done")
 	}
-	return err
+	if err := e.SheetError(); err != nil {
+		return "", fmt.Errorf("the sheet does not answer: %v", err)
+	}
+	return "ok", nil
+}
+
+// serveOps serves /healthz, /readyz and /metrics on ln.
+func serveOps(ln net.Listener, h *health) *http.Server {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(sync.Collectors()...)
+	reg.MustRegister(google.Collectors()...)
+	reg.MustRegister(leading)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		msg, err := h.ready()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, msg)
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return srv
 }

@@ -8,48 +8,57 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
-	"github.com/robfig/cron/v3"
+	"k8s.io/utils/clock"
 
 	"github.com/sheetops/sheetops/sheets/xlsx"
 	"github.com/sheetops/sheetops/sync"
 )
 
-// startSchedules runs reconcile.schedule (a full refresh) and export.schedule (timestamped
-// exports, the newest export.keep kept) until the returned stop is called; stop waits for a
-// job in flight.
-func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, view sync.ClusterView, log *slog.Logger) (stop func(), err error) {
-	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
-	if s := cfg.Reconcile.Schedule; s != "" {
-		if _, err := c.AddFunc(s, func() {
-			if _, err := engine.Refresh(context.WithoutCancel(ctx)); err != nil {
-				log.Error("scheduled reconcile", "err", err)
-			}
+// startSchedules runs reconcile.schedule (a full refresh; with reconcile.mode enforce, drift
+// is restored) and export.schedule (timestamped exports, the newest export.keep kept) until
+// the returned stop is called; stop waits for a run in flight. A nil clock is the real one.
+func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, view sync.ClusterView, clk clock.Clock, log *slog.Logger) (stop func(), err error) {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	s := sync.NewScheduler(clk, log)
+	if spec := cfg.Reconcile.Schedule; spec != "" {
+		if err := s.Add("reconcile", "reconcile.schedule", spec, func(ctx context.Context) error {
+			_, err := engine.Refresh(ctx)
+			return err
 		}); err != nil {
-			return nil, usagef("reconcile.schedule %q: %v", s, err)
+			return nil, usagef("%v", err)
 		}
 	}
-	if s := cfg.Export.Schedule; s != "" {
+	if spec := cfg.Export.Schedule; spec != "" {
 		if err := os.MkdirAll(cfg.Export.Dir, 0o755); err != nil {
 			return nil, usagef("export.dir %s: %v", cfg.Export.Dir, err)
 		}
-		if _, err := c.AddFunc(s, func() {
-			path := filepath.Join(cfg.Export.Dir, "sheetops-"+time.Now().UTC().Format("20060102-150405")+".xlsx")
-			if err := writeExport(ctx, view, path, log); err != nil {
-				log.Error("scheduled export", "err", err)
-				return
-			}
-			log.Info("exported", "file", path)
-			if err := pruneExports(cfg.Export.Dir, cfg.Export.Keep); err != nil {
-				log.Error("prune exports", "err", err)
-			}
-		}); err != nil {
-			return nil, usagef("export.schedule %q: %v", s, err)
+		if err := s.Add("export", "export.schedule", spec, exportJob(cfg.Export, view, clk, log)); err != nil {
+			return nil, usagef("%v", err)
 		}
 	}
-	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		s.Run(ctx)
+		close(done)
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// exportJob writes a timestamped export (the clock's time, UTC) into cfg.Dir and keeps the
+// newest cfg.Keep.
+func exportJob(cfg sync.ExportConfig, view sync.ClusterView, clk clock.Clock, log *slog.Logger) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		path := filepath.Join(cfg.Dir, "sheetops-"+clk.Now().UTC().Format("20060102-150405")+".xlsx")
+		if err := writeExport(ctx, view, path, log); err != nil {
+			return err
+		}
+		log.Info("exported", "file", path)
+		return pruneExports(cfg.Dir, cfg.Keep)
+	}
 }
 
 // writeExport writes the view into a new workbook at path (through a staging file and a rename).

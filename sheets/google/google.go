@@ -1,0 +1,555 @@
+package google
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	sheetsapi "google.golang.org/api/sheets/v4"
+	"k8s.io/utils/clock"
+
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// Options configure a Sheet. The first five are the settings under sheet.google.
+type Options struct {
+	// SpreadsheetID is the ID in the sheet's address, docs.google.com/spreadsheets/d/<ID>/edit.
+	SpreadsheetID string
+	// CredentialsFile is a service-account key (JSON) or the authorized_user file that
+	// sheetops auth login writes; it is read, never written. Empty: Application Default
+	// Credentials.
+	CredentialsFile string
+	// Endpoint overrides the API's address (tests, proxies). Default: Google's.
+	Endpoint string
+	// ReadsPerMinute and WritesPerMinute bound the requests in any 60 seconds. Default 60
+	// each, Google's default quota per user.
+	ReadsPerMinute, WritesPerMinute int
+	// Logger receives one line per backoff and per layout repair. Default slog.Default().
+	Logger *slog.Logger
+
+	// Clock paces the rate limit, the backoff and the layout checks. Default: the real one.
+	Clock clock.Clock
+	// Backoff is the first wait after a 429 or 5xx; it doubles per attempt up to
+	// MaxBackoff. Default 1s and 64s.
+	Backoff, MaxBackoff time.Duration
+	// MaxAttempts bounds the tries of one request that keeps getting 429 or 5xx. Default 10.
+	MaxAttempts int
+	// RepairInterval is how often the layout is checked and repaired. Default 5 minutes.
+	RepairInterval time.Duration
+	// Transport carries the API and token requests. Default: http.DefaultTransport's
+	// settings with a 60 s limit on waiting for an answer.
+	Transport http.RoundTripper
+}
+
+// metaTab is the hidden tab where every Write leaves a new write ID, so that the version
+// (a hash of every value) changes on each Write even when no other value does.
+const metaTab = "_sheetops"
+
+// readCacheFor is how long the values read by Version serve the Read that follows it.
+const readCacheFor = 2 * time.Second
+
+// Sheet is a Google Sheet as a sheets.Sheet. Its Version is a hash of every tab's values,
+// read with one values.batchGet; Read right after Version reuses that read. It is safe for
+// concurrent use, though the sync engine calls it from one goroutine.
+type Sheet struct {
+	id, endpoint string
+	svc          *sheetsapi.Service
+	creds        *credentials
+	log          *slog.Logger
+	clock        clock.Clock
+	repairEvery  time.Duration
+
+	mu        sync.Mutex
+	tabs      []tabInfo // in the spreadsheet's order, as last seen
+	cached    *snapshot // from Version, for the Read that follows
+	layout    *sheets.Layout
+	laidOut   map[string]bool // tabs whose layout this process applied or checked
+	lastCheck time.Time
+}
+
+var _ sheets.Sheet = (*Sheet)(nil)
+
+// tabInfo is what we know of a tab's properties.
+type tabInfo struct {
+	id         int64
+	title      string
+	hidden     bool
+	rows, cols int
+	frozen     int
+}
+
+// snapshot is one read of every tab.
+type snapshot struct {
+	at      time.Time
+	version string
+	tabs    []namedGrid
+	book    *sheets.Book
+}
+
+func (s *snapshot) grid(title string) (grid, bool) {
+	for _, t := range s.tabs {
+		if t.title == title {
+			return t.grid, true
+		}
+	}
+	return nil, false
+}
+
+// New connects to the spreadsheet: it reads the credentials and the spreadsheet's tabs
+// (one spreadsheets.get), so that a wrong ID, an unshared sheet or bad credentials are
+// reported at once, as an *Error naming the setting to fix.
+func New(ctx context.Context, opts Options) (*Sheet, error) {
+	id := strings.TrimSpace(opts.SpreadsheetID)
+	if id == "" {
+		return nil, &Error{Key: "google.spreadsheetID", Msg: "is required with sheet.backend google (the ID in the sheet's address, docs.google.com/spreadsheets/d/<ID>/edit)"}
+	}
+	if strings.ContainsAny(id, "/?#") {
+		msg := "is an address, not an ID; use the part between /d/ and /edit"
+		if _, after, ok := strings.Cut(id, "/d/"); ok {
+			if guess, _, _ := strings.Cut(after, "/"); guess != "" {
+				msg += ": " + guess
+			}
+		}
+		return nil, &Error{Key: "google.spreadsheetID", Value: id, Msg: msg}
+	}
+	endpoint := opts.Endpoint
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &Error{Key: "google.endpoint", Value: endpoint, Msg: "must be an http or https URL such as https://sheets.googleapis.com/"}
+		}
+		if !strings.HasSuffix(endpoint, "/") {
+			endpoint += "/"
+		}
+	}
+	if opts.ReadsPerMinute <= 0 {
+		opts.ReadsPerMinute = 60
+	}
+	if opts.WritesPerMinute <= 0 {
+		opts.WritesPerMinute = 60
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 64 * time.Second
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.RepairInterval <= 0 {
+		opts.RepairInterval = 5 * time.Minute
+	}
+	base := opts.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 60 * time.Second
+		base = t
+	}
+	log := opts.Logger.With("component", "google-sheets")
+	creds, err := loadCredentials(ctx, opts.CredentialsFile, &http.Client{Transport: base, Timeout: 60 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	seed, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tr := &transport{
+		base: base, tokens: creds.tokens, clock: opts.Clock, log: log,
+		reads:   newWindow(opts.ReadsPerMinute, time.Minute, opts.Clock),
+		writes:  newWindow(opts.WritesPerMinute, time.Minute, opts.Clock),
+		backoff: opts.Backoff, maxBackoff: opts.MaxBackoff, attempts: opts.MaxAttempts, netAttempts: 3,
+		jitter: mrand.New(mrand.NewPCG(seed.Uint64(), 1)),
+	}
+	svcOpts := []option.ClientOption{option.WithHTTPClient(&http.Client{Transport: tr})}
+	if endpoint != "" {
+		svcOpts = append(svcOpts, option.WithEndpoint(endpoint))
+	}
+	svc, err := sheetsapi.NewService(ctx, svcOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("google sheets client: %w", err)
+	}
+	s := &Sheet{
+		id: id, endpoint: opts.Endpoint, svc: svc, creds: creds, log: log.With("spreadsheet", id),
+		clock: opts.Clock, repairEvery: opts.RepairInterval, laidOut: map[string]bool{},
+	}
+	if err := s.refreshTabs(ctx); err != nil {
+		return nil, s.explain("open", err)
+	}
+	return s, nil
+}
+
+// Account is the service account's email the sheet must be shared with, or "" when the
+// credentials are a person's.
+func (s *Sheet) Account() string { return s.creds.account }
+
+// tabFields are the tab properties we keep.
+const tabFields = "properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount,frozenRowCount))"
+
+// refreshTabs learns the spreadsheet's tabs (one spreadsheets.get).
+func (s *Sheet) refreshTabs(ctx context.Context) error {
+	sp, err := s.svc.Spreadsheets.Get(s.id).Fields(googleapi.Field("spreadsheetId,sheets." + tabFields)).Context(ctx).Do()
+	if err != nil {
+		return err
+	}
+	s.setTabs(sp.Sheets)
+	return nil
+}
+
+func (s *Sheet) setTabs(list []*sheetsapi.Sheet) {
+	s.tabs = s.tabs[:0]
+	for _, sh := range list {
+		if sh.Properties == nil {
+			continue
+		}
+		s.tabs = append(s.tabs, infoOf(sh.Properties))
+	}
+}
+
+func infoOf(p *sheetsapi.SheetProperties) tabInfo {
+	t := tabInfo{id: p.SheetId, title: p.Title, hidden: p.Hidden}
+	if g := p.GridProperties; g != nil {
+		t.rows, t.cols, t.frozen = int(g.RowCount), int(g.ColumnCount), int(g.FrozenRowCount)
+	}
+	return t
+}
+
+func (s *Sheet) tab(title string) (int, *tabInfo) {
+	for i := range s.tabs {
+		if s.tabs[i].title == title {
+			return i, &s.tabs[i]
+		}
+	}
+	return -1, nil
+}
+
+// badRange reports the API's answer to a range naming a tab that is gone.
+func badRange(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusBadRequest && strings.Contains(ge.Message, "Unable to parse range")
+}
+
+// fetch reads every tab's values with one values.batchGet (two requests more when a tab
+// was deleted or renamed meanwhile: the tab list is read again).
+func (s *Sheet) fetch(ctx context.Context) (*snapshot, error) {
+	for attempt := 0; ; attempt++ {
+		ranges := make([]string, len(s.tabs))
+		for i, t := range s.tabs {
+			ranges[i] = quote(t.title)
+		}
+		resp, err := s.svc.Spreadsheets.Values.BatchGet(s.id).Ranges(ranges...).
+			ValueRenderOption("UNFORMATTED_VALUE").MajorDimension("ROWS").Context(ctx).Do()
+		if badRange(err) && attempt == 0 {
+			if err := s.refreshTabs(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(resp.ValueRanges) != len(s.tabs) {
+			return nil, fmt.Errorf("read %d tabs: the API answered %d value ranges", len(s.tabs), len(resp.ValueRanges))
+		}
+		snap := &snapshot{at: s.clock.Now(), book: &sheets.Book{}}
+		meta, content := false, false
+		for i, vr := range resp.ValueRanges {
+			t := s.tabs[i]
+			g := toGrid(vr.Values)
+			snap.tabs = append(snap.tabs, namedGrid{t.title, g})
+			if t.title == metaTab {
+				meta = true
+				continue
+			}
+			if len(g) > 0 {
+				content = true
+				snap.book.Tabs = append(snap.book.Tabs, bookTab(t.title, g))
+			}
+		}
+		if meta || content {
+			snap.version = versionOf(snap.tabs)
+		}
+		snap.book.Version = snap.version
+		return snap, nil
+	}
+}
+
+// Version reads every tab's values (one values.batchGet) and returns their hash; the Read
+// that follows within a moment returns what this read found. When a layout check is due
+// (every RepairInterval, once a Write has given the layout) it also checks the
+// presentation (one spreadsheets.get) and repairs what is missing (one
+// spreadsheets.batchUpdate); a failed repair is logged, not returned.
+func (s *Sheet) Version(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap, err := s.fetch(ctx)
+	if err != nil {
+		s.cached = nil
+		return "", s.explain("read", err)
+	}
+	s.cached = snap
+	if s.layout != nil && s.clock.Since(s.lastCheck) >= s.repairEvery {
+		if err := s.repair(ctx); err != nil {
+			s.log.Warn("layout check failed; will try again", "err", s.explain("repair layout", err))
+		}
+	}
+	return snap.version, nil
+}
+
+// Read returns every tab's values (not the hidden bookkeeping tab, nor tabs with no values).
+func (s *Sheet) Read(ctx context.Context) (*sheets.Book, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cached; c != nil {
+		s.cached = nil
+		if s.clock.Since(c.at) < readCacheFor {
+			return c.book, nil
+		}
+	}
+	snap, err := s.fetch(ctx)
+	if err != nil {
+		return nil, s.explain("read", err)
+	}
+	return snap.book, nil
+}
+
+// Write makes the sheet hold next's tabs. It reads the sheet first (one values.batchGet)
+// and returns sheets.ErrModified, writing nothing, if the version is no longer base's:
+// Google has no conditional write, so a save in the moment between that read and the
+// write can still be overwritten in the cells this Write changes. Then at most one
+// spreadsheets.batchUpdate (new tabs, grid growth, layout) and one values.batchUpdate
+// (only the cells that change, as RAW values: text stays text) follow.
+func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sheets.Book) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cached = nil
+	baseVersion := ""
+	if base != nil {
+		baseVersion = base.Version
+	}
+	if next == nil {
+		next = &sheets.Book{}
+	}
+	for _, t := range next.Tabs {
+		if t != nil && t.Name == metaTab {
+			return "", fmt.Errorf("write tab %s: the name is reserved for SheetOps' own hidden tab", metaTab)
+		}
+	}
+	cur, err := s.fetch(ctx)
+	if err != nil {
+		return "", s.explain("read", err)
+	}
+	if cur.version != baseVersion {
+		return "", sheets.ErrModified
+	}
+	p, err := s.plan(ctx, layout, cur, next)
+	if err != nil {
+		return "", s.explain("write", err)
+	}
+	if len(p.requests) > 0 {
+		_, err := s.svc.Spreadsheets.BatchUpdate(s.id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: p.requests}).Context(ctx).Do()
+		if err != nil {
+			s.laidOut = map[string]bool{} // the layout is uncertain: check it on the next write
+			return "", s.explain("write", err)
+		}
+		s.tabs = p.tabs
+	}
+	_, err = s.svc.Spreadsheets.Values.BatchUpdate(s.id, &sheetsapi.BatchUpdateValuesRequest{
+		ValueInputOption: "RAW", Data: p.data,
+	}).Context(ctx).Do()
+	if err != nil {
+		return "", s.explain("write", err)
+	}
+	if layout != nil {
+		s.layout = layout
+		for t := range p.laidOut {
+			s.laidOut[t] = true
+		}
+		if p.checked || s.lastCheck.IsZero() {
+			s.lastCheck = s.clock.Now() // the layout is in place now: the next check is due in RepairInterval
+		}
+	}
+	return p.version, nil
+}
+
+// writePlan is what one Write sends.
+type writePlan struct {
+	requests []*sheetsapi.Request
+	data     []*sheetsapi.ValueRange
+	tabs     []tabInfo // the tabs after the requests
+	laidOut  map[string]bool
+	checked  bool // the layout of the existing tabs was checked
+	version  string
+}
+
+// rowsFor is the grid height for n rows: room for a quarter more, at least 100.
+func rowsFor(n int) int { return n + max(n/4, 100) }
+
+// newSheetID picks a sheet ID no tab has.
+func (s *Sheet) newSheetID(tabs []tabInfo) int64 {
+	for {
+		var b [4]byte
+		rand.Read(b[:])
+		id := int64(b[0]&0x7f)<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])
+		ok := id != 0
+		for _, t := range tabs {
+			if t.id == id {
+				ok = false
+			}
+		}
+		if ok {
+			return id
+		}
+	}
+}
+
+func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, next *sheets.Book) (*writePlan, error) {
+	p := &writePlan{tabs: append([]tabInfo(nil), s.tabs...), laidOut: map[string]bool{}}
+	find := func(title string) *tabInfo {
+		for i := range p.tabs {
+			if p.tabs[i].title == title {
+				return &p.tabs[i]
+			}
+		}
+		return nil
+	}
+	// The layout of tabs that exist but that this process has not checked yet.
+	var toCheck []string
+	if layout != nil {
+		for _, t := range next.Tabs {
+			if t != nil && layout.Tab(t.Name) != nil && find(t.Name) != nil && !s.laidOut[t.Name] {
+				toCheck = append(toCheck, t.Name)
+			}
+		}
+	}
+	if len(toCheck) > 0 {
+		reqs, err := s.check(ctx, layout, toCheck)
+		if err != nil {
+			return nil, err
+		}
+		p.requests = append(p.requests, reqs...)
+		p.tabs = append([]tabInfo(nil), s.tabs...) // check read the tabs again
+		p.checked = true
+		for _, t := range toCheck {
+			p.laidOut[t] = true
+		}
+	}
+	written := map[string]grid{}
+	seen := map[string]bool{}
+	for _, t := range next.Tabs {
+		if t == nil || seen[t.Name] {
+			continue
+		}
+		seen[t.Name] = true
+		g := make(grid, 0, len(t.Rows)+1)
+		g = append(g, t.Header)
+		g = append(g, t.Rows...)
+		rows, cols := len(g), 0
+		for _, r := range g {
+			cols = max(cols, len(r))
+		}
+		cols = max(cols, 1)
+		var tl *sheets.TabLayout
+		if layout != nil {
+			tl = layout.Tab(t.Name)
+		}
+		info := find(t.Name)
+		if info == nil {
+			extra := 0
+			if layout != nil && layout.Summary != nil && layout.Summary.Name == t.Name {
+				extra = chartColumns
+			}
+			p.tabs = append(p.tabs, tabInfo{id: s.newSheetID(p.tabs), title: t.Name, rows: rowsFor(rows), cols: cols + extra, frozen: 1})
+			info = &p.tabs[len(p.tabs)-1]
+			p.requests = append(p.requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
+				SheetId: info.id, Title: info.title,
+				GridProperties: &sheetsapi.GridProperties{RowCount: int64(info.rows), ColumnCount: int64(info.cols), FrozenRowCount: 1},
+			}}})
+			if tl != nil {
+				p.requests = append(p.requests, layoutRequests(*info, tl, t.Header, t.Rows, layout.Summary, allParts)...)
+				p.laidOut[t.Name] = true
+			}
+		} else {
+			grown := false
+			if rows > info.rows {
+				n := rowsFor(rows) - info.rows
+				p.requests = append(p.requests, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "ROWS", Length: int64(n)}})
+				info.rows += n
+				grown = true
+			}
+			if cols > info.cols {
+				n := cols - info.cols
+				p.requests = append(p.requests, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "COLUMNS", Length: int64(n)}})
+				info.cols += n
+				grown = true
+			}
+			if grown && tl != nil {
+				// Validation and formats belong to cells: give the new ones theirs.
+				p.requests = append(p.requests, layoutRequests(*info, tl, t.Header, nil, nil, partValidation|partReadOnly)...)
+			}
+		}
+		old, _ := cur.grid(t.Name)
+		var number func(int) bool = func(int) bool { return false }
+		if tl != nil {
+			header := t.Header
+			number = func(c int) bool {
+				if c >= len(header) {
+					return false
+				}
+				col := tl.Column(header[c])
+				return col != nil && col.Number
+			}
+		}
+		p.data = append(p.data, changedRanges(t.Name, old, g, number)...)
+		written[t.Name] = g.trimmed()
+	}
+	// The write ID, on the hidden bookkeeping tab.
+	if find(metaTab) == nil {
+		p.tabs = append(p.tabs, tabInfo{id: s.newSheetID(p.tabs), title: metaTab, hidden: true, rows: 2, cols: 2})
+		p.requests = append(p.requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
+			SheetId: p.tabs[len(p.tabs)-1].id, Title: metaTab, Hidden: true,
+			GridProperties: &sheetsapi.GridProperties{RowCount: 2, ColumnCount: 2},
+		}}})
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	meta := grid{{"SheetOps write", hex.EncodeToString(id[:])}}
+	p.data = append(p.data, &sheetsapi.ValueRange{Range: a1(metaTab, 0, 1, 0, 2), MajorDimension: "ROWS",
+		Values: [][]any{{meta[0][0], meta[0][1]}}})
+	written[metaTab] = meta
+	// The version the next read will find.
+	var after []namedGrid
+	for _, t := range p.tabs {
+		if g, ok := written[t.title]; ok {
+			after = append(after, namedGrid{t.title, g})
+		} else if g, ok := cur.grid(t.title); ok {
+			after = append(after, namedGrid{t.title, g})
+		} else {
+			after = append(after, namedGrid{t.title, nil})
+		}
+	}
+	p.version = versionOf(after)
+	return p, nil
+}
