@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -55,7 +56,10 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // groups lists the served API groups ("" for core) with their versions, in discovery order.
-func groupVersions() []schema.GroupVersion {
+func groupVersions() []schema.GroupVersion { return servedGroupVersions() }
+
+// servedGroupVersions computes groupVersions once: the resources never change.
+var servedGroupVersions = sync.OnceValue(func() []schema.GroupVersion {
 	seen := map[schema.GroupVersion]bool{}
 	var out []schema.GroupVersion
 	for _, r := range resources {
@@ -66,7 +70,7 @@ func groupVersions() []schema.GroupVersion {
 		}
 	}
 	return out
-}
+})
 
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {

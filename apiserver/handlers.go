@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +138,14 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 		return notAcceptable()
 	}
 	isList := meta.IsListType(obj)
+	if !isList && out.kind == outObject && out.mediaType == mediaProtobuf {
+		if res := resourceOf(obj); res != nil {
+			if raw, ok := s.store.Encoded(res.storeKey, obj); ok {
+				writeProtobufRaw(w, code, res.gvk(), raw)
+				return nil
+			}
+		}
+	}
 	if !isList {
 		obj = withTypeMeta(obj)
 	}
@@ -192,15 +201,34 @@ func tableOptions(r *http.Request) (printers.Options, error) {
 	return opts, nil
 }
 
-// withTypeMeta returns a copy of obj with its apiVersion and kind set.
+// withTypeMeta returns a shallow copy of obj with its apiVersion and kind set: the copy
+// shares everything below the top-level struct with obj, so it is for reading (encoding,
+// the field managers' live object), never for changing.
 func withTypeMeta(obj runtime.Object) runtime.Object {
-	gvks, _, err := scheme.ObjectKinds(obj)
-	if err != nil || len(gvks) == 0 {
-		return obj
+	var gvk schema.GroupVersionKind
+	if res := resourceOf(obj); res != nil {
+		gvk = res.gvk()
+	} else {
+		gvks, _, err := scheme.ObjectKinds(obj)
+		if err != nil || len(gvks) == 0 {
+			return obj
+		}
+		gvk = gvks[0]
 	}
-	out := obj.DeepCopyObject()
-	out.GetObjectKind().SetGroupVersionKind(gvks[0])
+	out := shallowCopy(obj)
+	out.GetObjectKind().SetGroupVersionKind(gvk)
 	return out
+}
+
+// shallowCopy copies the struct obj points to.
+func shallowCopy(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return obj.DeepCopyObject()
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface().(runtime.Object)
 }
 
 func partialMetadata(obj runtime.Object) runtime.Object {
@@ -347,7 +375,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 	if err != nil {
 		return err
 	}
-	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts), Limit: opts.Limit}
+	// Protobuf lists are written from the stored encodings (respond answers the rest).
+	out, ok := negotiate(r, true)
+	rawList := ok && out.kind == outObject && out.mediaType == mediaProtobuf
+	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts), Limit: opts.Limit, Raw: rawList}
 	if opts.Continue != "" {
 		t, err := decodeContinue(opts.Continue)
 		if err != nil {
@@ -374,8 +405,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 		return err
 	}
 	list := ri.res.newList()
-	if err := meta.SetList(list, page.Items); err != nil {
-		return apierrors.NewInternalError(err)
+	if !rawList {
+		if err := meta.SetList(list, page.Items); err != nil {
+			return apierrors.NewInternalError(err)
+		}
 	}
 	lm, _ := meta.ListAccessor(list)
 	lm.SetResourceVersion(strconv.FormatUint(page.RV, 10))
@@ -386,7 +419,11 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 			lm.SetRemainingItemCount(&n)
 		}
 	}
-	list.GetObjectKind().SetGroupVersionKind(ri.gvr.GroupVersion().WithKind(ri.res.listKind))
+	gvk := ri.gvr.GroupVersion().WithKind(ri.res.listKind)
+	if rawList {
+		return writeProtobufList(w, list, gvk, page.Items, page.Raw)
+	}
+	list.GetObjectKind().SetGroupVersionKind(gvk)
 	return s.respond(w, r, http.StatusOK, list)
 }
 
@@ -596,7 +633,8 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), m.GetName(), errs)
 	}
 	if fm := res.managers[""]; fm != nil && !managed {
-		obj = withTypeMeta(obj)
+		// obj is this request's own object: the field manager may change it in place.
+		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
 		obj = fm.UpdateNoErrors(withTypeMeta(res.newObj()), obj, o.fieldManager)
 		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	}
@@ -723,7 +761,10 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), ri.name, errs)
 	}
 	if fm := res.managers[ri.subresource]; fm != nil && track {
-		obj = fm.UpdateNoErrors(withTypeMeta(cur), withTypeMeta(obj), o.fieldManager)
+		// obj is this request's own object; cur is stored and only read (a shallow copy
+		// carries its kind).
+		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
+		obj = fm.UpdateNoErrors(withTypeMeta(cur), obj, o.fieldManager)
 		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	}
 	if o.dryRun {

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -65,7 +66,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		if err != nil {
 			return nil, err
 		}
-		obj, err := decodeJSONInto(w, patched, ri.res.gvk(), ri.res.newObj(), o)
+		obj, err := decodePatchedInto(w, ct, body, patched, ri.res.gvk(), ri.res.newObj(), o)
 		if err != nil && apierrors.IsBadRequest(err) && strings.Contains(err.Error(), "strict decoding error") {
 			// upstream reports unknown fields of a patch as an invalid "patch" value
 			value := string(patched)
@@ -136,6 +137,37 @@ func applyPatch(patchType string, cur runtime.Object, patch []byte, schemaObj ru
 func decodeJSONInto(w http.ResponseWriter, data []byte, gvk schema.GroupVersionKind, into runtime.Object, o writeOptions) (runtime.Object, error) {
 	r := &http.Request{Header: http.Header{"Content-Type": []string{mediaJSON}}}
 	return decodeInto(w, r, data, gvk, into, o)
+}
+
+// decodePatchedInto is decodeJSONInto for the result of a patch of patchType: when the
+// patch is a merge or strategic merge patch that names no apiVersion or kind at its top
+// level, the result keeps the current object's (or has none), so the document is not
+// scanned for them first.
+func decodePatchedInto(w http.ResponseWriter, patchType string, patch, data []byte, gvk schema.GroupVersionKind, into runtime.Object, o writeOptions) (runtime.Object, error) {
+	r := &http.Request{Header: http.Header{"Content-Type": []string{mediaJSON}}}
+	if patchKeepsKind(patchType, patch) {
+		r = r.WithContext(context.WithValue(r.Context(), kindKeptKey{}, true))
+	}
+	return decodeInto(w, r, data, gvk, into, o)
+}
+
+// patchKeepsKind reports whether a merge or strategic merge patch leaves apiVersion and
+// kind as they are or removes them (a JSON patch may move values anywhere: never).
+func patchKeepsKind(patchType string, patch []byte) bool {
+	if types.PatchType(patchType) != types.MergePatchType && types.PatchType(patchType) != types.StrategicMergePatchType {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(patch, &top); err != nil {
+		return false
+	}
+	for k := range top {
+		// a decoder may match these names in any case
+		if strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind") {
+			return false
+		}
+	}
+	return true
 }
 
 // apply is server-side apply: merge the applied configuration into the live object (or

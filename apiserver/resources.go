@@ -2,18 +2,24 @@ package apiserver
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/applyconfigurations"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
+	"sigs.k8s.io/structured-merge-diff/v6/value"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -152,6 +158,12 @@ func podFields(obj runtime.Object) fields.Set {
 	}
 }
 
+// byType finds the resource of a stored object's Go type.
+var byType = map[reflect.Type]*resource{}
+
+// resourceOf is the resource whose objects have obj's type, or nil.
+func resourceOf(obj runtime.Object) *resource { return byType[reflect.TypeOf(obj)] }
+
 // resourceIndex finds a resource by group, version and plural name.
 type resourceIndex map[schema.GroupVersionResource]*resource
 
@@ -165,19 +177,82 @@ type objectDefaulter struct{}
 
 func (objectDefaulter) Default(obj runtime.Object) { defaultObject(obj) }
 
+// fieldManagerTypeConverter is the field managers' TypeConverter: client-go's (the schema of
+// the k8s.io/api types), except that a typed object is converted without its
+// metadata.managedFields. The field managers read managed fields from the objects'
+// metadata themselves and always take them out of the new object, so in the live object
+// they only ever count as removed fields, which can be in no manager's set (stripMeta
+// keeps metadata.managedFields out of them): converting them, which goes through JSON for
+// every entry's fieldsV1, changes nothing but the cost, the largest part of an update's.
+//
+// A typed object is also not validated against the schema when duplicates are allowed
+// (the structured merge manager's conversions): the schema is generated from the very Go
+// types the object is made of, so it cannot hold a field the schema lacks or a value of
+// another type, and duplicate keys are allowed; validation would walk it once more for
+// nothing. Conversions that do not allow duplicates (client-side apply's last-applied
+// comparison) and every unstructured object (an apply configuration) are validated.
+type fieldManagerTypeConverter struct {
+	managedfields.TypeConverter
+	types map[schema.GroupVersionKind]*typed.TypedValue // an empty object of each kind: its schema and type
+}
+
+func (c fieldManagerTypeConverter) ObjectToTyped(obj runtime.Object, opts ...typed.ValidationOptions) (*typed.TypedValue, error) {
+	if _, ok := obj.(*unstructured.Unstructured); ok {
+		return c.TypeConverter.ObjectToTyped(obj, opts...)
+	}
+	if m, err := meta.Accessor(obj); err == nil && len(m.GetManagedFields()) > 0 {
+		obj = shallowCopy(obj)
+		m, _ = meta.Accessor(obj)
+		m.SetManagedFields(nil)
+	}
+	t := c.types[obj.GetObjectKind().GroupVersionKind()]
+	if t == nil || !slices.Contains(opts, typed.AllowDuplicates) {
+		return c.TypeConverter.ObjectToTyped(obj, opts...)
+	}
+	v, err := value.NewValueReflect(obj)
+	if err != nil {
+		return nil, fmt.Errorf("error creating struct value reflector: %v", err)
+	}
+	return typed.AsTypedUnvalidated(v, t.Schema(), t.TypeRef()), nil
+}
+
+func newFieldManagerTypeConverter() fieldManagerTypeConverter {
+	c := fieldManagerTypeConverter{TypeConverter: applyconfigurations.NewTypeConverter(scheme), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
+	for _, r := range resources {
+		obj := r.newObj()
+		obj.GetObjectKind().SetGroupVersionKind(r.gvk())
+		t, err := c.TypeConverter.ObjectToTyped(obj)
+		if err != nil {
+			panic(fmt.Sprintf("type of %s: %v", r.gvk(), err))
+		}
+		c.types[r.gvk()] = t
+	}
+	return c
+}
+
+// fieldManagerObjectConvertor is the scheme, converting without copying: every kind is
+// served in one version, so a conversion only sets the kind, and the engine hands the
+// field managers objects of their own (the request's object, a shallow copy of the live one).
+type fieldManagerObjectConvertor struct{ *runtime.Scheme }
+
+func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runtime.GroupVersioner) (runtime.Object, error) {
+	return c.Scheme.UnsafeConvertToVersion(in, gv)
+}
+
 func init() {
-	typeConverter := applyconfigurations.NewTypeConverter(scheme)
+	typeConverter := newFieldManagerTypeConverter()
 	for _, r := range resources {
 		r.listKind = r.kind + "List"
 		r.storeKey = r.gvr.GroupResource().String()
 		index[r.gvr] = r
 		byStoreKey[r.storeKey] = r
+		byType[reflect.TypeOf(r.newObj())] = r
 		r.managers = map[string]*managedfields.FieldManager{}
 		for _, sub := range append([]string{""}, r.subs...) {
 			if sub == subScale || sub == subFinalize || sub == subBinding {
 				continue
 			}
-			fm, err := managedfields.NewDefaultFieldManager(typeConverter, scheme, objectDefaulter{}, scheme,
+			fm, err := managedfields.NewDefaultFieldManager(typeConverter, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
 				r.gvk(), r.gvr.GroupVersion(), sub, nil)
 			if err != nil {
 				panic(fmt.Sprintf("field manager for %s: %v", r.gvr, err))

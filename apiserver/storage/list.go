@@ -22,11 +22,16 @@ type ListOptions struct {
 	After string
 	// AtRV lists the state at that revision (a paged list's snapshot); 0 means now.
 	AtRV uint64
+	// Raw also returns each item's protobuf encoding (ListResult.Raw).
+	Raw bool
 }
 
 // ListResult is one page.
 type ListResult struct {
 	Items []runtime.Object
+	// Raw, with ListOptions.Raw, holds each item's protobuf encoding (the generated
+	// Marshal) where the store has it: nil for past states of a snapshot list.
+	Raw [][]byte
 	// RV is the revision the page reflects.
 	RV uint64
 	// Next is the key of the last item returned when more items remain; empty otherwise.
@@ -45,10 +50,11 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 	res := ListResult{RV: s.rev, Remaining: -1}
 	r := s.items[resource]
 	if r == nil {
-		r = &resourceItems{objects: map[string]runtime.Object{}}
+		r = newResourceItems()
 	}
 	keys := r.keys()
 	get := func(k string) (runtime.Object, bool) { o, ok := r.objects[k]; return o, ok }
+	raw := func(k string, o runtime.Object) []byte { return r.raw[k] }
 
 	if opts.AtRV != 0 && opts.AtRV < s.rev {
 		past, err := s.stateAt(resource, opts.AtRV)
@@ -72,6 +78,12 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 				}
 				o, ok := r.objects[k]
 				return o, ok
+			}
+			raw = func(k string, o runtime.Object) []byte {
+				if r.objects[k] != o {
+					return nil
+				}
+				return r.raw[k]
 			}
 		}
 	}
@@ -101,6 +113,9 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 			break
 		}
 		res.Items = append(res.Items, obj)
+		if opts.Raw {
+			res.Raw = append(res.Raw, raw(k, obj))
+		}
 		res.lastKey = k
 	}
 	return res, nil

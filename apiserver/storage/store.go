@@ -1,16 +1,17 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,7 +67,15 @@ type Event struct {
 
 type resourceItems struct {
 	objects map[string]runtime.Object // "namespace/name" -> object
-	sorted  []string                  // keys in order, kept by every insert and delete
+	// raw holds each object's protobuf encoding (Marshal, as persisted), so that responses
+	// and lists copy bytes instead of encoding again, and updates detect no-ops by
+	// comparing encodings, as upstream's etcd3 store does.
+	raw    map[string][]byte
+	sorted []string // keys in order, kept by every insert and delete
+}
+
+func newResourceItems() *resourceItems {
+	return &resourceItems{objects: map[string]runtime.Object{}, raw: map[string][]byte{}}
 }
 
 // Store holds the objects. It is safe for concurrent use.
@@ -134,6 +143,7 @@ func Open(opts Options) (*Store, error) {
 			}
 			r := s.resource(resource)
 			r.objects[nsName] = obj
+			r.raw[nsName] = bytes.Clone(v)      // v lives only as long as the transaction
 			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
 			return nil
 		})
@@ -180,7 +190,7 @@ func (s *Store) Revision() uint64 {
 func (s *Store) resource(resource string) *resourceItems {
 	r := s.items[resource]
 	if r == nil {
-		r = &resourceItems{objects: map[string]runtime.Object{}}
+		r = newResourceItems()
 		s.items[resource] = r
 	}
 	return r
@@ -235,24 +245,26 @@ func setRV(obj runtime.Object, rv uint64) {
 	if err != nil {
 		panic(fmt.Sprintf("storage: object without metadata: %T", obj))
 	}
-	m.SetResourceVersion(fmt.Sprint(rv))
+	m.SetResourceVersion(strconv.FormatUint(rv, 10))
 }
 
-// persist writes (or, with obj nil, removes) one object and the revision in one transaction.
-func (s *Store) persist(resource, nsName string, obj runtime.Object, rev uint64) error {
+// encode is an object's protobuf encoding, as persisted.
+func encode(resource, nsName string, obj runtime.Object) ([]byte, error) {
+	m, ok := obj.(Marshaler)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot be stored", obj)
+	}
+	data, err := m.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", resource, nsName, err)
+	}
+	return data, nil
+}
+
+// persist writes (or, with data nil, removes) one object's encoding and the revision in one transaction.
+func (s *Store) persist(resource, nsName string, data []byte, rev uint64) error {
 	if s.db == nil {
 		return nil
-	}
-	var data []byte
-	if obj != nil {
-		m, ok := obj.(Marshaler)
-		if !ok {
-			return fmt.Errorf("%T cannot be stored", obj)
-		}
-		var err error
-		if data, err = m.Marshal(); err != nil {
-			return fmt.Errorf("encode %s %s: %w", resource, nsName, err)
-		}
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		var v [8]byte
@@ -261,11 +273,29 @@ func (s *Store) persist(resource, nsName string, obj runtime.Object, rev uint64)
 			return err
 		}
 		b := tx.Bucket(bucketObjects)
-		if obj == nil {
+		if data == nil {
 			return b.Delete(diskKey(resource, nsName))
 		}
 		return b.Put(diskKey(resource, nsName), data)
 	})
+}
+
+// Encoded returns the protobuf encoding (the generated Marshal) of obj when obj is the
+// object currently stored under its key, as Get, List, Create and Update return it.
+func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, false
+	}
+	key := objectKey(m.GetNamespace(), m.GetName())
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r := s.items[resource]
+	if r == nil || r.objects[key] != obj {
+		return nil, false
+	}
+	data, ok := r.raw[key]
+	return data, ok
 }
 
 // Create stores a new object. It sets the object's resourceVersion; the caller has set
@@ -284,18 +314,23 @@ func (s *Store) Create(resource string, obj runtime.Object) (runtime.Object, err
 	}
 	rev := s.rev + 1
 	setRV(obj, rev)
-	if err := s.persist(resource, key, obj, rev); err != nil {
+	data, err := encode(resource, key, obj)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	if err := s.persist(resource, key, data, rev); err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
 	s.rev = rev
 	r.objects[key] = obj
+	r.raw[key] = data
 	r.insertKey(key)
 	s.emit(Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev})
 	return obj, nil
 }
 
 // UpdateFunc gets the stored object (immutable) and returns the object to store in its place
-// (a new one). Returning the stored object itself, or an equal one, changes nothing.
+// (a new one). Returning the stored object itself, or one that encodes the same, changes nothing.
 type UpdateFunc func(current runtime.Object) (runtime.Object, error)
 
 // Update replaces an object with what update returns, atomically with respect to every other
@@ -330,16 +365,27 @@ func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (run
 		obj, err := s.deleteLocked(resource, r, key, next)
 		return obj, true, err
 	}
-	if apiequality.Semantic.DeepEqual(next, cur) {
+	// A no-op: the new state encodes as the stored one (next carries the current
+	// resourceVersion here). Upstream's etcd3 store compares encodings the same way.
+	same, err := encode(resource, key, next)
+	if err != nil {
+		return nil, false, apierrors.NewInternalError(err)
+	}
+	if curData, ok := r.raw[key]; ok && bytes.Equal(same, curData) {
 		return cur, false, nil
 	}
 	rev := s.rev + 1
 	setRV(next, rev)
-	if err := s.persist(resource, key, next, rev); err != nil {
+	data, err := encode(resource, key, next)
+	if err != nil {
+		return nil, false, apierrors.NewInternalError(err)
+	}
+	if err := s.persist(resource, key, data, rev); err != nil {
 		return nil, false, apierrors.NewInternalError(err)
 	}
 	s.rev = rev
 	r.objects[key] = next
+	r.raw[key] = data
 	s.emit(Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
 	return next, false, nil
 }
@@ -373,11 +419,16 @@ func (s *Store) DeleteMarked(resource, namespace, name string, check func(curren
 	marked := mark(cur)
 	rev := s.rev + 1
 	setRV(marked, rev)
-	if err := s.persist(resource, key, marked, rev); err != nil {
+	data, err := encode(resource, key, marked)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	if err := s.persist(resource, key, data, rev); err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
 	s.rev = rev
 	r.objects[key] = marked
+	r.raw[key] = data
 	s.emit(Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
 	return s.deleteLocked(resource, r, key, marked)
 }
@@ -392,6 +443,7 @@ func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last
 	gone := last.DeepCopyObject()
 	setRV(gone, rev)
 	delete(r.objects, key)
+	delete(r.raw, key)
 	r.removeKey(key)
 	s.emit(Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
 	return gone, nil
