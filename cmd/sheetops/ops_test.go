@@ -302,3 +302,37 @@ func TestE2EEngineRestartUnderTheDaemon(t *testing.T) {
 		t.Errorf("edit to 4 applied %d times:\n%s", n, strings.Join(d.auditLines(), "\n"))
 	}
 }
+
+func TestE2EDebugLogsHoldNoToken(t *testing.T) {
+	root := t.TempDir()
+	eng := startEngineAt(t, filepath.Join(root, "engine"), "127.0.0.1:0")
+	eng.deploy("shop", "web", 2)
+	workbook := filepath.Join(root, "book.xlsx")
+	d := startAttached(t, filepath.Join(root, "d"), workbook, attachedConfig(eng.srv.KubeconfigPath(), workbook, "log:\n  level: debug\n  format: json\n"))
+	d.waitFor("the workbook", func() bool { _, err := os.Stat(workbook); return err == nil })
+	d.setReplicas("web", 3)
+	d.waitFor("the edit", func() bool { return eng.replicas("shop", "web") == 3 })
+	d.stop()
+	kc, err := clientcmd.LoadFromFile(eng.srv.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	for _, a := range kc.AuthInfos {
+		if a.Token != "" {
+			tokens = append(tokens, a.Token)
+		}
+	}
+	if len(tokens) == 0 {
+		t.Fatal("no token in the engine's kubeconfig")
+	}
+	logs := d.log.String() + d.stdout.String()
+	if !strings.Contains(logs, `"level":"DEBUG"`) && !strings.Contains(logs, `"level":"INFO"`) {
+		t.Fatalf("no JSON log lines:\n%.500s", logs)
+	}
+	for _, tok := range tokens {
+		if strings.Contains(logs, tok) {
+			t.Fatal("the daemon logged the cluster's bearer token")
+		}
+	}
+}
