@@ -260,7 +260,7 @@ func colorRules(sid int64, cols map[int]*sheets.Column, order []int) []*sheetsap
 	for _, c := range order {
 		for _, r := range cols[c].Colors {
 			colors, ok := statusColors[r.Color]
-			formula, err := colorFormula(colName(c)+"2", r)
+			formula, err := r.Formula(colName(c)+"2", utf8.RuneCountInString)
 			if !ok || err != nil {
 				continue // an unknown colour or match: nothing to draw
 			}
@@ -274,25 +274,6 @@ func colorRules(sid int64, cols map[int]*sheets.Column, order []int) []*sheetsap
 		}
 	}
 	return rules
-}
-
-// colorFormula is the condition of a colour rule for the cell at the top of its range
-// (relative references move down the column).
-func colorFormula(cell string, r sheets.ColorRule) (string, error) {
-	lit := `"` + strings.ReplaceAll(r.Value, `"`, `""`) + `"`
-	switch r.Match {
-	case sheets.Equals:
-		return fmt.Sprintf("EXACT(%s,%s)", cell, lit), nil
-	case sheets.Prefix:
-		return fmt.Sprintf("EXACT(LEFT(%s,%d),%s)", cell, utf8.RuneCountInString(r.Value), lit), nil
-	case sheets.ReadyComplete, sheets.ReadyIncomplete:
-		op := "="
-		if r.Match == sheets.ReadyIncomplete {
-			op = "<"
-		}
-		return fmt.Sprintf(`IFERROR(VALUE(LEFT(%[1]s,FIND("/",%[1]s)-1))%[2]sVALUE(MID(%[1]s,FIND("/",%[1]s)+1,99)),FALSE)`, cell, op), nil
-	}
-	return "", fmt.Errorf("unknown match %q", r.Match)
 }
 
 // summaryChart is a stacked column chart of the summary table: the first column as

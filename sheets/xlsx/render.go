@@ -403,33 +403,13 @@ func presentColumn(f *excelize.File, st *styles, tab string, col int, c *sheets.
 		if !ok {
 			return fmt.Errorf("unknown colour %q", r.Color)
 		}
-		formula, err := colorFormula(letter+"2", r)
+		formula, err := r.Formula(letter+"2", utf16Len)
 		if err != nil {
 			return err
 		}
 		rules = append(rules, excelize.ConditionalFormatOptions{Type: "formula", Criteria: formula, Format: &dxf})
 	}
 	return f.SetConditionalFormat(tab, ref, rules)
-}
-
-// colorFormula returns the conditional-format formula of a rule, relative to the first
-// cell of the range.
-func colorFormula(cell string, r sheets.ColorRule) (string, error) {
-	lit := `"` + strings.ReplaceAll(r.Value, `"`, `""`) + `"`
-	switch r.Match {
-	case sheets.Equals:
-		return fmt.Sprintf("EXACT(%s,%s)", cell, lit), nil
-	case sheets.Prefix:
-		return fmt.Sprintf("EXACT(LEFT(%s,%d),%s)", cell, len(utf16.Encode([]rune(r.Value))), lit), nil
-	case sheets.ReadyComplete, sheets.ReadyIncomplete:
-		op := "="
-		if r.Match == sheets.ReadyIncomplete {
-			op = "<"
-		}
-		// "n/m": n is LEFT up to the slash, m is MID after it.
-		return fmt.Sprintf(`IFERROR(VALUE(LEFT(%[1]s,FIND("/",%[1]s)-1))%[2]sVALUE(MID(%[1]s,FIND("/",%[1]s)+1,99)),FALSE)`, cell, op), nil
-	}
-	return "", fmt.Errorf("unknown match %q", r.Match)
 }
 
 // addChart draws the summary: a stacked column chart with the first column as categories
@@ -454,3 +434,6 @@ func addChart(f *excelize.File, tab, title string, width, lastDataRow int) error
 		Dimension: excelize.ChartDimension{Width: 640, Height: 360},
 	})
 }
+
+// utf16Len counts text as Excel does: in UTF-16 units.
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
