@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
@@ -166,5 +169,21 @@ func TestEditOnCurrentRowWithoutStateIsApplied(t *testing.T) {
 	f.pass(fresh)
 	if got := *f.get("api").Spec.Replicas; got != 3 {
 		t.Fatalf("edit on a stale row applied without a base: replicas %d", got)
+	}
+}
+
+func TestRefreshWritesEvenWithoutChanges(t *testing.T) {
+	f := newFixture(t)
+	e := f.engineWith(clocktesting.NewFakeClock(time.Now())) // Age stands still
+	f.pass(e)
+	f.pass(e)
+	before := e.Stats().Writes
+	f.refresh(e)
+	if got := e.Stats().Writes; got != before+1 {
+		t.Fatalf("a scheduled reconcile wrote %d times, want once (the layout is repaired by the write)", got-before)
+	}
+	f.pass(e)
+	if got := e.Stats().Writes; got != before+1 {
+		t.Fatalf("an ordinary pass with no changes wrote")
 	}
 }

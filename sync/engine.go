@@ -85,6 +85,7 @@ type Engine struct {
 	layout      *sheets.Layout
 	stats       Stats
 	enforcing   bool  // this pass is a scheduled reconcile in enforce mode
+	refreshing  bool  // this pass is a scheduled reconcile: write even if no value changed
 	sheetErr    error // the last pass's failure to read or write the sheet; nil: it worked
 	failed      bool  // the last pass failed: the next poll tries again whatever the version
 }
@@ -214,8 +215,8 @@ func (e *Engine) Pass(ctx context.Context) (*Plan, error) { return e.pass(ctx) }
 func (e *Engine) Refresh(ctx context.Context) (*Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.enforcing = e.opts.Enforce
-	defer func() { e.enforcing = false }()
+	e.enforcing, e.refreshing = e.opts.Enforce, true
+	defer func() { e.enforcing, e.refreshing = false, false }()
 	return e.passLocked(ctx)
 }
 
@@ -268,7 +269,9 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 				return &all, err
 			}
 		}
-		if book.Version != "" && sameValues(book, next) {
+		// A scheduled reconcile writes even when no value changed: the write lays out the
+		// sheet again (formatting, validation, protection someone removed).
+		if book.Version != "" && sameValues(book, next) && !e.refreshing {
 			e.lastVersion = book.Version
 			return &all, nil
 		}
