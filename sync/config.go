@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/sheetops/sheetops/mapping"
 	"sigs.k8s.io/yaml"
 )
 
@@ -81,10 +84,16 @@ type GoogleConfig struct {
 	WritesPerMinute int `json:"writesPerMinute"`
 }
 
-// TabConfig is a custom tab (reserved; empty means the default tabs).
+// TabConfig is one tab of the sheet: which kind of object it lists and which columns it
+// shows. At most one tab per kind.
 type TabConfig struct {
+	// Name of the tab. Required.
 	Name string `json:"name"`
+	// Kind is Deployment or Pod. Required.
 	Kind string `json:"kind"`
+	// Columns are the visible columns in order, from the kind's default tab; Namespace,
+	// Name and Sync are required. Empty: all of the default tab's columns.
+	Columns []string `json:"columns"`
 }
 
 // ReconcileConfig schedules full refreshes.
@@ -272,8 +281,48 @@ func (c *Config) Validate() error {
 	default:
 		return &SettingError{"log.level", c.Log.Level, "must be debug, info, warn or error"}
 	}
-	if len(c.Tabs) > 0 {
-		return &SettingError{"tabs", fmt.Sprint(len(c.Tabs)), "custom tabs are not supported yet; leave tabs empty for the default Deployments and Pods tabs"}
+	if _, err := c.BuildTabs(); err != nil {
+		return err
 	}
 	return nil
+}
+
+// reservedTabs are the names of the tabs SheetOps writes besides the object tabs.
+var reservedTabs = []string{SummaryTab, AuditTab, "_sheetops"}
+
+// BuildTabs returns the object tabs of the config: tabs, or the default Deployments and Pods
+// tabs when it is empty. Problems come back as a *SettingError naming tabs[i].
+func (c *Config) BuildTabs() ([]mapping.Tab, error) {
+	if len(c.Tabs) == 0 {
+		return mapping.DefaultTabs(), nil
+	}
+	var tabs []mapping.Tab
+	names, kinds := map[string]bool{}, map[mapping.Kind]bool{}
+	for i, tc := range c.Tabs {
+		key := fmt.Sprintf("tabs[%d]", i)
+		kind := mapping.Kind(tc.Kind)
+		headers := tc.Columns
+		if len(headers) == 0 {
+			headers = mapping.DefaultHeaders(kind)
+		}
+		switch {
+		case kind != mapping.Deployment && kind != mapping.Pod:
+			return nil, &SettingError{key + ".kind", tc.Kind, "must be Deployment or Pod"}
+		case strings.TrimSpace(tc.Name) == "":
+			return nil, &SettingError{key + ".name", tc.Name, "is required"}
+		case slices.Contains(reservedTabs, tc.Name):
+			return nil, &SettingError{key + ".name", tc.Name, "is a tab SheetOps writes itself; choose another name"}
+		case names[tc.Name]:
+			return nil, &SettingError{key + ".name", tc.Name, "is used by another tab"}
+		case kinds[kind]:
+			return nil, &SettingError{key + ".kind", tc.Kind, "has a tab already; one tab per kind"}
+		}
+		t, err := mapping.NewTab(tc.Name, kind, headers)
+		if err != nil {
+			return nil, &SettingError{key + ".columns", strings.Join(tc.Columns, ","), err.Error()}
+		}
+		names[tc.Name], kinds[kind] = true, true
+		tabs = append(tabs, t)
+	}
+	return tabs, nil
 }

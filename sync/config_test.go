@@ -45,6 +45,13 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"log:\n  level: loud\n", "log.level"},
 		{"server:\n  addr: nine-thousand\n", "server.addr"},
 		{"unknownKey: 1\n", "--config"},
+		{"tabs:\n- name: Things\n  kind: Service\n", "tabs[0].kind"},
+		{"tabs:\n- kind: Pod\n", "tabs[0].name"},
+		{"tabs:\n- name: Audit\n  kind: Pod\n", "tabs[0].name"},
+		{"tabs:\n- name: A\n  kind: Pod\n- name: B\n  kind: Pod\n", "tabs[1].kind"},
+		{"tabs:\n- name: A\n  kind: Pod\n- name: A\n  kind: Deployment\n", "tabs[1].name"},
+		{"tabs:\n- name: A\n  kind: Deployment\n  columns: [Namespace, Name, Replicas]\n", "tabs[0].columns"},
+		{"tabs:\n- name: A\n  kind: Deployment\n  columns: [Namespace, Name, Sync, Restarts]\n", "tabs[0].columns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"/"+strings.TrimSpace(tt.yaml), func(t *testing.T) {
@@ -69,5 +76,31 @@ func TestSchedulesWithTimeZonesAreAccepted(t *testing.T) {
 	}
 	if _, err := sync.LoadConfig(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCustomTabs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "tabs:\n- name: Scale\n  kind: Deployment\n  columns: [Namespace, Name, Replicas, Ready, Sync]\n- name: Pods\n  kind: Pod\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := sync.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabs, err := cfg.BuildTabs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tabs) != 2 || tabs[0].Name != "Scale" || tabs[1].Name != "Pods" {
+		t.Fatalf("tabs = %+v", tabs)
+	}
+	want := []string{"Namespace", "Name", "Replicas", "Ready", "Sync", "UID", "Resource Version"}
+	if got := tabs[0].Headers(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Scale headers = %q, want %q", got, want)
+	}
+	if got := len(tabs[1].Headers()); got != 13 {
+		t.Errorf("Pods has %d columns, want the default 11 + UID + RV", got)
 	}
 }

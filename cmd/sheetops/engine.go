@@ -72,8 +72,12 @@ func openView(ctx context.Context, cfg sync.Config, c *cluster) (*kube.View, err
 // newEngine builds the engine on an open sheet (where: openSheet's) and a synced view;
 // write=false makes it read-only.
 func newEngine(cfg sync.Config, c *cluster, view *kube.View, sheet sheets.Sheet, where string, log *slog.Logger, write bool) (*sync.Engine, error) {
+	tabs, err := cfg.BuildTabs()
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
 	opts := sync.Options{
-		Sheet: sheet, View: view, StatePath: statePath(cfg, where),
+		Tabs: tabs, Sheet: sheet, View: view, StatePath: statePath(cfg, where),
 		PollInterval: cfg.Sheet.PollInterval.Duration, Logger: log,
 		Enforce: cfg.Reconcile.Mode == "enforce",
 	}
