@@ -152,3 +152,23 @@ func BenchmarkListPods(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListPodsRaw is BenchmarkListPods without decoding the response: the typed
+// client's request (protobuf preferred), its body read whole.
+func BenchmarkListPodsRaw(b *testing.B) {
+	for _, n := range []int{1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			cs := benchClient(b)
+			seedPods(b, cs, "bench", n)
+			ctx := context.Background()
+			rc := cs.CoreV1().RESTClient()
+			b.ReportAllocs()
+			for b.Loop() {
+				body, err := rc.Get().UseProtobufAsDefault().Namespace("bench").Resource("pods").DoRaw(ctx)
+				if err != nil || len(body) < 1000*n/10 {
+					b.Fatalf("list: %d bytes, %v", len(body), err)
+				}
+			}
+		})
+	}
+}

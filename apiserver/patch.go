@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
@@ -16,8 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/mergepatch"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -62,6 +66,9 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		return s.respond(w, r, http.StatusOK, out)
 	}
 	out, err := s.updateObject(ri, o, func(cur runtime.Object) (runtime.Object, error) {
+		if types.PatchType(ct) == types.StrategicMergePatchType {
+			return strategicPatchObject(w, withTypeMeta(cur), body, ri.res.newObj(), o)
+		}
 		patched, err := applyPatch(ct, withTypeMeta(cur), body, ri.res.newObj())
 		if err != nil {
 			return nil, err
@@ -131,6 +138,162 @@ func applyPatch(patchType string, cur runtime.Object, patch []byte, schemaObj ru
 		return out, nil
 	}
 	return nil, apierrors.NewBadRequest(fmt.Sprintf("unsupported patch type %q", patchType))
+}
+
+// strategicPatchObject applies a strategic merge patch to cur (TypeMeta set) as upstream's
+// patcher does: on cur's unstructured map (no JSON in between), the result converted into
+// into, an empty object of the kind, which also serves as the patch's schema. Unknown fields
+// of the patch and of the result are reported as upstream reports them, by the request's
+// field validation: an Invalid "patch" value (Strict), Warning headers (Warn) or nothing.
+//
+// The fields of cur that the patch cannot change are left out of the map (see patchBase)
+// and taken over from a deep copy of cur instead: the strategic merge keeps them as they
+// are, and their round trip through the map, most of the cost of a small patch, would
+// only have copied them.
+func strategicPatchObject(w http.ResponseWriter, cur runtime.Object, patch []byte, into runtime.Object, o writeOptions) (runtime.Object, error) {
+	validate := o.fieldValidation == "Warn" || o.fieldValidation == "Strict"
+	patchMap := map[string]interface{}{}
+	var strictErrs []error
+	var err error
+	if validate {
+		strictErrs, err = kjson.UnmarshalStrict(patch, &patchMap)
+	} else {
+		err = kjson.UnmarshalCaseSensitivePreserveInts(patch, &patchMap)
+	}
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	curMap, untouched, err := patchBase(cur, into, patchMap)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	patched, err := strategicpatch.StrategicMergeMapPatch(curMap, patchMap, into)
+	if err != nil {
+		return nil, strategicMergePatchError(err)
+	}
+	invalid := func(msg string) error {
+		return apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"), fmt.Sprintf("%+v", patchMap), msg)})
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(patched, into, validate); err != nil {
+		sde, ok := runtime.AsStrictDecodingError(err)
+		if !ok {
+			return nil, invalid(err.Error())
+		}
+		strictErrs = append(strictErrs, sde.Errors()...)
+	}
+	if len(strictErrs) > 0 {
+		if o.fieldValidation != "Warn" {
+			return nil, invalid(runtime.NewStrictDecodingError(strictErrs).Error())
+		}
+		for _, e := range strictErrs {
+			addWarning(w, e.Error())
+		}
+	}
+	if len(untouched) > 0 {
+		base, out := reflect.ValueOf(cur.DeepCopyObject()).Elem(), reflect.ValueOf(into).Elem()
+		for _, path := range untouched {
+			out.FieldByIndex(path).Set(base.FieldByIndex(path))
+		}
+	}
+	return into, nil
+}
+
+// patchBase is cur's unstructured map for a strategic merge patch whose map is patch,
+// without what the patch leaves as it is, and the index paths of the fields left out (at
+// the top level: the keys absent from the map; one level down: fields set to their zero
+// value in the map, which decodes back to zero). A field is left as it is when the patch
+// does not name it and has no directive ($patch, $retainKeys, $deleteFromPrimitiveList/…,
+// $setElementOrder/…) at its level. The map holds, for every key it has, what
+// ToUnstructured(cur) holds: each field converts on its own. A kind whose top-level fields
+// are not all structs (or that into's type does not match) is converted whole.
+func patchBase(cur, into runtime.Object, patch map[string]interface{}) (map[string]interface{}, [][]int, error) {
+	conv := runtime.DefaultUnstructuredConverter
+	v := reflect.ValueOf(cur)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || reflect.TypeOf(into) != v.Type() || hasPatchDirective(patch) {
+		m, err := conv.ToUnstructured(cur)
+		return m, nil, err
+	}
+	v = v.Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		if f := t.Field(i); !f.IsExported() || f.Type.Kind() != reflect.Struct {
+			m, err := conv.ToUnstructured(cur)
+			return m, nil, err
+		}
+	}
+	out := map[string]interface{}{}
+	var untouched [][]int
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, inline := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		if inline {
+			m, err := conv.ToUnstructured(v.Field(i).Addr().Interface())
+			if err != nil {
+				return nil, nil, err
+			}
+			maps.Copy(out, m)
+			continue
+		}
+		p, named := patch[name]
+		if !named {
+			untouched = append(untouched, []int{i})
+			continue
+		}
+		src := reflect.New(f.Type)
+		src.Elem().Set(v.Field(i))
+		if sub, ok := p.(map[string]interface{}); ok && !hasPatchDirective(sub) {
+			for j := range f.Type.NumField() {
+				sf := f.Type.Field(j)
+				sname, sinline := jsonName(sf)
+				if _, named := sub[sname]; !named && !sinline && sname != "-" && sf.IsExported() {
+					src.Elem().Field(j).SetZero()
+					untouched = append(untouched, []int{i, j})
+				}
+			}
+		}
+		m, err := conv.ToUnstructured(src.Interface())
+		if err != nil {
+			return nil, nil, err
+		}
+		out[name] = m
+	}
+	return out, untouched, nil
+}
+
+// jsonName is a struct field's name in JSON ("-": none) and whether it is inlined.
+func jsonName(f reflect.StructField) (string, bool) {
+	name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if (f.Anonymous && name == "") || strings.Contains(opts, "inline") {
+		return name, true
+	}
+	if name == "" {
+		name = f.Name
+	}
+	return name, false
+}
+
+func hasPatchDirective(patch map[string]interface{}) bool {
+	for k := range patch {
+		if strings.HasPrefix(k, "$") {
+			return true
+		}
+	}
+	return false
+}
+
+// strategicMergePatchError is upstream's status for an error of the strategic merge.
+func strategicMergePatchError(err error) error {
+	switch err {
+	case mergepatch.ErrBadJSONDoc, mergepatch.ErrBadPatchFormatForPrimitiveList, mergepatch.ErrBadPatchFormatForRetainKeys,
+		mergepatch.ErrBadPatchFormatForSetElementOrderList, mergepatch.ErrUnsupportedStrategicMergePatchFormat:
+		return apierrors.NewBadRequest(err.Error())
+	case mergepatch.ErrNoListOfLists, mergepatch.ErrPatchContentNotMatchRetainKeys:
+		return apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", schema.GroupResource{}, "", err.Error(), 0, false)
+	}
+	return err
 }
 
 // decodeJSONInto decodes a patched JSON document with the request's field validation.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -200,6 +201,11 @@ func (c fieldManagerTypeConverter) ObjectToTyped(obj runtime.Object, opts ...typ
 	if _, ok := obj.(*unstructured.Unstructured); ok {
 		return c.TypeConverter.ObjectToTyped(obj, opts...)
 	}
+	if slices.Contains(opts, typed.AllowDuplicates) {
+		if p, ok := comparedAs.Load(obj); ok {
+			obj = p.(runtime.Object)
+		}
+	}
 	if m, err := meta.Accessor(obj); err == nil && len(m.GetManagedFields()) > 0 {
 		obj = shallowCopy(obj)
 		m, _ = meta.Accessor(obj)
@@ -214,6 +220,77 @@ func (c fieldManagerTypeConverter) ObjectToTyped(obj runtime.Object, opts ...typ
 		return nil, fmt.Errorf("error creating struct value reflector: %v", err)
 	}
 	return typed.AsTypedUnvalidated(v, t.Schema(), t.TypeRef()), nil
+}
+
+// comparedAs maps each of the two objects of a field manager update in progress to the copy
+// the type converter converts in its place (updateManaged).
+var comparedAs sync.Map
+
+// updateManaged is fm.UpdateNoErrors(live, obj, manager), except that the structured merge
+// manager compares copies of live and obj without the parts they have in common.
+//
+// What the field managers read of the two objects' content is only their comparison
+// (structured-merge-diff's Compare: the fields added, removed and modified from live to
+// obj). A field whose value is the same in both adds nothing to that comparison, whether it
+// is walked or absent from both; walking it is most of an update's cost (for a change of a
+// pod's labels: its whole spec and status, twice, by reflection). So both objects are copied
+// with every field that is equal in both (reflect.DeepEqual: equal in memory, so equal in
+// every representation) zeroed in both copies, and the type converter converts the copies
+// instead of the objects while the update runs. Everything else (managed fields read from
+// and written to the objects' metadata, the object returned) is as without the copies.
+func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string) runtime.Object {
+	if lc, nc, ok := withoutCommonFields(live, obj); ok {
+		comparedAs.Store(live, lc)
+		comparedAs.Store(obj, nc)
+		defer comparedAs.Delete(obj)
+		defer comparedAs.Delete(live)
+	}
+	return fm.UpdateNoErrors(live, obj, manager)
+}
+
+// withoutCommonFields returns shallow copies of a and b (pointers to structs of one type)
+// in which every field equal in a and b is zero, looking into struct fields whose values
+// differ down to two levels (metadata; spec, and a deployment's spec.template), and without
+// managed fields (which the type converter leaves out anyway).
+func withoutCommonFields(a, b runtime.Object) (runtime.Object, runtime.Object, bool) {
+	av, bv := reflect.ValueOf(a), reflect.ValueOf(b)
+	if av.Type() != bv.Type() || av.Kind() != reflect.Pointer || av.IsNil() || bv.IsNil() || av.Elem().Kind() != reflect.Struct {
+		return nil, nil, false
+	}
+	ac, bc := reflect.New(av.Type().Elem()), reflect.New(av.Type().Elem())
+	ac.Elem().Set(av.Elem())
+	bc.Elem().Set(bv.Elem())
+	zeroCommonFields(ac.Elem(), bc.Elem(), 2)
+	ao, bo := ac.Interface().(runtime.Object), bc.Interface().(runtime.Object)
+	for _, o := range []runtime.Object{ao, bo} {
+		if m, err := meta.Accessor(o); err == nil {
+			m.SetManagedFields(nil)
+		}
+	}
+	return ao, bo, true
+}
+
+var typeMetaType = reflect.TypeFor[metav1.TypeMeta]()
+
+// zeroCommonFields zeroes, in the addressable structs a and b of one type, the exported
+// fields that are equal in both, and recurses depth levels into struct fields that are not.
+func zeroCommonFields(a, b reflect.Value, depth int) {
+	t := a.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Type == typeMetaType {
+			continue
+		}
+		fa, fb := a.Field(i), b.Field(i)
+		if reflect.DeepEqual(fa.Addr().Interface(), fb.Addr().Interface()) {
+			fa.SetZero()
+			fb.SetZero()
+			continue
+		}
+		if depth > 0 && f.Type.Kind() == reflect.Struct {
+			zeroCommonFields(fa, fb, depth-1)
+		}
+	}
 }
 
 func newFieldManagerTypeConverter() fieldManagerTypeConverter {

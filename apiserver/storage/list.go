@@ -96,6 +96,17 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 	if opts.After != "" && opts.After >= prefix {
 		start = sort.Search(len(keys), func(i int) bool { return keys[i] > opts.After })
 	}
+	if opts.Match == nil && opts.Limit == 0 && len(keys) > start {
+		// every key of the namespace is listed (past states aside): size the page once
+		end := len(keys)
+		if prefix != "" {
+			end = start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) && keys[start+i] > prefix })
+		}
+		res.Items = make([]runtime.Object, 0, end-start)
+		if opts.Raw {
+			res.Raw = make([][]byte, 0, end-start)
+		}
+	}
 	for i := start; i < len(keys); i++ {
 		k := keys[i]
 		if prefix != "" && !strings.HasPrefix(k, prefix) {

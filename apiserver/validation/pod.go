@@ -130,7 +130,7 @@ func validatePodUpdate(newPod, oldPod *corev1.Pod) field.ErrorList {
 	errs = append(errs, validateOnlyAddedTolerations(newPod.Spec.Tolerations, oldPod.Spec.Tolerations, specPath.Child("tolerations"))...)
 	errs = append(errs, validateOnlyDeletedSchedulingGates(newPod.Spec.SchedulingGates, oldPod.Spec.SchedulingGates, specPath.Child("schedulingGates"))...)
 
-	if equality.Semantic.DeepEqual(newPod.Spec, oldPod.Spec) {
+	if semanticEqual(newPod.Spec, oldPod.Spec) {
 		return errs
 	}
 	munged := *newPod.Spec.DeepCopy()
@@ -159,7 +159,7 @@ func validatePodUpdate(newPod, oldPod *corev1.Pod) field.ErrorList {
 		}
 		munged.NodeSelector = oldPod.Spec.NodeSelector
 	}
-	if !equality.Semantic.DeepEqual(munged, oldPod.Spec) {
+	if !semanticEqual(munged, oldPod.Spec) {
 		errs = append(errs, field.Forbidden(specPath, PodUpdateForbiddenMessage+"\n"+podSpecDiff(oldPod.Spec, munged)))
 	}
 	return errs

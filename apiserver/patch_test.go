@@ -1,0 +1,120 @@
+package apiserver
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/utils/ptr"
+	kjson "sigs.k8s.io/json"
+)
+
+// TestStrategicPatchObjectAsUpstream checks that leaving untouched fields out of the
+// strategic merge (patchBase) gives what upstream's whole-object merge on maps gives.
+func TestStrategicPatchObjectAsUpstream(t *testing.T) {
+	now := metav1.Unix(1700000000, 0)
+	pod := &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", UID: "u", ResourceVersion: "7", CreationTimestamp: now,
+			Labels: map[string]string{"app": "x"}, Annotations: map[string]string{"a": "1"}, Finalizers: []string{"f1", "f2"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1", Time: &now,
+				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{".":{},"f:app":{}}}}`)}}}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i:1", Ports: []corev1.ContainerPort{{ContainerPort: 80, Protocol: "TCP"}}}},
+			TerminationGracePeriodSeconds: ptr.To[int64](30)},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}},
+	}
+	deploy := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "ns", Labels: map[string]string{"app": "x"}},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "x"}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i:1"}, {Name: "s", Image: "s:1"}}}}},
+	}
+	cases := []struct {
+		obj   runtime.Object
+		patch string
+	}{
+		{pod, `{"metadata":{"labels":{"step":"1"}}}`},
+		{pod, `{"metadata":{"labels":{"app":null}}}`},
+		{pod, `{"metadata":{"$deleteFromPrimitiveList/finalizers":["f1"]}}`},
+		{pod, `{"metadata":{"managedFields":[{}]}}`},
+		{pod, `{"spec":{"containers":[{"name":"c","image":"i:2"}]}}`},
+		{pod, `{"status":{"phase":"Failed"}}`},
+		{pod, `{"$patch":"replace","metadata":{"name":"p"}}`},
+		{pod, `{"metadata":null}`},
+		{pod, `{"spec":{"$retainKeys":["containers"],"containers":[{"name":"c","image":"i:3"}]}}`},
+		{pod, `{"kind":"Pod","apiVersion":"v1","metadata":{"annotations":{"b":"2"}}}`},
+		{deploy, `{"spec":{"replicas":5}}`},
+		{deploy, `{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"s"},{"name":"c"}],"containers":[{"name":"s","image":"s:2"}]}}}}`},
+		{deploy, `{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}`},
+	}
+	for _, c := range cases {
+		t.Run(c.patch, func(t *testing.T) {
+			empty := func() runtime.Object {
+				o := c.obj.DeepCopyObject()
+				v := o.(interface{ Reset() })
+				v.Reset()
+				return o
+			}
+			got, err := strategicPatchObject(httptest.NewRecorder(), c.obj, []byte(c.patch), empty(), writeOptions{fieldValidation: "Strict"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// upstream: the whole object through its map
+			curMap, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(c.obj)
+			var patchMap map[string]interface{}
+			if err := kjson.UnmarshalCaseSensitivePreserveInts([]byte(c.patch), &patchMap); err != nil {
+				t.Fatal(err)
+			}
+			patched, err := strategicpatch.StrategicMergeMapPatch(curMap, patchMap, empty())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := empty()
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(patched, want); err != nil {
+				t.Fatal(err)
+			}
+			if !equality.Semantic.DeepEqual(got, want) {
+				gm, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(got)
+				t.Errorf("patched:\n got %v\nwant %v", gm, patched)
+			}
+		})
+	}
+}
+
+// TestUpdateManagedAsFieldManager checks that comparing the objects without their common
+// fields (updateManaged) records the managed fields the field manager records without it.
+func TestUpdateManagedAsFieldManager(t *testing.T) {
+	fm := index[corev1.SchemeGroupVersion.WithResource("pods")].managers[""]
+	live := &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"app": "x"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i:1"}}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	live = fm.UpdateNoErrors(&corev1.Pod{TypeMeta: live.TypeMeta}, live, "creator").(*corev1.Pod)
+	for _, change := range []func(p *corev1.Pod){
+		func(p *corev1.Pod) { p.Labels = map[string]string{"app": "x", "step": "1"} },
+		func(p *corev1.Pod) { p.Labels = nil },
+		func(p *corev1.Pod) { p.Spec.Containers = []corev1.Container{{Name: "c", Image: "i:2"}} },
+		func(p *corev1.Pod) { p.Status.Phase = corev1.PodFailed; p.Annotations = map[string]string{"a": "b"} },
+		func(p *corev1.Pod) {},
+	} {
+		a, b := live.DeepCopy(), live.DeepCopy()
+		change(a)
+		change(b)
+		got := updateManaged(fm, live.DeepCopy(), a, "changer").(*corev1.Pod)
+		want := fm.UpdateNoErrors(live.DeepCopy(), b, "changer").(*corev1.Pod)
+		for i := range got.ManagedFields {
+			got.ManagedFields[i].Time, want.ManagedFields[i].Time = nil, nil
+		}
+		if !equality.Semantic.DeepEqual(got.ManagedFields, want.ManagedFields) {
+			t.Errorf("managed fields:\n got %+v\nwant %+v", got.ManagedFields, want.ManagedFields)
+		}
+	}
+}
