@@ -5,7 +5,11 @@
 // object after a 409), reports conflicts and invalid input in the row's Sync cell without
 // touching what was typed, and writes the sheet back only if nobody saved it meanwhile
 // (else it reads again and merges). Run repeats passes on every poll (after a cheap version
-// check) and after each debounced burst of cluster changes.
+// check) and after each debounced burst of cluster changes. Refresh is the scheduled
+// reconcile: a pass that always writes (repairing the layout) and, in enforce mode, sends
+// the sheet's values back where the cluster drifted. Scheduler runs such jobs on cron
+// schedules without overlapping a job with itself. Every change, conflict, drift and error
+// is logged, counted in Prometheus metrics and audited (a JSON-lines file and the Audit tab).
 //
 // Contract: one pass runs at a time; a pass in flight finishes even when Run's context ends.
 // The State (renders, conflicts, statuses, creates) is saved atomically before each sheet
