@@ -187,3 +187,28 @@ func TestRefreshWritesEvenWithoutChanges(t *testing.T) {
 		t.Fatalf("an ordinary pass with no changes wrote")
 	}
 }
+
+func TestRefreshRepairsAGoogleSheetsLayout(t *testing.T) {
+	f := newFixtureOn(t, "google")
+	e := f.engine()
+	f.pass(e)
+	if err := f.fake.DeleteFormatting(f.sheetID, mapping.DeploymentsTab); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := f.fake.Inspect(f.sheetID, mapping.DeploymentsTab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Properties.GridProperties.FrozenRowCount != 0 || len(sh.ProtectedRanges) != 0 {
+		t.Fatal("the fake did not remove the formatting")
+	}
+	f.refresh(e)
+	sh, err = f.fake.Inspect(f.sheetID, mapping.DeploymentsTab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Properties.GridProperties.FrozenRowCount != 1 || len(sh.ProtectedRanges) != 1 || len(sh.ConditionalFormats) == 0 {
+		t.Errorf("after a reconcile: frozen %d, %d protected ranges, %d colour rules",
+			sh.Properties.GridProperties.FrozenRowCount, len(sh.ProtectedRanges), len(sh.ConditionalFormats))
+	}
+}

@@ -217,7 +217,20 @@ func (e *Engine) Refresh(ctx context.Context) (*Plan, error) {
 	defer e.mu.Unlock()
 	e.enforcing, e.refreshing = e.opts.Enforce, true
 	defer func() { e.enforcing, e.refreshing = false, false }()
-	return e.passLocked(ctx)
+	plan, err := e.passLocked(ctx)
+	if r, ok := e.sheet.(layoutRepairer); ok && err == nil {
+		if rerr := r.RepairLayout(ctx); rerr != nil {
+			e.log.Warn("layout repair failed; the next reconcile tries again", "err", rerr)
+		}
+	}
+	return plan, err
+}
+
+// layoutRepairer is the optional layout check of a backend whose writes send only changed
+// cells (Google): a scheduled reconcile asks it to restore removed formatting. Backends that
+// lay the sheet out anew on every write (xlsx) need no such call.
+type layoutRepairer interface {
+	RepairLayout(ctx context.Context) error
 }
 
 // SheetError is the last pass's failure to read or write the sheet, nil when it worked:

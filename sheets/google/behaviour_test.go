@@ -489,6 +489,27 @@ func TestLayoutIsRepaired(t *testing.T) {
 	e.wantCounts(t, "a check with nothing missing", counts{googlefake.BatchGet: 1, googlefake.Get: 1})
 }
 
+func TestRepairLayoutNow(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t)
+	if err := s.RepairLayout(context.Background()); err != nil {
+		t.Fatalf("before any write: %v", err)
+	}
+	write(t, s, read(t, s), sheetstest.Book(3, 5))
+	want := layoutOf(t, e)
+	if err := e.fake.DeleteFormatting(e.id, sheetstest.Pods); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.ResetCounts()
+	if err := s.RepairLayout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCounts(t, "a repair on demand", counts{googlefake.Get: 1, googlefake.BatchUpdate: 1})
+	if got := layoutOf(t, e); !equalLayout(got[sheetstest.Pods], want[sheetstest.Pods]) {
+		t.Errorf("Pods after repair:\n got %+v\nwant %+v", got[sheetstest.Pods], want[sheetstest.Pods])
+	}
+}
+
 // tabLayout is what the tests check of a tab's presentation.
 type tabLayout struct {
 	frozen                   int64

@@ -553,3 +553,19 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 	p.version = versionOf(after)
 	return p, nil
 }
+
+// RepairLayout checks the presentation now and restores what someone removed (one
+// spreadsheets.get, and one spreadsheets.batchUpdate when something is missing); values are
+// not touched. The sync engine calls it on each scheduled reconcile. Before the first Write
+// there is no layout to check.
+func (s *Sheet) RepairLayout(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.layout == nil {
+		return nil
+	}
+	if err := s.repair(ctx); err != nil {
+		return s.explain("repair layout", err)
+	}
+	return nil
+}
