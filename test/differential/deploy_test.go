@@ -69,13 +69,9 @@ func TestDeploy(t *testing.T) {
 		t.Fatalf("apply the namespace: %v\n%s", err, out)
 	}
 	t.Run("server dry run", func(t *testing.T) {
-		// Every manifest file (-f deploy/ itself would also read kustomization.yaml, which
-		// is not an API object), then the kustomization.
-		var files []string
-		for _, f := range m.files {
-			files = append(files, "-f", filepath.Join(deployDir, f))
-		}
-		for _, src := range [][]string{files, {"-k", deployDir}} {
+		// The folder (kubectl reads its .yaml files; the kustomization is named
+		// Kustomization so that it is not among them), then the kustomization.
+		for _, src := range [][]string{{"-f", deployDir}, {"-k", deployDir}} {
 			out, err := kc.run(ctx, append([]string{"apply", "--dry-run=server"}, src...)...)
 			if err != nil {
 				t.Fatalf("kubectl apply --dry-run=server %s: %v\n%s", strings.Join(src, " "), err, out)
@@ -207,8 +203,8 @@ func TestDeploy(t *testing.T) {
 // manifests are the objects of deploy/, by role.
 type manifests struct {
 	objects            []runtime.Object
-	files              []string // the manifest files, without kustomization.yaml
-	kustomization      []string // the resources kustomization.yaml lists
+	files              []string // the manifest files (*.yaml)
+	kustomization      []string // the resources Kustomization lists
 	namespace          *corev1.Namespace
 	serviceAccount     *corev1.ServiceAccount
 	clusterRole        *rbacv1.ClusterRole
@@ -225,6 +221,7 @@ func readManifests(t *testing.T, dir string) *manifests {
 	if err != nil {
 		t.Fatal(err)
 	}
+	paths = append(paths, filepath.Join(dir, "Kustomization"))
 	m := &manifests{}
 	decode := scheme.Codecs.UniversalDeserializer().Decode
 	for _, p := range paths {
@@ -232,7 +229,7 @@ func readManifests(t *testing.T, dir string) *manifests {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if filepath.Base(p) == "kustomization.yaml" {
+		if filepath.Base(p) == "Kustomization" {
 			var k struct {
 				Resources []string `json:"resources"`
 			}
@@ -308,7 +305,7 @@ func kindName(o runtime.Object) string {
 // probes match the config in the ConfigMap.
 func checkManifests(t *testing.T, m *manifests) {
 	if !slices.Equal(slices.Sorted(slices.Values(m.kustomization)), m.files) {
-		t.Errorf("kustomization.yaml lists %v, deploy/ has %v", m.kustomization, m.files)
+		t.Errorf("Kustomization lists %v, deploy/ has %v", m.kustomization, m.files)
 	}
 	ns := m.namespace.Name
 	for _, o := range m.objects {
