@@ -24,6 +24,9 @@
 //
 // Tests drive it as a person and as an operator would: Edit and SetCell change cells as the
 // browser does, DeleteFormatting removes a tab's presentation, FailNext answers the next
-// requests with an error (429, 500, ...), Count tells how many requests of each kind came.
+// requests with an error (429, 500, ...), Inject aims such faults at some kinds of request
+// (Writes) and may carry the request out before failing it (an answer lost on its way back),
+// OnFault lets a person type while a request fails, Count tells how many requests of each
+// kind came.
 // A Server is safe for concurrent use.
 package googlefake

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,6 +229,49 @@ func TestNotFoundAndFaults(t *testing.T) {
 	}
 	if n := f.Count(googlefake.Get); n != 3 {
 		t.Errorf("counted %d spreadsheets.get, want 3", n)
+	}
+}
+
+// TestFaultsOnWrites: faults aimed at writes leave reads alone, a person's edit in OnFault
+// lands before the client sees the failure, and an Applied fault makes the change.
+func TestFaultsOnWrites(t *testing.T) {
+	f, svc, id := anonymous(t)
+	write := func(cell, v string) error {
+		_, err := svc.Spreadsheets.Values.BatchUpdate(id, &sheetsapi.BatchUpdateValuesRequest{
+			ValueInputOption: "RAW", Data: []*sheetsapi.ValueRange{{Range: "Sheet1!" + cell, Values: [][]any{{v}}}},
+		}).Do()
+		return err
+	}
+	f.Inject(1, googlefake.Fault{Code: http.StatusServiceUnavailable, Kinds: googlefake.Writes})
+	f.Inject(1, googlefake.Fault{Code: http.StatusBadGateway, Kinds: googlefake.Writes, Applied: true})
+	var seen []string
+	f.OnFault(func(k googlefake.Kind, code int) {
+		seen = append(seen, fmt.Sprintf("%s %d", k, code))
+		if len(seen) == 1 {
+			if err := f.SetCell(id, "Sheet1!B1", "typed"); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, err := svc.Spreadsheets.Values.BatchGet(id).Ranges("Sheet1").Do(); err != nil {
+		t.Fatalf("a read hit a fault aimed at writes: %v", err)
+	}
+	apiError(t, write("A1", "refused"), 503, "UNAVAILABLE")
+	if got, _ := f.Values(id, "Sheet1"); len(got) != 1 || got[0][0] != "" || got[0][1] != "typed" {
+		t.Errorf("after the refused write and the person's edit: %q", got)
+	}
+	apiError(t, write("A1", "applied"), 502, "UNKNOWN")
+	if got, _ := f.Values(id, "Sheet1"); len(got) != 1 || got[0][0] != "applied" {
+		t.Errorf("an Applied fault did not make the change: %q", got)
+	}
+	if err := write("C1", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"values.batchUpdate 503", "values.batchUpdate 502"}; !slices.Equal(seen, want) {
+		t.Errorf("OnFault saw %q, want %q", seen, want)
+	}
+	if n := f.Faults(); n != 0 {
+		t.Errorf("%d faults left", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,8 @@ type Server struct {
 	books     map[string]*spreadsheet
 	nextBook  int
 	counts    map[Kind]map[int]int
-	failures  []int
+	faults    []Fault
+	onFault   func(Kind, int)
 
 	// OAuth
 	accounts    map[string]*serviceAccount // by email
@@ -119,12 +121,58 @@ func (s *Server) AllowUnauthenticated() {
 // FailNext answers the next n Sheets API requests (not token requests) with the HTTP status
 // code and Google's error body for it (429 RESOURCE_EXHAUSTED, 500 INTERNAL,
 // 503 UNAVAILABLE, ...).
-func (s *Server) FailNext(n, code int) {
+func (s *Server) FailNext(n, code int) { s.Inject(n, Fault{Code: code}) }
+
+// Fault is a failure injected into Sheets API requests.
+type Fault struct {
+	// Code is the HTTP status answered, with Google's error body for it (429, 500, 503, ...).
+	Code int
+	// Kinds are the requests it hits; none: any Sheets API request.
+	Kinds []Kind
+	// Applied carries the request out before answering Code, as when the change was made
+	// but Google's answer was lost on its way back (a 502 from a proxy, a timeout).
+	Applied bool
+}
+
+// Writes are the kinds of request that change a spreadsheet.
+var Writes = []Kind{ValuesBatchUpdate, BatchUpdate}
+
+// Inject queues n copies of a fault. Each request takes the first queued fault that hits
+// its kind; requests of other kinds pass untouched.
+func (s *Server) Inject(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.failures = append(s.failures, code)
+		s.faults = append(s.faults, f)
 	}
+}
+
+// Faults returns how many injected faults are still queued.
+func (s *Server) Faults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+// OnFault makes the fake call fn after each injected fault is decided and before it is
+// answered, outside the fake's lock: fn may change the spreadsheet (Edit, SetCell) as a
+// person typing while the request fails, and the client sees the failure only after fn
+// returns. nil removes it.
+func (s *Server) OnFault(fn func(k Kind, code int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onFault = fn
+}
+
+// takeFault removes and returns the first queued fault that hits kind.
+func (s *Server) takeFault(kind Kind) (Fault, bool) {
+	for i, f := range s.faults {
+		if len(f.Kinds) == 0 || slices.Contains(f.Kinds, kind) {
+			s.faults = slices.Delete(s.faults, i, i+1)
+			return f, true
+		}
+	}
+	return Fault{}, false
 }
 
 // Count returns how many requests of a kind came, whatever their answer.
@@ -180,15 +228,16 @@ func (s *Server) countLocked(k Kind, code int) {
 
 // apiError is an error answered in Google's JSON shape.
 type apiError struct {
-	code    int
-	status  string
-	message string
+	code     int
+	status   string
+	message  string
+	injected bool // a Fault
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.code, e.status, e.message) }
 
 func invalid(format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, "INVALID_ARGUMENT", fmt.Sprintf(format, args...)}
+	return &apiError{code: http.StatusBadRequest, status: "INVALID_ARGUMENT", message: fmt.Sprintf(format, args...)}
 }
 
 func writeError(w http.ResponseWriter, code int, status, message string) {
@@ -248,7 +297,15 @@ func (s *Server) serveSheets(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
-			ae = &apiError{http.StatusInternalServerError, "INTERNAL", err.Error()}
+			ae = &apiError{code: http.StatusInternalServerError, status: "INTERNAL", message: err.Error()}
+		}
+		if ae.injected {
+			s.mu.Lock()
+			hook := s.onFault
+			s.mu.Unlock()
+			if hook != nil {
+				hook(kind, ae.code)
+			}
 		}
 		if ae.code == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
@@ -276,14 +333,21 @@ func (s *Server) handle(kind Kind, id string, r *http.Request) (int, any, error)
 }
 
 func (s *Server) handleLocked(kind Kind, id string, r *http.Request) (int, any, error) {
-	if len(s.failures) > 0 {
-		code := s.failures[0]
-		s.failures = s.failures[1:]
-		status, msg := statusText(code)
-		return code, nil, &apiError{code, status, msg}
+	f, faulty := s.takeFault(kind)
+	if !faulty {
+		return s.dispatchLocked(kind, id, r)
 	}
+	if f.Applied {
+		s.dispatchLocked(kind, id, r) // the change is made; its answer is lost
+	}
+	status, msg := statusText(f.Code)
+	return f.Code, nil, &apiError{code: f.Code, status: status, message: msg, injected: true}
+}
+
+// dispatchLocked authenticates and carries out one Sheets API request.
+func (s *Server) dispatchLocked(kind Kind, id string, r *http.Request) (int, any, error) {
 	if kind == Other {
-		return 0, nil, &apiError{http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("The requested URL %s was not found on this server.", r.URL.Path)}
+		return 0, nil, &apiError{code: http.StatusNotFound, status: "NOT_FOUND", message: fmt.Sprintf("The requested URL %s was not found on this server.", r.URL.Path)}
 	}
 	who, scopes, err := s.authenticate(r)
 	if err != nil {
@@ -291,16 +355,16 @@ func (s *Server) handleLocked(kind Kind, id string, r *http.Request) (int, any, 
 	}
 	write := kind == ValuesBatchUpdate || kind == BatchUpdate
 	if scopes != nil && !scopeAllows(scopes, write) {
-		return 0, nil, &apiError{http.StatusForbidden, "PERMISSION_DENIED", "Request had insufficient authentication scopes."}
+		return 0, nil, &apiError{code: http.StatusForbidden, status: "PERMISSION_DENIED", message: "Request had insufficient authentication scopes."}
 	}
 	book := s.books[id]
 	if book == nil {
-		return 0, nil, &apiError{http.StatusNotFound, "NOT_FOUND", "Requested entity was not found."}
+		return 0, nil, &apiError{code: http.StatusNotFound, status: "NOT_FOUND", message: "Requested entity was not found."}
 	}
 	if who != "" {
 		role := book.sharers[who]
 		if role == "" || (write && role != Writer) {
-			return 0, nil, &apiError{http.StatusForbidden, "PERMISSION_DENIED", "The caller does not have permission"}
+			return 0, nil, &apiError{code: http.StatusForbidden, status: "PERMISSION_DENIED", message: "The caller does not have permission"}
 		}
 	}
 	switch kind {
@@ -317,7 +381,7 @@ func (s *Server) handleLocked(kind Kind, id string, r *http.Request) (int, any, 
 		v, err := s.batchUpdate(id, r)
 		return http.StatusOK, v, err
 	}
-	return 0, nil, &apiError{http.StatusNotFound, "NOT_FOUND", "Requested entity was not found."}
+	return 0, nil, &apiError{code: http.StatusNotFound, status: "NOT_FOUND", message: "Requested entity was not found."}
 }
 
 // authenticate returns the caller's email from its bearer token, with the token's scopes;
@@ -328,14 +392,12 @@ func (s *Server) authenticate(r *http.Request) (string, []string, error) {
 		if s.anonymous {
 			return "", nil, nil
 		}
-		return "", nil, &apiError{http.StatusUnauthorized, "UNAUTHENTICATED",
-			"Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
+		return "", nil, &apiError{code: http.StatusUnauthorized, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	g := s.access[tok]
 	if !ok || g == nil || !s.now().Before(g.expiry) {
-		return "", nil, &apiError{http.StatusUnauthorized, "UNAUTHENTICATED",
-			"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
+		return "", nil, &apiError{code: http.StatusUnauthorized, status: "UNAUTHENTICATED", message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	return g.email, g.scopes, nil
 }
