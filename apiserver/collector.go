@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	stdsync "sync"
 	"time"
 
@@ -10,7 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -31,14 +34,22 @@ func finalized(obj runtime.Object) bool {
 	return true
 }
 
-// collectorItem is one piece of deletion work: the dependents of a deleted owner, or an
+// collectorItem is one piece of deletion work: the dependents of a deleted owner, an
 // object marked for deletion whose finalizers the engine runs (foregroundDeletion, orphan,
-// a namespace's kubernetes finalizer).
+// a namespace's kubernetes finalizer), or an object whose owner references must be checked.
 type collectorItem struct {
 	storeKey, namespace, name string
 	uid                       types.UID
 	ownerGone                 bool
+	// owners: check the object's owner references. One to an owner that does not exist
+	// (no object of that kind and name, or one with another UID) is dangling: the object
+	// loses it when another owner still holds it, else the object is deleted.
+	owners bool
 }
+
+// ownerScanInterval is how often every object with owner references is checked again, a
+// last line of defence behind the checks made as objects are written.
+var ownerScanInterval = 30 * time.Second
 
 // collector is the engine's garbage collector and namespace controller: owner references
 // cascade (background, foreground, orphan) and terminating namespaces are emptied, then removed.
@@ -88,14 +99,28 @@ func (c *collector) run(ctx context.Context) {
 			}
 		}
 	}
+	// Owner references are checked as objects are written (follow) and every
+	// ownerScanInterval (scanOwners): together they catch a dependent created for an owner
+	// already gone, such as a replica set a controller made from a stale cache.
+	var followers stdsync.WaitGroup
+	defer followers.Wait()
+	for _, r := range resources {
+		followers.Go(func() { c.follow(ctx, r) })
+	}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	scan := time.NewTicker(ownerScanInterval)
+	defer scan.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-c.kick:
 		case <-tick.C:
+		case <-scan.C:
+			for _, r := range resources {
+				c.scanOwners(r)
+			}
 		}
 		c.mu.Lock()
 		items := make([]collectorItem, 0, len(c.work))
@@ -118,9 +143,82 @@ func (c *collector) run(ctx context.Context) {
 
 var internalWrite = writeOptions{fieldManager: "sheetops-apiserver", fieldValidation: "Ignore"}
 
+// follow watches one resource from now on and hands every object whose owner references
+// are new or changed to the collector, after checking every current one (again after a
+// watch that ended early). It returns when ctx ends or the store shuts down.
+func (c *collector) follow(ctx context.Context, r *resource) {
+	for ctx.Err() == nil {
+		w, err := c.s.store.Watch(r.storeKey, storage.WatchOptions{Since: c.s.store.Revision()})
+		if err != nil {
+			return // the store is shutting down
+		}
+		c.scanOwners(r)
+		for {
+			events, ok := w.Next(ctx.Done())
+			if !ok || ctx.Err() != nil {
+				break
+			}
+			for _, ev := range events {
+				if ownersChanged(ev) {
+					m, _ := meta.Accessor(ev.Object)
+					c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
+				}
+			}
+		}
+		w.Stop()
+	}
+}
+
+// ownersChanged reports whether a store event brings owner references to check: an object
+// created with some, or updated to others.
+func ownersChanged(ev storage.Event) bool {
+	switch ev.Type {
+	case watch.Added:
+		m, err := meta.Accessor(ev.Object)
+		return err == nil && len(m.GetOwnerReferences()) > 0
+	case watch.Modified:
+		m, err := meta.Accessor(ev.Object)
+		if err != nil || len(m.GetOwnerReferences()) == 0 {
+			return false
+		}
+		old, err := meta.Accessor(ev.Old)
+		if err != nil {
+			return true
+		}
+		a, b := m.GetOwnerReferences(), old.GetOwnerReferences()
+		if len(a) != len(b) {
+			return true
+		}
+		for i := range a {
+			if a[i].UID != b[i].UID || a[i].Name != b[i].Name || a[i].Kind != b[i].Kind || a[i].APIVersion != b[i].APIVersion {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scanOwners hands every object of r with owner references, not being deleted, to the collector.
+func (c *collector) scanOwners(r *resource) {
+	page, err := c.s.store.List(r.storeKey, storage.ListOptions{Match: func(o runtime.Object) bool {
+		m, err := meta.Accessor(o)
+		return err == nil && len(m.GetOwnerReferences()) > 0 && m.GetDeletionTimestamp() == nil
+	}})
+	if err != nil {
+		return
+	}
+	for _, o := range page.Items {
+		m, _ := meta.Accessor(o)
+		c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
+	}
+}
+
 // process does what it can for one item and reports whether it is finished.
 func (c *collector) process(it collectorItem) bool {
 	s := c.s
+	if it.owners {
+		return c.checkOwners(it)
+	}
 	if it.ownerGone {
 		done := true
 		for _, dep := range c.dependents(it.namespace, it.uid) {
@@ -160,6 +258,123 @@ func (c *collector) process(it collectorItem) bool {
 		return c.dropFinalizer(res, it, metav1.FinalizerDeleteDependents)
 	}
 	return true // held by someone else's finalizer: theirs to remove
+}
+
+// ownerState is what an owner reference points to.
+type ownerState int
+
+const (
+	// ownerPresent: the owner exists with the reference's UID.
+	ownerPresent ownerState = iota
+	// ownerUnresolvable: a kind the engine does not serve (upstream's collector retries
+	// those until the kind appears), or a namespaced kind named by a cluster-scoped object
+	// (upstream leaves those alone): the reference is kept, as if its owner existed.
+	ownerUnresolvable
+	// ownerAbsent: no such object, or one with another UID: the reference is dangling.
+	ownerAbsent
+	// ownerDeletingDependents: the owner is being deleted in the foreground; its own item
+	// deletes or releases this dependent.
+	ownerDeletingDependents
+)
+
+// ownerOf resolves ref, an owner reference of an object in namespace ("" for a
+// cluster-scoped object), against the store.
+func (c *collector) ownerOf(namespace string, ref metav1.OwnerReference) ownerState {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return ownerUnresolvable
+	}
+	var r *resource
+	for _, cand := range resources {
+		if cand.gvk() == gv.WithKind(ref.Kind) {
+			r = cand
+			break
+		}
+	}
+	if r == nil || (r.namespaced && namespace == "") {
+		return ownerUnresolvable
+	}
+	if !r.namespaced {
+		namespace = ""
+	}
+	owner, err := c.s.store.Get(r.storeKey, namespace, ref.Name)
+	if apierrors.IsNotFound(err) {
+		return ownerAbsent
+	}
+	if err != nil {
+		return ownerUnresolvable
+	}
+	m, _ := meta.Accessor(owner)
+	switch {
+	case m.GetUID() != ref.UID:
+		return ownerAbsent
+	case m.GetDeletionTimestamp() != nil && contains(m.GetFinalizers(), metav1.FinalizerDeleteDependents):
+		return ownerDeletingDependents
+	}
+	return ownerPresent
+}
+
+// checkOwners is upstream's attemptToDeleteItem for an object not being deleted: dangling
+// owner references are removed while another owner holds the object, and an object no
+// owner holds any more is deleted (propagation as its own finalizers ask, background by
+// default), with its UID and resourceVersion as preconditions.
+func (c *collector) checkOwners(it collectorItem) bool {
+	res := byStoreKey[it.storeKey]
+	obj, err := c.s.store.Get(it.storeKey, it.namespace, it.name)
+	if err != nil {
+		return true
+	}
+	m, _ := meta.Accessor(obj)
+	if m.GetUID() != it.uid || m.GetDeletionTimestamp() != nil {
+		return true
+	}
+	dangling := map[types.UID]bool{}
+	held := false
+	for _, ref := range m.GetOwnerReferences() {
+		switch c.ownerOf(m.GetNamespace(), ref) {
+		case ownerAbsent:
+			dangling[ref.UID] = true
+		default:
+			held = true
+		}
+	}
+	if len(dangling) == 0 {
+		return true
+	}
+	ri := requestInfo{res: res, gvr: res.gvr, namespace: it.namespace, name: it.name}
+	if held {
+		_, err := c.s.updateObject(ri, internalWrite, func(cur runtime.Object) (runtime.Object, error) {
+			cm, _ := meta.Accessor(cur)
+			if cm.GetUID() != it.uid {
+				return nil, apierrors.NewConflict(res.groupResource(), it.name, errors.New("the object was replaced"))
+			}
+			next := cur.DeepCopyObject()
+			nm, _ := meta.Accessor(next)
+			var keep []metav1.OwnerReference
+			for _, ref := range nm.GetOwnerReferences() {
+				if !dangling[ref.UID] {
+					keep = append(keep, ref)
+				}
+			}
+			nm.SetOwnerReferences(keep)
+			return next, nil
+		})
+		return err == nil || apierrors.IsNotFound(err)
+	}
+	policy := metav1.DeletePropagationBackground
+	switch {
+	case contains(m.GetFinalizers(), metav1.FinalizerOrphanDependents):
+		policy = metav1.DeletePropagationOrphan
+	case contains(m.GetFinalizers(), metav1.FinalizerDeleteDependents):
+		policy = metav1.DeletePropagationForeground
+	}
+	uid, rv := m.GetUID(), m.GetResourceVersion()
+	_, _, err = c.s.deleteObject(ri, &metav1.DeleteOptions{
+		PropagationPolicy: &policy,
+		Preconditions:     &metav1.Preconditions{UID: &uid, ResourceVersion: &rv},
+	})
+	// A conflict: the object changed meanwhile; its new owners are checked on the next round.
+	return err == nil || apierrors.IsNotFound(err)
 }
 
 type dependent struct {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	stdsync "sync"
 
@@ -78,6 +79,26 @@ func (c *claimer) canAdopt(ctx context.Context) error {
 	}
 	if fresh.GetDeletionTimestamp() != nil {
 		return fmt.Errorf("%s %s/%s has just been deleted at %v", c.ownerGVK.Kind, c.owner.GetNamespace(), c.owner.GetName(), fresh.GetDeletionTimestamp())
+	}
+	return nil
+}
+
+// errOwnerGone stops a sync that would create for an owner the API server no longer has,
+// or is deleting: the cache it worked from was stale. It is not retried.
+var errOwnerGone = errors.New("owner is gone or being deleted")
+
+// stillLive reads the owner afresh (get) before a controller creates for it: a deleted
+// owner, one replaced by another of the same name, or one being deleted gets nothing new
+// (errOwnerGone). Informers lag: an owner deleted a moment ago may still be in the cache.
+func stillLive(ctx context.Context, owner metav1.Object, get func(ctx context.Context) (metav1.Object, error)) error {
+	fresh, err := get(ctx)
+	switch {
+	case apierrors.IsNotFound(err):
+		return errOwnerGone
+	case err != nil:
+		return err
+	case fresh.GetUID() != owner.GetUID() || fresh.GetDeletionTimestamp() != nil:
+		return errOwnerGone
 	}
 	return nil
 }

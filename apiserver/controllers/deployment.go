@@ -192,8 +192,18 @@ func (c *deploymentController) deletePod(obj any) {
 	}
 }
 
-// sync is upstream's syncDeployment.
+// sync is upstream's syncDeployment. A deployment found gone or being deleted just before a
+// replica set would be created for it is done with: it gets nothing new.
 func (c *deploymentController) sync(ctx context.Context, key string) error {
+	err := c.syncDeployment(ctx, key)
+	if errors.Is(err, errOwnerGone) {
+		c.log.Debug("deployment gone or being deleted, not creating for it", "deployment", key)
+		return nil
+	}
+	return err
+}
+
+func (c *deploymentController) syncDeployment(ctx context.Context, key string) error {
 	namespace, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return nil
@@ -400,6 +410,11 @@ func (c *deploymentController) newReplicaSet(ctx context.Context, d *appsv1.Depl
 	rs.Spec.Replicas = &count
 	setNewReplicaSetAnnotations(d, rs, newRevision, false)
 
+	if err := stillLive(ctx, d, func(ctx context.Context) (metav1.Object, error) {
+		return c.client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+	}); err != nil {
+		return nil, err
+	}
 	alreadyExists := false
 	created, err := c.client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{FieldManager: controllerManagerName})
 	switch {

@@ -42,10 +42,16 @@
 //     in CrashLoopBackOff (a back-off that doubles up to 16 steps; the message gives the
 //     kubelet's 10s…5m0s), over and over, never ready; one containing "doesnotexist"
 //     alternates between ErrImagePull and ImagePullBackOff. A container whose image is changed
-//     in the pod restarts with the new one. A pod being deleted has its containers terminated
-//     (Completed, exit 0, phase Succeeded) and is removed with grace period 0 and a UID
-//     precondition after the shorter of its deletionGracePeriodSeconds and
-//     Options.TerminationDelay.
+//     in the pod restarts with the new one. A pod being deleted keeps its containers running
+//     for the shorter of its deletionGracePeriodSeconds and Options.TerminationDelay (kubectl
+//     shows it Terminating), then has them terminated (Completed, exit 0, phase Succeeded) and
+//     is removed with grace period 0 and a UID precondition.
+//
+// Before the deployment controller creates a replica set, and before the replica set
+// controller creates pods, each reads the owner afresh from the API server: an owner deleted
+// (or replaced by one of the same name, or being deleted) since the cache last showed it gets
+// nothing new. What slips through anyway is the engine's garbage collector's: it deletes
+// objects whose owners no longer exist.
 //
 // # Contract
 //

@@ -261,6 +261,10 @@ func (c *replicaSetController) sync(ctx context.Context, key string) error {
 	if needsSync && rs.DeletionTimestamp == nil {
 		manageErr = c.manageReplicas(ctx, owned, rs)
 	}
+	if errors.Is(manageErr, errOwnerGone) {
+		c.log.Debug("replica set gone or being deleted, not creating pods for it", "replicaset", key)
+		return nil
+	}
 	status := replicaSetStatus(rs, owned, manageErr, c.now())
 	updated, err := c.updateStatus(ctx, rs, status)
 	if err != nil {
@@ -311,6 +315,11 @@ func (c *replicaSetController) manageReplicas(ctx context.Context, pods []*corev
 	switch {
 	case diff < 0:
 		n := min(-diff, burstReplicas)
+		if err := stillLive(ctx, rs, func(ctx context.Context) (metav1.Object, error) {
+			return c.client.AppsV1().ReplicaSets(rs.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
+		}); err != nil {
+			return err
+		}
 		c.exp.expectCreations(key, n)
 		c.log.Debug("too few replicas", "replicaset", key, "need", want, "creating", n)
 		ref := controllerRef(rs, replicaSetKind)
