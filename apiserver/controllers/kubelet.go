@@ -250,8 +250,11 @@ func (k *kubelet) bind(ctx context.Context, pod *corev1.Pod) error {
 	return fmt.Errorf("bind pod %s/%s to %s: %w", pod.Namespace, pod.Name, k.opts.NodeName, err)
 }
 
-// terminate stops the containers of a pod being deleted, then removes it (grace period 0, UID
-// precondition) once min(deletionGracePeriodSeconds, TerminationDelay) has passed.
+// terminate plays the stop of a pod being deleted: its containers keep running (kubectl
+// shows the pod Terminating) for the shorter of its deletionGracePeriodSeconds and
+// Options.TerminationDelay, counted from when the kubelet first saw it terminating; then
+// the kubelet records them terminated and removes the pod (grace period 0, UID
+// precondition), as upstream's kubelet does once its containers have stopped.
 func (k *kubelet) terminate(ctx context.Context, key string, pod *corev1.Pod, rt *podRuntime, now time.Time) error {
 	k.mu.Lock()
 	if rt.killSince.IsZero() {
@@ -260,6 +263,14 @@ func (k *kubelet) terminate(ctx context.Context, key string, pod *corev1.Pod, rt
 	killSince := rt.killSince
 	k.mu.Unlock()
 
+	grace := k.opts.TerminationDelay
+	if g := pod.DeletionGracePeriodSeconds; g != nil {
+		grace = min(grace, time.Duration(*g)*time.Second)
+	}
+	if wait := killSince.Add(grace).Sub(now); wait > 0 {
+		k.queue.AddAfter(key, wait) // a shorter grace period set meanwhile wakes it earlier
+		return nil
+	}
 	if len(pod.Status.ContainerStatuses) > 0 && !allTerminated(pod) {
 		cp := pod.DeepCopy()
 		cp.Status = *terminatedPodStatus(pod, now)
@@ -269,14 +280,6 @@ func (k *kubelet) terminate(ctx context.Context, key string, pod *corev1.Pod, rt
 			}
 			return fmt.Errorf("update status of terminating pod %s: %w", key, err)
 		}
-	}
-	grace := k.opts.TerminationDelay
-	if g := pod.DeletionGracePeriodSeconds; g != nil {
-		grace = min(grace, time.Duration(*g)*time.Second)
-	}
-	if wait := killSince.Add(grace).Sub(now); wait > 0 {
-		k.queue.AddAfter(key, wait)
-		return nil
 	}
 	zero := int64(0)
 	err := k.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
