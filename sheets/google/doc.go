@@ -19,10 +19,28 @@
 // restores what someone removed, without touching values.
 //
 // Limits: requests wait so that no 60 seconds hold more than ReadsPerMinute reads or
-// WritesPerMinute writes; 429 and 5xx answers are retried with exponential backoff and
-// jitter, logged once per backoff and counted in the metrics of Collectors. Errors a
-// setting explains (wrong ID, not shared, revoked login, bad key file, unreachable
-// endpoint) are *Error values naming the setting and the fix.
+// WritesPerMinute writes; failures are retried with exponential backoff and jitter, logged
+// once per backoff and counted in the metrics of Collectors. Errors a setting explains
+// (wrong ID, not shared, revoked login, bad key file, unreachable endpoint) are *Error
+// values naming the setting and the fix.
+//
+// Retries: a read (values.batchGet, spreadsheets.get) that gets a 429, a 5xx or no answer
+// is sent again by the HTTP transport. A write (values.batchUpdate,
+// spreadsheets.batchUpdate) never is: it was planned from a read that is stale once a
+// backoff has passed (a person may have typed into a cell it changes) and it may even have
+// been applied with only its answer lost. Write itself handles a failed write: it backs off,
+// reads again and compares the version with base's. Changed: it returns
+// sheets.ErrModified, so the engine reads, merges and decides again — the person's value
+// stays and a conflict is reported, never overwritten. Unchanged: it plans again from the
+// fresh read and sends. The read finds exactly what the failed write meant to leave: that
+// write was applied, and Write returns its version without sending it again. A
+// spreadsheets.batchUpdate of ours that failed counts as possibly applied: the tab list is
+// read again (one spreadsheets.get) and the layout checked before the next plan, so no tab
+// is added twice and no layout doubled, and its empty new tabs alone do not count as
+// someone's save. After MaxAttempts sends (3 after network failures) Write returns the
+// error; the engine tries again on its next poll, reading first. A 401 is refused before
+// anything is done, so any request is sent once more with a fresh token. None of this
+// costs a request when nothing fails.
 //
 // A Sheet is safe for concurrent use; the sync engine calls it from one goroutine.
 package google

@@ -11,6 +11,8 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +46,8 @@ type Options struct {
 	// Backoff is the first wait after a 429 or 5xx; it doubles per attempt up to
 	// MaxBackoff. Default 1s and 64s.
 	Backoff, MaxBackoff time.Duration
-	// MaxAttempts bounds the tries of one request that keeps getting 429 or 5xx. Default 10.
+	// MaxAttempts bounds the tries of one read, and the sends of one Write (each after a
+	// fresh read), that keep getting 429 or 5xx. Default 10.
 	MaxAttempts int
 	// RepairInterval is how often the layout is checked and repaired. Default 5 minutes.
 	RepairInterval time.Duration
@@ -66,6 +69,7 @@ const readCacheFor = 2 * time.Second
 type Sheet struct {
 	id, endpoint string
 	svc          *sheetsapi.Service
+	tr           *transport
 	creds        *credentials
 	log          *slog.Logger
 	clock        clock.Clock
@@ -73,6 +77,7 @@ type Sheet struct {
 
 	mu        sync.Mutex
 	tabs      []tabInfo // in the spreadsheet's order, as last seen
+	tabsStale bool      // a spreadsheets.batchUpdate failed: it may have changed the tabs
 	cached    *snapshot // from Version, for the Read that follows
 	layout    *sheets.Layout
 	laidOut   map[string]bool // tabs whose layout this process applied or checked
@@ -186,7 +191,7 @@ func New(ctx context.Context, opts Options) (*Sheet, error) {
 		return nil, fmt.Errorf("google sheets client: %w", err)
 	}
 	s := &Sheet{
-		id: id, endpoint: opts.Endpoint, svc: svc, creds: creds, log: log.With("spreadsheet", id),
+		id: id, endpoint: opts.Endpoint, svc: svc, tr: tr, creds: creds, log: log.With("spreadsheet", id),
 		clock: opts.Clock, repairEvery: opts.RepairInterval, laidOut: map[string]bool{},
 	}
 	if err := s.refreshTabs(ctx); err != nil {
@@ -338,6 +343,13 @@ func (s *Sheet) Read(ctx context.Context) (*sheets.Book, error) {
 // write can still be overwritten in the cells this Write changes. Then at most one
 // spreadsheets.batchUpdate (new tabs, grid growth, layout) and one values.batchUpdate
 // (only the cells that change, as RAW values: text stays text) follow.
+//
+// A write answered with a 429 or a 5xx, or not answered, is never sent again as it was:
+// Write backs off, reads again and, if someone saved meanwhile, returns sheets.ErrModified
+// (the caller reads, merges and decides again); else it plans again from that read and
+// sends. If the read finds exactly what the failed write meant to leave, the write was
+// applied and only its answer was lost: Write returns its version. After MaxAttempts
+// sends (3 for network failures) it returns the last error.
 func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sheets.Book) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -357,41 +369,102 @@ func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sh
 			return "", fmt.Errorf("write tab %s: the name is reserved for SheetOps' own hidden tab", metaTab)
 		}
 	}
-	cur, err := s.fetch(ctx)
-	if err != nil {
-		return "", s.explain("read", err)
+	// unchanged are the versions that hold nobody else's save: base's, and base's with the
+	// tabs and layout of a spreadsheets.batchUpdate of ours that may have been applied.
+	unchanged := []string{baseVersion}
+	var lost *writePlan // a plan whose values.batchUpdate failed: it may have been applied
+	for attempt := 1; ; attempt++ {
+		if s.tabsStale {
+			if err := s.refreshTabs(ctx); err != nil {
+				return "", s.explain("read", err)
+			}
+			s.tabsStale = false
+		}
+		cur, err := s.fetch(ctx)
+		if err != nil {
+			return "", s.explain("read", err)
+		}
+		if lost != nil && cur.version == lost.version {
+			return lost.version, nil // applied; only the answer was lost
+		}
+		if !slices.Contains(unchanged, cur.version) {
+			return "", sheets.ErrModified
+		}
+		p, err := s.plan(ctx, layout, cur, next)
+		if err != nil {
+			return "", s.explain("write", err)
+		}
+		kind, err := s.send(ctx, layout, p)
+		if err == nil {
+			return p.version, nil
+		}
+		unchanged = append(unchanged, p.laidOutVersion)
+		if kind == kindValuesBatchUpdate {
+			lost = p
+		}
+		if err := s.writeAgain(ctx, kind, attempt, err); err != nil {
+			return "", s.explain("write", err)
+		}
 	}
-	if cur.version != baseVersion {
-		return "", sheets.ErrModified
-	}
-	p, err := s.plan(ctx, layout, cur, next)
-	if err != nil {
-		return "", s.explain("write", err)
-	}
+}
+
+// send sends a plan: the spreadsheets.batchUpdate if it has requests, then the
+// values.batchUpdate. On failure it returns which of the two failed.
+func (s *Sheet) send(ctx context.Context, layout *sheets.Layout, p *writePlan) (string, error) {
 	if len(p.requests) > 0 {
 		_, err := s.svc.Spreadsheets.BatchUpdate(s.id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: p.requests}).Context(ctx).Do()
 		if err != nil {
-			s.laidOut = map[string]bool{} // the layout is uncertain: check it on the next write
-			return "", s.explain("write", err)
+			// Applied or not, we cannot tell: learn the tabs and check the layout again
+			// before the next write.
+			s.laidOut = map[string]bool{}
+			s.tabsStale = true
+			return kindBatchUpdate, err
 		}
 		s.tabs = p.tabs
 	}
-	_, err = s.svc.Spreadsheets.Values.BatchUpdate(s.id, &sheetsapi.BatchUpdateValuesRequest{
-		ValueInputOption: "RAW", Data: p.data,
-	}).Context(ctx).Do()
-	if err != nil {
-		return "", s.explain("write", err)
-	}
 	if layout != nil {
+		// The layout is in place now (sent, or checked and complete).
 		s.layout = layout
 		for t := range p.laidOut {
 			s.laidOut[t] = true
 		}
 		if p.checked || s.lastCheck.IsZero() {
-			s.lastCheck = s.clock.Now() // the layout is in place now: the next check is due in RepairInterval
+			s.lastCheck = s.clock.Now() // the next check is due in RepairInterval
 		}
 	}
-	return p.version, nil
+	_, err := s.svc.Spreadsheets.Values.BatchUpdate(s.id, &sheetsapi.BatchUpdateValuesRequest{
+		ValueInputOption: "RAW", Data: p.data,
+	}).Context(ctx).Do()
+	if err != nil {
+		return kindValuesBatchUpdate, err
+	}
+	return "", nil
+}
+
+// writeAgain decides whether a failed write of a Write's attempt-th send is tried again:
+// after a 429, a 5xx or a network failure, while attempts remain, it backs off (one log
+// line, the metrics) and returns nil; otherwise it returns err.
+func (s *Sheet) writeAgain(ctx context.Context, kind string, attempt int, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	var ge *googleapi.Error
+	code, header, limit := "", http.Header(nil), 0
+	switch {
+	case errors.As(err, &ge) && retryable(ge.Code):
+		code, header, limit = strconv.Itoa(ge.Code), ge.Header, s.tr.attempts
+	case !errors.As(err, &ge) && !isAnswer(err) && isNetwork(err):
+		code, limit = "error", s.tr.netAttempts
+	default:
+		return err
+	}
+	if attempt >= limit {
+		return err
+	}
+	if perr := s.tr.pause(ctx, kind, code, attempt, header, "then", "read the sheet again before writing"); perr != nil {
+		return perr
+	}
+	return nil
 }
 
 // writePlan is what one Write sends.
@@ -402,6 +475,9 @@ type writePlan struct {
 	laidOut  map[string]bool
 	checked  bool // the layout of the existing tabs was checked
 	version  string
+	// laidOutVersion is the version a read finds after the spreadsheets.batchUpdate alone:
+	// the new tabs, still empty, and the values as they were.
+	laidOutVersion string
 }
 
 // rowsFor is the grid height for n rows: room for a quarter more, at least 100.
@@ -539,19 +615,35 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 	p.data = append(p.data, &sheetsapi.ValueRange{Range: a1(metaTab, 0, 1, 0, 2), MajorDimension: "ROWS",
 		Values: [][]any{{meta[0][0], meta[0][1]}}})
 	written[metaTab] = meta
-	// The version the next read will find.
+	// The version the next read will find, and the one it finds if only the
+	// spreadsheets.batchUpdate lands.
+	p.version = versionAfter(p.tabs, cur, written)
+	p.laidOutVersion = versionAfter(p.tabs, cur, nil)
+	return p, nil
+}
+
+// versionAfter is the version a read finds when the spreadsheet has tabs, holding
+// written's values where given and cur's elsewhere; like fetch, "" when no tab has values
+// and the bookkeeping tab is missing.
+func versionAfter(tabs []tabInfo, cur *snapshot, written map[string]grid) string {
 	var after []namedGrid
-	for _, t := range p.tabs {
-		if g, ok := written[t.title]; ok {
-			after = append(after, namedGrid{t.title, g})
-		} else if g, ok := cur.grid(t.title); ok {
-			after = append(after, namedGrid{t.title, g})
-		} else {
-			after = append(after, namedGrid{t.title, nil})
+	meta, content := false, false
+	for _, t := range tabs {
+		g, ok := written[t.title]
+		if !ok {
+			g, _ = cur.grid(t.title)
+		}
+		after = append(after, namedGrid{t.title, g})
+		if t.title == metaTab {
+			meta = true
+		} else if len(g) > 0 {
+			content = true
 		}
 	}
-	p.version = versionOf(after)
-	return p, nil
+	if !meta && !content {
+		return ""
+	}
+	return versionOf(after)
 }
 
 // RepairLayout checks the presentation now and restores what someone removed (one

@@ -47,9 +47,12 @@ func Collectors() []prometheus.Collector {
 }
 
 // transport sends the Sheets API requests: it waits for the rate limit, adds the access
-// token, retries 429 and 5xx answers with exponential backoff and jitter, retries once with
-// a fresh token after a 401, and counts everything. Requests must have replayable bodies
-// (GetBody), as the API client's JSON requests do.
+// token, retries reads after a 429, a 5xx or a network failure with exponential backoff and
+// jitter, retries once with a fresh token after a 401, and counts everything. It never sends
+// a write again after a 429, a 5xx or a network failure: the write was built from a read
+// that may be stale by then, and it may even have been applied. Sheet.Write retries it
+// after reading again (writeAgain). Requests must have replayable bodies (GetBody), as the
+// API client's JSON requests do.
 type transport struct {
 	base          http.RoundTripper
 	tokens        *tokenCache
@@ -119,39 +122,50 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			code = strconv.Itoa(resp.StatusCode)
 		}
 		requestsTotal.WithLabelValues(kind, code).Inc()
+		var header http.Header
 		switch {
 		case err != nil:
-			if ctx.Err() != nil || attempt >= t.netAttempts || !isNetwork(err) {
+			// A write is not sent again: it may have reached the server.
+			if write || ctx.Err() != nil || attempt >= t.netAttempts || !isNetwork(err) {
 				return nil, err
 			}
 		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
 			// The server no longer takes the token (expired early, clock skew): get a new
-			// one and try once more.
+			// one and try once more. The request was refused, so a write may go again too.
 			refreshed = true
 			drain(resp)
 			t.tokens.invalidate()
 			t.log.Info("google sheets: access token refused; getting a new one", "kind", kind)
 			continue
-		case retryable(resp.StatusCode) && attempt < t.attempts:
+		case retryable(resp.StatusCode) && attempt < t.attempts && !write:
+			header = resp.Header
 			drain(resp)
 		default:
 			return resp, nil
 		}
-		delay := t.delay(attempt, resp)
-		t.log.Warn("google sheets: backing off", "kind", kind, "status", code, "attempt", attempt, "wait", delay.Round(time.Millisecond))
-		backoffsTotal.WithLabelValues(kind).Inc()
-		throttledSeconds.WithLabelValues("backoff").Add(delay.Seconds())
-		if err := sleep(ctx, t.clock, delay); err != nil {
+		if err := t.pause(ctx, kind, code, attempt, header); err != nil {
 			return nil, err
 		}
 	}
 }
 
+// pause waits before the next attempt of a request that failed with a 429, a 5xx or no
+// answer: one log line, the backoff counted in the metrics, then the delay on the clock.
+// extra are more key/value pairs for the log line.
+func (t *transport) pause(ctx context.Context, kind, code string, attempt int, header http.Header, extra ...any) error {
+	delay := t.delay(attempt, header)
+	args := append([]any{"kind", kind, "status", code, "attempt", attempt, "wait", delay.Round(time.Millisecond)}, extra...)
+	t.log.Warn("google sheets: backing off", args...)
+	backoffsTotal.WithLabelValues(kind).Inc()
+	throttledSeconds.WithLabelValues("backoff").Add(delay.Seconds())
+	return sleep(ctx, t.clock, delay)
+}
+
 // delay is the wait before the next attempt: a Retry-After the server asked for, else
 // backoff·2^(attempt-1) capped at maxBackoff, with up to a quarter of it added at random.
-func (t *transport) delay(attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+func (t *transport) delay(attempt int, header http.Header) time.Duration {
+	if header != nil {
+		if s, err := strconv.Atoi(header.Get("Retry-After")); err == nil && s >= 0 {
 			return min(time.Duration(s)*time.Second, t.maxBackoff)
 		}
 	}
