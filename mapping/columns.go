@@ -34,14 +34,6 @@ var podStatusColors = []sheets.ColorRule{
 	{Match: sheets.Equals, Value: "Succeeded", Color: sheets.Grey},
 }
 
-// The colours of the Sync column, by what the daemon wrote.
-var syncColors = []sheets.ColorRule{
-	{Match: sheets.Prefix, Value: "applied", Color: sheets.Green},
-	{Match: sheets.Prefix, Value: "conflict:", Color: sheets.Yellow},
-	{Match: sheets.Prefix, Value: "invalid:", Color: sheets.Red},
-	{Match: sheets.Prefix, Value: "error:", Color: sheets.Red},
-}
-
 // newColumn returns the column with the given header on a tab of kind, and whether there is
 // one.
 func newColumn(kind Kind, header string) (Column, bool) {
@@ -63,7 +55,8 @@ func newColumn(kind Kind, header string) (Column, bool) {
 			Sheet: sheets.Column{Width: 10, List: []string{string(DeleteAction), string(ForceAction)}},
 		}
 	case Sync:
-		c = Column{Sheet: sheets.Column{Width: 40, Colors: syncColors}}
+		// Its colours come from the sync engine, which writes it.
+		c = Column{Sheet: sheets.Column{Width: 40}}
 	case UID:
 		c = Column{Hidden: true, Value: meta(func(o metav1.Object) string { return string(o.GetUID()) }), Sheet: sheets.Column{Width: 38}}
 	case RV:

@@ -23,11 +23,11 @@ func TestDefaultTabs(t *testing.T) {
 	}
 	// Each call returns tabs of its own.
 	tabs[0].Columns[0].Header = "changed"
-	tabs[0].Column(Sync).Sheet.Colors[0].Color = sheets.Red
+	tabs[0].Column(Ready).Sheet.Colors[0].Color = sheets.Red
 	tabs[0].Column(Replicas).Sheet.WholeNumber.Max = 1
 	again := DefaultTabs()
-	if again[0].Columns[0].Header != Namespace || again[0].Column(Sync).Sheet.Colors[0].Color != sheets.Green ||
-		again[1].Column(Sync).Sheet.Colors[0].Color != sheets.Green || again[0].Column(Replicas).Sheet.WholeNumber.Max != MaxReplicas {
+	if again[0].Columns[0].Header != Namespace || again[0].Column(Ready).Sheet.Colors[0].Color != sheets.Green ||
+		again[1].Column(Ready).Sheet.Colors[0].Color != sheets.Green || again[0].Column(Replicas).Sheet.WholeNumber.Max != MaxReplicas {
 		t.Error("DefaultTabs returns shared columns")
 	}
 }
@@ -38,12 +38,6 @@ func TestLayout(t *testing.T) {
 	ready := []sheets.ColorRule{
 		{Match: sheets.ReadyComplete, Color: sheets.Green},
 		{Match: sheets.ReadyIncomplete, Color: sheets.Yellow},
-	}
-	sync := []sheets.ColorRule{
-		{Match: sheets.Prefix, Value: "applied", Color: sheets.Green},
-		{Match: sheets.Prefix, Value: "conflict:", Color: sheets.Yellow},
-		{Match: sheets.Prefix, Value: "invalid:", Color: sheets.Red},
-		{Match: sheets.Prefix, Value: "error:", Color: sheets.Red},
 	}
 	status := []sheets.ColorRule{
 		{Match: sheets.Equals, Value: "Running", Color: sheets.Green},
@@ -69,7 +63,7 @@ func TestLayout(t *testing.T) {
 			{Name: "Image", Editable: true},
 			{Name: "Age"},
 			{Name: "Action", Editable: true, List: actions},
-			{Name: "Sync", Colors: sync},
+			{Name: "Sync"},
 			{Name: "UID", Hidden: true},
 			{Name: "Resource Version", Hidden: true},
 		},
@@ -84,7 +78,7 @@ func TestLayout(t *testing.T) {
 			{Name: "IP"},
 			{Name: "Image"},
 			{Name: "Action", Editable: true, List: actions},
-			{Name: "Sync", Colors: sync},
+			{Name: "Sync"},
 			{Name: "UID", Hidden: true},
 			{Name: "Resource Version", Hidden: true},
 		},

@@ -15,47 +15,103 @@ import (
 // maxRefetch bounds how often an apply re-reads the object after a 409 and tries again.
 const maxRefetch = 3
 
-// apply carries out a plan's edits in order, setting each edit's Result, the rows' Sync
-// texts and the conflict ledger. Without a writer it only records statuses.
+// apply carries out a plan's edits in order, setting each edit's Outcome and the conflict
+// ledger. An edit whose last attempt failed with a retryable error waits for its backoff
+// (the outcome of that attempt stays). Without a writer it only records what was decided.
 func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 	conflicts := map[string]ConflictRecord{}
 	drift := map[string]string{}
-	stamp := now.Format("15:04:05")
+	e.retries.startPass()
 	for i := range plan.Edits {
 		ed := &plan.Edits[i]
 		editDecisions.WithLabelValues(string(ed.Decision)).Inc()
 		switch ed.Decision {
 		case Conflict:
-			rec := ConflictRecord{Sheet: ed.Sheet, Cluster: ed.Cluster}
+			rec := ConflictRecord{Sheet: ed.Sheet, Cluster: ed.Cluster, Base: ed.Base, NoBase: ed.noBase}
 			key := string(ed.UID) + "/" + ed.Column
-			if prev, had := e.state.Conflicts[key]; !had || prev != rec {
-				e.record(ed, "conflict")
+			ed.Outcome = conflictOutcome(ed)
+			if prev, had := e.state.Conflicts[key]; !had || prev.Sheet != rec.Sheet || prev.Cluster != rec.Cluster {
+				e.record(ed)
 			}
 			conflicts[key] = rec
-			ed.Result = "conflict: " + ed.Reason
 			e.stats.Conflicts++
 		case Invalid:
-			ed.Result = "invalid: " + ed.Reason
+			ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: ed.Reason}
 			e.stats.Invalid++
 		case Gone:
-			ed.Result = "error: " + ed.Reason
+			ed.Outcome = Outcome{Kind: OutcomeError, Message: ed.Reason}
 		case Drift:
-			drift[string(ed.UID)+"/"+ed.Column] = ed.Cluster
-			ed.Result = "drift: " + ed.Reason
-			if e.state.Drift[string(ed.UID)+"/"+ed.Column] != ed.Cluster {
-				e.record(ed, "drift")
+			key := string(ed.UID) + "/" + ed.Column
+			drift[key] = ed.Cluster
+			ed.Outcome = Outcome{Kind: OutcomeDrift, Message: ed.Reason}
+			if e.state.Drift[key] != ed.Cluster {
+				e.record(ed)
 			}
-		case Apply, Enforce:
-			e.applyField(ctx, ed, conflicts, stamp)
-		case Create:
-			e.applyCreate(ctx, ed, stamp)
-		case Delete:
-			e.applyDelete(ctx, ed, stamp)
+		case Apply, Enforce, Create, Delete:
+			if e.writer == nil {
+				continue
+			}
+			key := retryKey(ed)
+			if last, waiting := e.retries.waiting(key, now); waiting {
+				ed.Outcome = last // backing off: the last attempt's outcome stands
+				continue
+			}
+			switch ed.Decision {
+			case Create:
+				e.applyCreate(ctx, ed, now)
+			case Delete:
+				e.applyDelete(ctx, ed, now)
+			default:
+				e.applyField(ctx, ed, conflicts, now)
+			}
+			if ed.Outcome.Kind == OutcomeError {
+				ed.Outcome.RetryAt = e.retries.failed(key, now, ed.Outcome)
+			} else {
+				e.retries.forget(key)
+			}
 		}
 	}
+	e.retries.endPass()
 	e.state.Conflicts = conflicts
 	if e.writer != nil {
 		e.state.Drift = drift
+	}
+}
+
+// retryKey names an edit for its backoff: the row, the column and the value typed, so a
+// person who types something else is not kept waiting.
+func retryKey(ed *Edit) string {
+	row := string(ed.UID)
+	if ed.Decision == Create {
+		row = "new:" + createdKey(ed)
+	}
+	return ed.Tab + "\x00" + row + "\x00" + string(ed.Decision) + "\x00" + ed.Column + "\x00" + ed.Sheet
+}
+
+// conflictOutcome explains a conflict: short in the cell (what the person started from,
+// what they typed, what the cluster holds, what to do), in full for the audit.
+func conflictOutcome(ed *Edit) Outcome {
+	show := func(v string) string {
+		if v == "" {
+			return "(empty)"
+		}
+		return v
+	}
+	if ed.noBase {
+		return Outcome{
+			Kind: OutcomeConflict,
+			Message: fmt.Sprintf("%s: you typed %s, the cluster has %s (row from an unknown render); type again or force",
+				ed.Column, show(ed.Sheet), show(ed.Cluster)),
+			Detail: fmt.Sprintf("%s is %s in the cluster and %s in the sheet, and SheetOps has no record of the render this row came from, so it cannot tell who changed it. Nothing was applied. To apply %s, type it again or type force in Action; to keep %s, type %s.",
+				ed.Column, show(ed.Cluster), show(ed.Sheet), show(ed.Sheet), show(ed.Cluster), show(ed.Cluster)),
+		}
+	}
+	return Outcome{
+		Kind: OutcomeConflict,
+		Message: fmt.Sprintf("%s was %s, you typed %s, the cluster has %s; type again or force",
+			ed.Column, show(ed.Base), show(ed.Sheet), show(ed.Cluster)),
+		Detail: fmt.Sprintf("%s was %s when this row was rendered; since then the cluster changed it to %s and the sheet to %s. Nothing was applied. To apply %s, type it again or type force in Action; to keep %s, type %s.",
+			ed.Column, show(ed.Base), show(ed.Cluster), show(ed.Sheet), show(ed.Sheet), show(ed.Cluster), show(ed.Cluster)),
 	}
 }
 
@@ -68,16 +124,13 @@ func (e *Engine) tab(name string) *mapping.Tab {
 	return nil
 }
 
-func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]ConflictRecord, stamp string) {
-	if e.writer == nil {
-		return
-	}
+func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]ConflictRecord, now time.Time) {
 	col := e.tab(ed.Tab).Column(ed.Column)
 	obj := ed.object
 	for attempt := 0; ; attempt++ {
 		pt, data, err := col.Patch(obj, ed.Sheet)
 		if err != nil {
-			ed.Result = "invalid: " + ed.Column + ": " + err.Error()
+			ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: ed.Column + ": " + err.Error()}
 			return
 		}
 		out, err := e.writer.Patch(ctx, string(ed.Kind), ed.Namespace, ed.Name, pt, data)
@@ -85,12 +138,11 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 			e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed.Kind, ed)}
 			e.stats.Applied++
 			if ed.Decision == Enforce {
-				ed.Result = fmt.Sprintf("enforced %s: %s %s → %s", stamp, ed.Column, ed.Cluster, ed.Sheet)
-				e.record(ed, "enforced")
-				return
+				ed.Outcome = Outcome{Kind: OutcomeEnforced, At: now, Message: fmt.Sprintf("%s %s → %s", ed.Column, ed.Cluster, ed.Sheet)}
+			} else {
+				ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 			}
-			ed.Result = "applied " + stamp
-			e.record(ed, "applied")
+			e.record(ed)
 			return
 		}
 		if !isConflict(err) || attempt == maxRefetch {
@@ -101,28 +153,29 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 		e.stats.Retries++
 		fresh, gerr := e.writer.Get(ctx, string(ed.Kind), ed.Namespace, ed.Name)
 		if apierrors.IsNotFound(gerr) || (gerr == nil && uidOf(fresh) != ed.UID) {
-			ed.Result = "error: the object no longer exists; the edit was not applied"
+			ed.Outcome = Outcome{Kind: OutcomeError, Message: "the object no longer exists; the edit was not applied"}
 			return
 		}
 		if gerr != nil {
 			e.fail(ed, gerr)
 			return
 		}
-		now := col.Value(fresh, time.Time{})
+		current := col.Value(fresh, time.Time{})
 		switch {
-		case now == ed.Sheet:
-			ed.Result = "applied " + stamp
+		case current == ed.Sheet:
+			ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 			return
-		case now == ed.Base || ed.Force || ed.Decision == Enforce:
+		case current == ed.Base || ed.Force || ed.Decision == Enforce:
 			// Enforce: the sheet is the source of truth; a newer drift is corrected too.
-			obj, ed.Cluster = fresh, now
+			obj, ed.Cluster = fresh, current
 		default:
-			ed.Cluster = now
-			ed.Decision, ed.Reason = Conflict, conflictReason(ed.Column, ed.Sheet, now, ed.Base)
-			conflicts[string(ed.UID)+"/"+ed.Column] = ConflictRecord{Sheet: ed.Sheet, Cluster: now}
-			ed.Result = "conflict: " + ed.Reason
+			ed.Cluster = current
+			ed.Decision = Conflict
+			ed.Outcome = conflictOutcome(ed)
+			ed.Reason = ed.Outcome.Detail
+			conflicts[string(ed.UID)+"/"+ed.Column] = ConflictRecord{Sheet: ed.Sheet, Cluster: current, Base: ed.Base, NoBase: ed.noBase}
 			e.stats.Conflicts++
-			e.record(ed, "conflict")
+			e.record(ed)
 			return
 		}
 	}
@@ -137,10 +190,7 @@ func (e *Engine) informerRV(kind mapping.Kind, ed *Edit) string {
 
 func createdKey(ed *Edit) string { return ed.Tab + "/" + ed.Namespace + "/" + ed.Name }
 
-func (e *Engine) applyCreate(ctx context.Context, ed *Edit, stamp string) {
-	if e.writer == nil {
-		return
-	}
+func (e *Engine) applyCreate(ctx context.Context, ed *Edit, now time.Time) {
 	key := createdKey(ed)
 	out, err := e.writer.Create(ctx, ed.object)
 	if apierrors.IsAlreadyExists(err) {
@@ -149,11 +199,11 @@ func (e *Engine) applyCreate(ctx context.Context, ed *Edit, stamp string) {
 			if obj, err := e.writer.Get(ctx, string(ed.Kind), ed.Namespace, ed.Name); err == nil && string(uidOf(obj)) == uid {
 				ed.UID, ed.object = uidOf(obj), obj
 				e.recent[ed.UID] = recentObject{obj: obj}
-				ed.Result = "applied " + stamp
+				ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 				return
 			}
 		}
-		ed.Result = fmt.Sprintf("invalid: %s %s already exists; edit its own row instead", strings.ToLower(string(ed.Kind)), ed.Object())
+		ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: fmt.Sprintf("%s %s already exists; edit its own row instead", strings.ToLower(string(ed.Kind)), ed.Object())}
 		return
 	}
 	if err != nil {
@@ -163,29 +213,26 @@ func (e *Engine) applyCreate(ctx context.Context, ed *Edit, stamp string) {
 	ed.UID, ed.object = uidOf(out), out
 	e.state.Created[key] = string(ed.UID)
 	e.recent[ed.UID] = recentObject{obj: out}
-	ed.Result = "applied " + stamp
+	ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 	e.stats.Applied++
-	e.record(ed, "created")
+	e.record(ed)
 }
 
-func (e *Engine) applyDelete(ctx context.Context, ed *Edit, stamp string) {
-	if e.writer == nil {
-		return
-	}
+func (e *Engine) applyDelete(ctx context.Context, ed *Edit, now time.Time) {
 	err := e.writer.Delete(ctx, string(ed.Kind), ed.Namespace, ed.Name, ed.UID)
 	switch {
 	case err == nil, apierrors.IsNotFound(err):
-		ed.Result = "deleted " + stamp
+		ed.Outcome = Outcome{Kind: OutcomeDeleted, At: now}
 		e.stats.Applied++
-		e.record(ed, "deleted")
+		e.record(ed)
 	case apierrors.IsConflict(err):
-		ed.Result = "error: another object of that name exists now; nothing was deleted"
+		ed.Outcome = Outcome{Kind: OutcomeError, Message: "another object of that name exists now; nothing was deleted"}
 	default:
 		e.fail(ed, err)
 	}
 }
 
-// fail records an API error: retryable ones are tried again on the next pass.
+// fail records an API error: a retryable one is tried again after a backoff.
 func (e *Engine) fail(ed *Edit, err error) {
 	e.stats.Errors++
 	countAPIError(err)
@@ -193,24 +240,25 @@ func (e *Engine) fail(ed *Edit, err error) {
 	if s, ok := err.(apierrors.APIStatus); ok && s.Status().Message != "" {
 		msg = s.Status().Message
 	}
-	if kube.Retryable(err) {
-		ed.Result = "error: " + msg + " " + retrySuffix
-	} else {
-		ed.Result = "error: " + msg
+	ed.Outcome = Outcome{Kind: OutcomeError, Message: msg, Retryable: kube.Retryable(err)}
+	if e.retries.failedBefore(retryKey(ed), msg) {
+		return // the same failure as the last attempt: logged and audited once
 	}
-	if e.state.Status[string(ed.UID)] == ed.Result {
-		return // the same failure as the last pass (a retry): logged and audited once
-	}
-	e.log.Warn("edit not applied", "tab", ed.Tab, "object", ed.Object(), "column", ed.Column, "err", msg)
-	e.record(ed, "error: "+msg)
+	e.log.Warn("edit not applied", "tab", ed.Tab, "object", ed.Object(), "column", ed.Column, "err", msg, "retry", ed.Outcome.Retryable)
+	e.record(ed)
 }
 
-// record logs and audits an applied (or failed) change.
-func (e *Engine) record(ed *Edit, result string) {
+// record logs and audits what an edit did (or why it did not).
+func (e *Engine) record(ed *Edit) {
+	result := auditResult(ed)
 	e.log.Info("change", "tab", ed.Tab, "kind", ed.Kind, "object", ed.Object(), "field", ed.Column,
 		"old", ed.Cluster, "new", ed.Sheet, "result", result)
 	if ed.Decision != Drift && ed.Decision != Conflict { // reported, not changes SheetOps made
-		appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), resultLabel(result)).Inc()
+		label := "ok"
+		if ed.Outcome.Kind == OutcomeError {
+			label = "error"
+		}
+		appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), label).Inc()
 	}
 	if e.audit != nil {
 		e.audit.add(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Tab: ed.Tab, Kind: string(ed.Kind), Object: ed.Object(),
@@ -218,9 +266,16 @@ func (e *Engine) record(ed *Edit, result string) {
 	}
 }
 
-func resultLabel(result string) string {
-	if strings.HasPrefix(result, "error") {
-		return "error"
+// auditResult is the audit's Result for an edit: what was done in one word, or the full
+// explanation of what was not.
+func auditResult(ed *Edit) string {
+	switch {
+	case ed.Decision == Create && ed.Outcome.Kind == OutcomeApplied:
+		return "created"
+	case ed.Outcome.Kind.Done():
+		return string(ed.Outcome.Kind)
+	case ed.Outcome.Kind == OutcomeDrift:
+		return "drift" // the Sync cell and the log say by how much
 	}
-	return "ok"
+	return ed.Outcome.Full()
 }

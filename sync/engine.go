@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	stdsync "sync"
 	"time"
 
@@ -88,6 +87,7 @@ type Engine struct {
 	refreshing  bool  // this pass is a scheduled reconcile: write even if no value changed
 	sheetErr    error // the last pass's failure to read or write the sheet; nil: it worked
 	failed      bool  // the last pass failed: the next poll tries again whatever the version
+	retries     *retries
 }
 
 // recentObject is the answer of a write, newer than the informer until it catches up.
@@ -131,14 +131,20 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		tabs: opts.Tabs, sheet: opts.Sheet, view: opts.View, writer: opts.Writer,
 		statePath: opts.StatePath, opts: opts, clock: opts.Clock, log: opts.Logger.With("component", "sync"),
-		state: st, recent: map[types.UID]recentObject{},
+		state: st, recent: map[types.UID]recentObject{}, retries: newRetries(opts.PollInterval),
 	}
 	if opts.Writer != nil {
-		e.audit = openAudit(opts.AuditPath)
+		e.audit = openAudit(opts.AuditPath, e.log)
 	}
 	e.layout = &sheets.Layout{Summary: &sheets.SummaryLayout{Name: SummaryTab, ChartTitle: "Pods by phase per namespace"}}
 	for _, t := range e.tabs {
-		e.layout.Tabs = append(e.layout.Tabs, t.Layout())
+		l := t.Layout()
+		for i := range l.Columns {
+			if l.Columns[i].Name == mapping.Sync {
+				l.Columns[i].Colors = syncColors()
+			}
+		}
+		e.layout.Tabs = append(e.layout.Tabs, l)
 	}
 	e.layout.Tabs = append(e.layout.Tabs, summaryLayout())
 	if e.audit != nil {
@@ -241,6 +247,17 @@ func (e *Engine) SheetError() error {
 	return e.sheetErr
 }
 
+// AuditError is why the audit file cannot be written now (its entries wait in memory), nil
+// when it is up to date.
+func (e *Engine) AuditError() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.audit == nil {
+		return nil
+	}
+	return e.audit.err
+}
+
 func (e *Engine) pass(ctx context.Context) (*Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -263,6 +280,9 @@ func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
 
 func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 	e.stats.Passes++
+	if e.audit != nil {
+		e.audit.flush() // entries a failed write left waiting
+	}
 	var all Plan
 	for attempt := 0; attempt < maxMerges; attempt++ {
 		book, err := e.sheet.Read(ctx)
@@ -396,19 +416,7 @@ func (e *Engine) SheetChanged(ctx context.Context) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return cur != e.lastVersion || e.failed || e.retryPending()
+	return cur != e.lastVersion || e.failed || e.retries.due(e.clock.Now())
 }
-
-func (e *Engine) retryPending() bool {
-	for _, s := range e.state.Status {
-		if strings.HasSuffix(s, retrySuffix) {
-			return true
-		}
-	}
-	return false
-}
-
-// retrySuffix marks a Sync text whose edit is retried on the next pass.
-const retrySuffix = "(will retry)"
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }

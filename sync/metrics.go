@@ -66,6 +66,16 @@ var (
 		Name:      "last_successful_sync_timestamp_seconds",
 		Help:      "When the last pass that read the sheet and wrote it back (or found nothing to write) ended, in Unix seconds.",
 	})
+	auditFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "sheetops",
+		Name:      "audit_write_failures_total",
+		Help:      "Failed writes of the audit file (the entries wait in memory and are written when it works again).",
+	})
+	auditDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "sheetops",
+		Name:      "audit_dropped_total",
+		Help:      "Audit entries dropped because the audit file stayed unwritable while too many waited.",
+	})
 	scheduledRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "sheetops",
 		Name:      "scheduled_runs_total",
@@ -76,7 +86,7 @@ var (
 // Collectors are the engine's Prometheus metrics, for the daemon to register.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{appliedChanges, editDecisions, apiErrors, polls, passes, renders,
-		pollSeconds, passSeconds, renderSeconds, lastSync, scheduledRuns}
+		pollSeconds, passSeconds, renderSeconds, lastSync, scheduledRuns, auditFailures, auditDropped}
 }
 
 // countAPIError counts a failed Kubernetes API call by status code.

@@ -56,13 +56,15 @@ type Edit struct {
 	Decision             Decision
 	// Force: Action "force" asked to apply over a conflict.
 	Force bool
-	// Reason explains Invalid, Conflict and Gone.
+	// Reason explains Invalid, Conflict, Gone and Drift.
 	Reason string
-	// Result is what happened when the edit was applied ("applied", "error: …"); empty in a plan.
-	Result string
+	// Outcome is what happened; in a plan, only what was decided without the cluster
+	// (conflict, invalid, gone, drift).
+	Outcome Outcome
 
 	row    int            // index of the row in the tab as read
 	object runtime.Object // Apply: the object patched; Create: the object to create
+	noBase bool           // Conflict: SheetOps has no record of the render the row came from
 }
 
 // Object names the edit's object as namespace/name.
@@ -252,8 +254,11 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 		if prev, had := e.state.Conflicts[key]; had {
 			if sheetVal == prev.Sheet && !force {
 				if sheetVal != clusterVal {
-					ed.Base = prev.Cluster
-					ed.Decision, ed.Reason = Conflict, conflictReason(c.Header, sheetVal, clusterVal, prev.Cluster)
+					// Still the value that conflicted: the same conflict, against what the
+					// person started from.
+					ed.Base, ed.noBase = prev.Base, prev.NoBase
+					ed.Decision = Conflict
+					ed.Reason = conflictOutcome(&ed).Detail
 					add(ed)
 				}
 				continue
@@ -281,18 +286,15 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 			ed.Decision = Apply
 			add(ed)
 		case !ok:
-			ed.Decision = Conflict
-			ed.Reason = fmt.Sprintf("%s is %s in the cluster and %s in the sheet, and SheetOps has no record of rendering this row (resourceVersion %q); edit the cell again or type force in Action", c.Header, clusterVal, sheetVal, rv)
+			ed.Decision, ed.noBase = Conflict, true
+			ed.Reason = conflictOutcome(&ed).Detail
 			add(ed)
 		default:
-			ed.Decision, ed.Reason = Conflict, conflictReason(c.Header, sheetVal, clusterVal, b)
+			ed.Decision = Conflict
+			ed.Reason = conflictOutcome(&ed).Detail
 			add(ed)
 		}
 	}
-}
-
-func conflictReason(column, sheet, cluster, base string) string {
-	return fmt.Sprintf("%s changed in the cluster to %s (was %s) while the sheet changed it to %s; edit the cell again or type force in Action to apply %s", column, cluster, base, sheet, sheet)
 }
 
 func contains(list []string, s string) bool {

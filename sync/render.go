@@ -62,7 +62,7 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 				continue
 			}
 			seen[uid] = true
-			out.Rows = append(out.Rows, e.freshRow(t, obj, now, "", nil))
+			out.Rows = append(out.Rows, e.freshRow(t, obj, now, Outcome{}, nil))
 		}
 		next.Tabs = append(next.Tabs, out)
 	}
@@ -79,8 +79,8 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 
 // freshRow renders an object and remembers the render as the base of future edits. Cells
 // in held keep the sheet's value instead of the cluster's (a drift in enforce mode), and
-// that value is their base.
-func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, sync string, held map[string]string) []string {
+// that value is their base. out is the row's outcome, shown in Sync.
+func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out Outcome, held map[string]string) []string {
 	row := t.Row(obj, now)
 	uid, rv := string(uidOf(obj)), rvOf(obj)
 	editable := map[string]string{}
@@ -92,28 +92,28 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, syn
 			editable[c.Header] = row[i]
 		}
 		if c.Header == mapping.Sync {
-			row[i] = sync
+			row[i] = out.Cell()
 		}
 	}
 	e.state.remember(uid, rv, editable)
-	if sync == "" {
+	if out.IsZero() {
 		delete(e.state.Status, uid)
 	} else {
-		e.state.Status[uid] = sync
+		e.state.Status[uid] = out
 	}
 	return row
 }
 
 // renderRow renders one row of the sheet as read; nil drops it.
 func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen map[types.UID]bool, now time.Time) []string {
-	sync, pending, held, cleared := outcome(edits)
+	out, pending, held, cleared := outcome(edits)
 	uid := types.UID(strings.TrimSpace(cells[mapping.UID]))
 	typed := func() []string {
 		row := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
 			row[i] = cells[c.Header]
 			if c.Header == mapping.Sync {
-				row[i] = sync
+				row[i] = out.Cell()
 			}
 		}
 		return row
@@ -122,7 +122,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 		for _, ed := range edits {
 			if ed.Decision == Create && ed.UID != "" {
 				seen[ed.UID] = true
-				return e.freshRow(t, ed.object, now, sync, nil)
+				return e.freshRow(t, ed.object, now, out, nil)
 			}
 		}
 		if len(edits) == 0 && cells.blank() {
@@ -141,21 +141,17 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 		return nil
 	}
 	seen[uid] = true
-	if sync == "" {
-		// An earlier outcome stays: from the sheet, or from a pass whose write did not land.
-		for _, prev := range []string{cells[mapping.Sync], e.state.Status[string(uid)]} {
-			if strings.HasPrefix(prev, "applied") || strings.HasPrefix(prev, "deleted") || strings.HasPrefix(prev, "enforced") {
-				sync = prev
-				break
-			}
-		}
+	if prev := e.state.Status[string(uid)]; out.IsZero() && prev.Kind.Done() {
+		// A change made earlier stays in Sync until the row has news: also when the pass
+		// that made it could not write the sheet.
+		out = prev
 	}
 	if len(pending) == 0 {
 		keep := map[string]string{}
 		for h := range held {
 			keep[h] = cells[h]
 		}
-		row := e.freshRow(t, obj, now, sync, keep)
+		row := e.freshRow(t, obj, now, out, keep)
 		if !cleared {
 			if i := columnIndex(t, mapping.Action); i >= 0 {
 				row[i] = keepAction(cells[mapping.Action])
@@ -169,12 +165,12 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	for i, c := range t.Columns {
 		switch {
 		case c.Header == mapping.Sync:
-			row[i] = sync
+			row[i] = out.Cell()
 		case c.Header == mapping.RV, pending[c.Header], held[c.Header], c.Header == mapping.Action && !cleared:
 			row[i] = cells[c.Header]
 		}
 	}
-	e.state.Status[string(uid)] = sync
+	e.state.Status[string(uid)] = out
 	return row
 }
 
@@ -196,23 +192,21 @@ func columnIndex(t *mapping.Tab, header string) int {
 	return -1
 }
 
-// outcome summarises a row's edits: its Sync text, the columns whose typed values must stay
-// (pending: unresolved; held: a drift the sheet keeps in enforce mode), and whether the
+// outcome summarises a row's edits: the row's outcome, the columns whose typed values must
+// stay (pending: unresolved; held: a drift the sheet keeps in enforce mode), and whether the
 // Action cell was acted on and is cleared.
-func outcome(edits []*Edit) (sync string, pending, held map[string]bool, cleared bool) {
+func outcome(edits []*Edit) (out Outcome, pending, held map[string]bool, cleared bool) {
 	pending, held = map[string]bool{}, map[string]bool{}
-	var texts []string
+	outs := make([]Outcome, 0, len(edits))
 	for _, ed := range edits {
-		if ed.Result != "" {
-			texts = append(texts, ed.Result)
-		}
+		outs = append(outs, ed.Outcome)
 		if ed.Decision == Drift {
 			held[ed.Column] = true
 			continue
 		}
+		// Unresolved: not applied (yet), or only planned (a plan, a read-only engine).
 		unresolved := ed.Decision == Conflict || ed.Decision == Invalid || ed.Decision == Gone ||
-			strings.HasPrefix(ed.Result, "error:") || strings.HasPrefix(ed.Result, "conflict:") || strings.HasPrefix(ed.Result, "invalid:") ||
-			(ed.Result == "" && (ed.Decision == Apply || ed.Decision == Delete))
+			ed.Outcome.Kind.Unresolved() || (ed.Outcome.IsZero() && (ed.Decision == Apply || ed.Decision == Delete))
 		if unresolved {
 			col := ed.Column
 			if col == "" {
@@ -223,19 +217,7 @@ func outcome(edits []*Edit) (sync string, pending, held map[string]bool, cleared
 			cleared = true
 		}
 	}
-	return strings.Join(dedupe(texts), "; "), pending, held, cleared
-}
-
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
+	return rowOutcome(outs), pending, held, cleared
 }
 
 // summary counts pods per namespace and phase, and deployments and ready ones.

@@ -26,8 +26,8 @@ type State struct {
 	// Conflicts holds unresolved conflicts per "UID/column": what the sheet and the cluster
 	// said when the conflict was reported. Typing another value resolves it.
 	Conflicts map[string]ConflictRecord `json:"conflicts,omitempty"`
-	// Status is the last Sync text per row key (UID, or "new:<tab>/<namespace>/<name>").
-	Status map[string]string `json:"status,omitempty"`
+	// Status is the last outcome per row key (UID, or "new:<tab>/<namespace>/<name>").
+	Status map[string]Outcome `json:"status,omitempty"`
 	// Created maps "<tab>/<namespace>/<name>" to the UID SheetOps created, so that a create
 	// whose row was not written back is adopted, not repeated.
 	Created map[string]string `json:"created,omitempty"`
@@ -42,10 +42,13 @@ type State struct {
 type ConflictRecord struct {
 	Sheet   string `json:"sheet"`
 	Cluster string `json:"cluster"`
+	// Base is what the person started from; NoBase: SheetOps had no record of it.
+	Base   string `json:"base"`
+	NoBase bool   `json:"noBase,omitempty"`
 }
 
 func newState() *State {
-	return &State{Renders: map[string]map[string]map[string]string{}, Conflicts: map[string]ConflictRecord{}, Status: map[string]string{}, Created: map[string]string{}, Drift: map[string]string{}}
+	return &State{Renders: map[string]map[string]map[string]string{}, Conflicts: map[string]ConflictRecord{}, Status: map[string]Outcome{}, Created: map[string]string{}, Drift: map[string]string{}}
 }
 
 // LoadState reads a state file; a missing file is an empty state.
@@ -68,7 +71,7 @@ func LoadState(path string) (*State, error) {
 		s.Conflicts = map[string]ConflictRecord{}
 	}
 	if s.Status == nil {
-		s.Status = map[string]string{}
+		s.Status = map[string]Outcome{}
 	}
 	if s.Created == nil {
 		s.Created = map[string]string{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 )
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,8 +51,8 @@ func planOrApply(ctx context.Context, name string, args []string, stdout, stderr
 	}
 	failed := 0
 	for _, e := range p.Edits {
-		fmt.Fprintf(stdout, "%-12s %s => %s\n", e.Tab, e.String(), e.Result)
-		if !strings.HasPrefix(e.Result, "applied") && !strings.HasPrefix(e.Result, "deleted") {
+		fmt.Fprintf(stdout, "%-12s %s => %s\n", e.Tab, e.String(), e.Outcome.Cell())
+		if !e.Outcome.Kind.Done() {
 			failed++
 		}
 	}
