@@ -25,6 +25,23 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// loggedError is a command's failure already written to the log (log.format json: every
+// line is a log record); main only turns it into the exit code.
+type loggedError struct{ err error }
+
+func (e loggedError) Error() string { return e.err.Error() }
+func (e loggedError) Unwrap() error { return e.err }
+
+// logFailure reports err as a log record when the logs are JSON, so that no plain line
+// follows them.
+func logFailure(log *slog.Logger, format string, err error) error {
+	if err == nil || format != "json" || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	log.Error("exiting", "err", err)
+	return loggedError{err}
+}
+
 // command is one subcommand.
 type command struct {
 	name    string
@@ -65,11 +82,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(ctx, args, stdout, stderr)
 		var ue usageError
+		var le loggedError
 		switch {
 		case err == nil:
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, &le) && errors.As(err, &ue):
+			return 2
+		case errors.As(err, &le):
+			return 1
 		case errors.As(err, &ue):
 			fmt.Fprintln(stderr, "sheetops "+name+": "+ue.msg)
 			return 2
@@ -104,9 +126,9 @@ func signalContext() (context.Context, func()) {
 		cancel()
 		select {
 		case <-ch:
-			fmt.Fprintln(os.Stderr, "sheetops: second signal; exiting now")
+			slog.Default().Error("second signal; exiting now")
 		case <-time.After(shutdownBound):
-			fmt.Fprintf(os.Stderr, "sheetops: shutdown took longer than %s; exiting now\n", shutdownBound)
+			slog.Default().Error("shutdown took too long; exiting now", "bound", shutdownBound)
 		}
 		os.Exit(1)
 	}()
@@ -141,8 +163,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func newLogger(w io.Writer, level slog.Level) *slog.Logger { return newLoggerFormat(w, "text", level) }
 
 // newLoggerFormat is newLogger with log.format: "text" or "json".
+// Durations are written as text ("4ms"), in JSON too, where slog would write nanoseconds.
 func newLoggerFormat(w io.Writer, format string, level slog.Level) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			return slog.String(a.Key, a.Value.Duration().String())
+		}
+		return a
+	}}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
 		h = slog.NewJSONHandler(w, opts)

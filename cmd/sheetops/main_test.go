@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +45,34 @@ func TestRunExitCodesAndMessages(t *testing.T) {
 				t.Errorf("a usage error is one line, got %q", stderr.String())
 			}
 		})
+	}
+}
+
+// TestJSONLogsFailureIsARecord: with log.format json, a failure after the config is read
+// is one JSON log record on stderr, not a plain line, and keeps its exit code.
+func TestJSONLogsFailureIsARecord(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sheetops.yaml")
+	config := "log:\n  format: json\nserver:\n  addr: 127.0.0.1:99999\nstateDir: " + filepath.Join(dir, "state") +
+		"\nsheet:\n  xlsx:\n    path: " + filepath.Join(dir, "book.xlsx") + "\n"
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", "--config", cfg}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit code = %d, want 2 (stderr %q)", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()+stdout.String()), "\n")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rec); err != nil {
+		t.Fatalf("last line is not JSON: %q", lines[len(lines)-1])
+	}
+	if rec["level"] != "ERROR" || !strings.Contains(fmt.Sprint(rec["err"]), "server.addr 127.0.0.1:99999") {
+		t.Fatalf("record = %v, want an ERROR naming server.addr", rec)
+	}
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Fatalf("a plain line in JSON mode: %q", l)
+		}
 	}
 }

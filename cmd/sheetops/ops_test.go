@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,16 +60,46 @@ func TestExportScheduleKeepsTheNewestOnAFakeClock(t *testing.T) {
 		}
 		return names
 	}
+	done := func() float64 { return exportRuns(t) }
+	before := done()
 	for hour := 10; hour <= 14; hour++ {
 		waitUntil(t, "the scheduler waits on the clock", clk.HasWaiters)
 		clk.Step(time.Hour)
 		want := fmt.Sprintf("sheetops-20261122-%02d0000.xlsx", hour)
 		waitUntil(t, want, func() bool { return slices.Contains(exports(), want) && len(exports()) <= 3 })
+		// The run is over (else the next hour's time would be skipped as overlapping).
+		waitUntil(t, "the export run to end", func() bool { return done()-before == float64(hour-9) })
 	}
 	want := []string{"sheetops-20261122-120000.xlsx", "sheetops-20261122-130000.xlsx", "sheetops-20261122-140000.xlsx"}
 	if got := exports(); !slices.Equal(got, want) {
 		t.Fatalf("exports %v, want %v", got, want)
 	}
+}
+
+// exportRuns is sheetops_scheduled_runs_total{job="export",result="ok"}.
+func exportRuns(t *testing.T) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(sync.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "sheetops_scheduled_runs_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["job"] == "export" && labels["result"] == "ok" {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
@@ -329,6 +361,21 @@ func TestE2EDebugLogsHoldNoToken(t *testing.T) {
 	logs := d.log.String() + d.stdout.String()
 	if !strings.Contains(logs, `"level":"DEBUG"`) && !strings.Contains(logs, `"level":"INFO"`) {
 		t.Fatalf("no JSON log lines:\n%.500s", logs)
+	}
+	// log.format json: every line on stdout and stderr is a record a log collector can
+	// read, the start-up notices included, and durations are text.
+	var keeping map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a line that is not JSON in JSON mode: %q", line)
+		}
+		if rec["msg"] == "keeping the sheet in step with the cluster" {
+			keeping = rec
+		}
+	}
+	if keeping == nil || keeping["every"] != "200ms" {
+		t.Fatalf("start-up record = %v, want one with every=\"200ms\"", keeping)
 	}
 	for _, tok := range tokens {
 		if strings.Contains(logs, tok) {

@@ -39,6 +39,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := newLoggerFormat(stderr, cfg.Log.Format, logLevel(cfg.Log.Level))
 	slog.SetDefault(log)
+	return logFailure(log, cfg.Log.Format, runDaemon(ctx, cfg, log, stdout))
+}
+
+// runDaemon is `sheetops run` once its config is read and its logger made.
+func runDaemon(ctx context.Context, cfg sync.Config, log *slog.Logger, stdout io.Writer) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit keeps the garbage collector ahead of the write bursts of a large
 		// workbook, so the daemon stays small (GOMEMLIMIT overrides it).
@@ -76,10 +81,20 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	if c.kubeconfig != "" {
-		fmt.Fprintf(stdout, "kubectl: kubectl --kubeconfig %s get deploy -A\n", c.kubeconfig)
+	// What a person needs to get going: plain lines on stdout, or log records when the logs
+	// are JSON (a log collector reads stdout and stderr together).
+	say := func(text, msg string, args ...any) {
+		if cfg.Log.Format == "json" {
+			log.Info(msg, args...)
+			return
+		}
+		fmt.Fprintln(stdout, text)
 	}
-	fmt.Fprintf(stdout, "Health and metrics: http://%s/metrics\n", ln.Addr())
+	if c.kubeconfig != "" {
+		say("kubectl: kubectl --kubeconfig "+c.kubeconfig+" get deploy -A", "kubectl", "kubeconfig", c.kubeconfig,
+			"command", "kubectl --kubeconfig "+c.kubeconfig+" get deploy -A")
+	}
+	say(fmt.Sprintf("Health and metrics: http://%s/metrics", ln.Addr()), "health and metrics", "url", fmt.Sprintf("http://%s/metrics", ln.Addr()))
 
 	work := func(ctx context.Context) error {
 		if ctx.Err() != nil {
@@ -89,7 +104,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "SheetOps is keeping %s in step with the cluster (every %s).\n", where, cfg.Sheet.PollInterval.Duration)
+		say(fmt.Sprintf("SheetOps is keeping %s in step with the cluster (every %s).", where, cfg.Sheet.PollInterval.Duration),
+			"keeping the sheet in step with the cluster", "sheet", where, "every", cfg.Sheet.PollInterval.Duration)
 		stopSchedules, err := startSchedules(ctx, cfg, engine, view, nil, log)
 		if err != nil {
 			return err
@@ -115,7 +131,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // health answers /readyz: ready once the informers are in sync (the view is opened before
-// the listener) and, on the active replica, the first pass is done and the sheet answers.
+// the listener) and, on the active replica, the first pass is done, the sheet answers and
+// the audit file takes its entries.
 // A standby is ready: it is up, in sync, and waiting for the lease.
 type health struct {
 	engine  atomic.Pointer[sync.Engine]
@@ -134,6 +151,10 @@ func (h *health) ready() (string, error) {
 	}
 	if err := e.SheetError(); err != nil {
 		return "", fmt.Errorf("the sheet does not answer: %v", err)
+	}
+	if err := e.AuditError(); err != nil {
+		// Changes are still made; their audit entries wait in memory.
+		return "", fmt.Errorf("the audit file cannot be written: %v", err)
 	}
 	return "ok", nil
 }
