@@ -555,3 +555,37 @@ func auditFailures(t *testing.T) prometheus.Collector {
 	t.Fatal("no sheetops_audit_write_failures_total")
 	return nil
 }
+
+// TestSyncColoursFollowTheKind: the Sync column's colour rules colour every outcome kind's
+// cell text, with the kind's colour, on the layout the engine hands to the backends.
+func TestSyncColoursFollowTheKind(t *testing.T) {
+	f := newDecideFixture(t, false)
+	layout := f.mem.Layout()
+	at := time.Date(2026, 3, 2, 19, 30, 5, 0, time.UTC)
+	kinds := []sync.OutcomeKind{sync.OutcomeApplied, sync.OutcomeDeleted, sync.OutcomeEnforced,
+		sync.OutcomeDrift, sync.OutcomeConflict, sync.OutcomeInvalid, sync.OutcomeError}
+	for _, tl := range layout.Tabs {
+		if tl.Name != mapping.DeploymentsTab && tl.Name != mapping.PodsTab {
+			continue
+		}
+		var rules []sheets.ColorRule
+		for _, c := range tl.Columns {
+			if c.Name == mapping.Sync {
+				rules = c.Colors
+			}
+		}
+		for _, k := range kinds {
+			text := sync.Outcome{Kind: k, At: at, Message: "something"}.Cell()
+			var got sheets.Color
+			for _, r := range rules {
+				if r.Match == sheets.Prefix && strings.HasPrefix(text, r.Value) {
+					got = r.Color
+					break
+				}
+			}
+			if got == "" || got != k.Color() {
+				t.Errorf("%s: %q is coloured %q, want %q", tl.Name, text, got, k.Color())
+			}
+		}
+	}
+}
