@@ -37,7 +37,8 @@
 // spreadsheets.batchUpdate of ours that failed counts as possibly applied: the tab list is
 // read again (one spreadsheets.get) and the layout checked before the next plan, so no tab
 // is added twice and no layout doubled, and its empty new tabs alone do not count as
-// someone's save. After MaxAttempts sends (3 after network failures) Write returns the
+// someone's save. A layout repair whose batchUpdate fails is not sent again either: the
+// next Write checks the layout of its tabs afresh. After MaxAttempts sends (3 after network failures) Write returns the
 // error; the engine tries again on its next poll, reading first. A 401 is refused before
 // anything is done, so any request is sent once more with a fresh token. None of this
 // costs a request when nothing fails.

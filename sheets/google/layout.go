@@ -361,7 +361,9 @@ func (s *Sheet) check(ctx context.Context, layout *sheets.Layout, names []string
 }
 
 // repair checks the layout of every layout tab and restores what is missing (at most one
-// spreadsheets.get and one spreadsheets.batchUpdate). Values are not touched.
+// spreadsheets.get and one spreadsheets.batchUpdate). Values are not touched. A failed
+// batchUpdate is not sent again (it may have been applied: a second one would add rules
+// and protections twice); the next Write checks the layout of the tabs it writes afresh.
 func (s *Sheet) repair(ctx context.Context) error {
 	s.lastCheck = s.clock.Now()
 	reqs, err := s.check(ctx, s.layout, nil)
@@ -369,6 +371,9 @@ func (s *Sheet) repair(ctx context.Context) error {
 		return err
 	}
 	_, err = s.svc.Spreadsheets.BatchUpdate(s.id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: reqs}).Context(ctx).Do()
+	if err != nil {
+		s.laidOut = map[string]bool{}
+	}
 	return err
 }
 

@@ -241,3 +241,32 @@ func TestLayoutWriteFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestLayoutRepairAnswerLost: a repair whose batchUpdate was applied but answered 502 is
+// not sent again (its rules, protections and chart would be there twice); the error is
+// returned and the next write finds the layout complete.
+func TestLayoutRepairAnswerLost(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t)
+	book := sheetstest.Book(3, 5)
+	write(t, s, read(t, s), book)
+	want := layoutOf(t, e)
+	if err := e.fake.DeleteFormatting(e.id, sheetstest.Summary); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Inject(1, googlefake.Fault{Code: http.StatusBadGateway, Kinds: googlefake.Writes, Applied: true})
+	e.fake.ResetCounts()
+	if err := s.RepairLayout(ctx); err == nil {
+		t.Fatal("RepairLayout with a lost answer returned no error")
+	}
+	e.wantCounts(t, "a repair whose answer was lost", counts{googlefake.Get: 1, googlefake.BatchUpdate: 1})
+	next := copyBook(book)
+	next.Tab(sheetstest.Deployments).Rows[0][9] = "applied 12:00:00"
+	write(t, s, read(t, s), next)
+	got := layoutOf(t, e)
+	for tab, w := range want {
+		if !equalLayout(got[tab], w) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tab, got[tab], w)
+		}
+	}
+}
