@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/munnerz/goautoneg"
@@ -149,6 +150,10 @@ func writeStatusError(w http.ResponseWriter, err error) {
 		status.Code = int32(code)
 	}
 	data, _ := encode(&status, mediaJSON)
+	if d := status.Details; d != nil && d.RetryAfterSeconds > 0 {
+		// as upstream's responsewriters: client-go waits this long before it retries
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.RetryAfterSeconds)))
+	}
 	w.Header().Set("Content-Type", mediaJSON)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -277,6 +278,11 @@ func partialMetadata(obj runtime.Object) runtime.Object {
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
+	if rv, err := parseRV(r.URL.Query().Get("resourceVersion")); err == nil {
+		if err := s.awaitRevision(r.Context(), rv); err != nil {
+			return err
+		}
+	}
 	obj, err := s.store.Get(ri.res.storeKey, ri.namespace, ri.name)
 	if err != nil {
 		return err
@@ -393,6 +399,46 @@ func parseRV(v string) (uint64, error) {
 	return n, nil
 }
 
+// freshWait is how long a read from a resourceVersion the store has not reached waits for
+// it: kube-apiserver's watch cache waits as long (its blockTimeout) for itself to catch up.
+var freshWait = 3 * time.Second
+
+// awaitRevision waits up to freshWait for the store to reach rv, then fails as
+// kube-apiserver does: 504 Timeout "Too large resource version", with a
+// ResourceVersionTooLarge cause and a retry after 1 s. rv 0 means any revision.
+func (s *Server) awaitRevision(ctx context.Context, rv uint64) error {
+	if rv <= s.store.Revision() {
+		return nil
+	}
+	deadline := time.NewTimer(freshWait)
+	defer deadline.Stop()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+		case <-deadline.C:
+		case <-poll.C:
+			if rv <= s.store.Revision() {
+				return nil
+			}
+			continue
+		}
+		if cur := s.store.Revision(); rv > cur {
+			return tooLargeResourceVersion(rv, cur)
+		}
+		return nil
+	}
+}
+
+// tooLargeResourceVersion is upstream's storage.NewTooLargeResourceVersionError as the
+// watch cache makes it (retry after 1 s).
+func tooLargeResourceVersion(rv, current uint64) *apierrors.StatusError {
+	err := apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: %d", rv, current), 1)
+	err.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
+	return err
+}
+
 func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
 	opts, err := listOptions(r, ri.res)
 	if err != nil {
@@ -408,14 +454,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 			return err
 		}
 		so.After, so.AtRV = t.Start, t.RV
-	} else if opts.ResourceVersionMatch == metav1.ResourceVersionMatchExact {
-		if so.AtRV, err = parseRV(opts.ResourceVersion); err != nil {
+	} else {
+		// Any resourceVersionMatch, with or without a limit: a revision not reached yet is
+		// waited for, then refused (upstream serves them all from its watch cache).
+		rv, err := parseRV(opts.ResourceVersion)
+		if err != nil {
 			return err
 		}
-	} else if rv, err := parseRV(opts.ResourceVersion); err != nil {
-		return err
-	} else if rv > s.store.Revision() {
-		return apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: %d", rv, s.store.Revision()), 1)
+		if err := s.awaitRevision(r.Context(), rv); err != nil {
+			return err
+		}
+		if opts.ResourceVersionMatch == metav1.ResourceVersionMatchExact {
+			so.AtRV = rv
+		}
 	}
 	page, err := s.store.List(ri.res.storeKey, so)
 	if errors.Is(err, storage.ErrExpired) {

@@ -69,6 +69,18 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	} else if opts.ResourceVersionMatch != "" {
 		return apierrors.NewInvalid(schemaGroupKindListOptions, "", field.ErrorList{field.Forbidden(field.NewPath("resourceVersionMatch"), "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")})
 	}
+	var tooLarge *apierrors.StatusError
+	if initial && since > 0 {
+		// A watch that sends initial events waits for the store to reach the revision, as
+		// upstream's watch cache; past freshWait the watch starts with just an ERROR event.
+		// Other watches from a revision not reached yet start at once and see what comes
+		// after that revision.
+		if err := s.awaitRevision(r.Context(), since); err != nil {
+			if !errors.As(err, &tooLarge) {
+				return err
+			}
+		}
+	}
 	watcher, werr := s.store.Watch(ri.res.storeKey, storage.WatchOptions{
 		Namespace: ri.namespace, Match: predicate(ri.res, opts), Since: since, Initial: initial,
 	})
@@ -77,6 +89,10 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	}
 	if werr != nil && !errors.Is(werr, storage.ErrExpired) {
 		return werr
+	}
+	if tooLarge != nil && werr == nil {
+		watcher.Stop()
+		werr = tooLarge
 	}
 	timeout := time.Duration(1800+rand.IntN(1800)) * time.Second
 	if opts.TimeoutSeconds != nil {
@@ -93,6 +109,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	ew := &eventWriter{w: w, flusher: flusher, out: out, tableOpts: tableOpts}
 	if werr != nil {
 		st := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", since, s.store.Revision())).ErrStatus
+		if tooLarge != nil {
+			st = tooLarge.ErrStatus
+		}
 		st.TypeMeta = metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}
 		ew.write(watch.Error, &st)
 		ew.flush()
@@ -130,7 +149,8 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 			if rv := watcher.Progress(); rv > lastRV {
 				lastRV = rv
 			}
-			if lastRV > 0 && !ew.bookmark(ri.res, lastRV, false) {
+			// never a bookmark before the revision the watch started from (one far ahead)
+			if lastRV > 0 && lastRV >= since && !ew.bookmark(ri.res, lastRV, false) {
 				return nil
 			}
 		default:

@@ -21,7 +21,8 @@ type WatchOptions struct {
 	Namespace string
 	// Match selects objects; an object that stops matching arrives as Deleted.
 	Match Predicate
-	// Since is the revision to watch from: every event after it is delivered.
+	// Since is the revision to watch from: every event after it is delivered (none before
+	// the store passes it, when it is ahead of the store).
 	Since uint64
 	// Initial sends an ADDED event for every current object first (then InitialEventsEnd),
 	// instead of replaying from Since.
@@ -33,6 +34,7 @@ type Watcher struct {
 	store    *Store
 	resource string
 	match    Predicate
+	since    uint64 // events at or before it are not delivered (a watch from a future revision)
 
 	mu      stdsync.Mutex
 	queue   []Event
@@ -52,6 +54,9 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 		}
 	}
 	w := &Watcher{store: s, resource: resource, match: match, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	if !opts.Initial {
+		w.since = opts.Since
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -89,6 +94,9 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 
 // offer queues ev as this watcher sees it. Called with the store's lock held.
 func (w *Watcher) offer(ev Event) {
+	if ev.RV <= w.since {
+		return
+	}
 	out, ok := w.translate(ev)
 	if !ok {
 		return

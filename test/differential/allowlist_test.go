@@ -55,6 +55,7 @@ var madeUpValues = []string{
 	`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`, "<uid>",
 	`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`, "<time>",
 	`(?i)(resourceVersion[^0-9]{0,40})\d+`, "${1}<rv>",
+	`(Too large resource version: )\d+, current: \d+`, "${1}<rv>, current: <rv>",
 }
 
 // allowed returns the first allowance that permits key to be ev on the engine and uv

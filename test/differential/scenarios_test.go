@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +47,7 @@ var scenarios = []scenario{
 	{"field-validation", scenarioFieldValidation},
 	{"field-selector", scenarioFieldSelector},
 	{"namespace-delete", scenarioNamespaceDelete},
+	{"future-resource-version", scenarioFutureResourceVersion},
 }
 
 // ---- objects ----
@@ -765,4 +769,117 @@ func scenarioNamespaceDelete(ctx context.Context, s *server, ns string, r *recor
 
 	// Release the finalizer so the engine can finish (upstream stays Terminating).
 	call(ctx, s.rc, "PATCH", podsPath(doomed)+"/held", nil, ctMergePatch, `{"metadata":{"finalizers":null}}`)
+}
+
+// rawExchange is one request sent with the admin's HTTP client as is (no client-go retry on
+// Retry-After), with what a client acting on it reads: the code, the Retry-After header,
+// and the body (an object, or the events of a watch).
+type rawExchange struct {
+	code       int
+	retryAfter string
+	obj        map[string]any
+	events     []map[string]any
+}
+
+func rawGet(ctx context.Context, s *server, path string, query url.Values) (rawExchange, error) {
+	hc, err := rest.HTTPClientFor(s.admin)
+	if err != nil {
+		return rawExchange{}, err
+	}
+	u := strings.TrimSuffix(s.admin.Host, "/") + path + "?" + query.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return rawExchange{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return rawExchange{}, err
+	}
+	defer resp.Body.Close()
+	ex := rawExchange{code: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	dec := json.NewDecoder(resp.Body)
+	if query.Get("watch") == "" || resp.StatusCode != http.StatusOK {
+		err := dec.Decode(&ex.obj)
+		return ex, err
+	}
+	for {
+		var ev map[string]any
+		if err := dec.Decode(&ev); err != nil {
+			if err == io.EOF {
+				return ex, nil
+			}
+			return ex, err
+		}
+		ex.events = append(ex.events, ev)
+	}
+}
+
+// scenarioFutureResourceVersion reads from a resourceVersion the server has not reached:
+// kube-apiserver waits briefly for its cache to catch up, then answers
+// "Too large resource version" (504 Timeout, a ResourceVersionTooLarge cause, Retry-After),
+// in the response or, for a watch that sends initial events, in an ERROR event. A plain
+// watch from such a revision is accepted and sees only what comes after it.
+func scenarioFutureResourceVersion(ctx context.Context, s *server, ns string, r *record) {
+	p, err := s.cs.CoreV1().Pods(ns).Create(ctx, pod("now", nil), metav1.CreateOptions{})
+	r.must("setup", err)
+	if err != nil {
+		return
+	}
+	current, err := strconv.ParseUint(p.ResourceVersion, 10, 64)
+	r.must("setup-rv", err)
+	far := strconv.FormatUint(current+10_000_000, 10)
+
+	exchange := func(step, path string, query url.Values) {
+		ex, err := rawGet(ctx, s, path, query)
+		if err != nil {
+			r.set(step+".error", err)
+			return
+		}
+		r.set(step+".code", ex.code)
+		r.set(step+".retry-after", ex.retryAfter)
+		if ex.obj != nil {
+			r.set(step+".kind", lookup(ex.obj, "kind"))
+			if lookup(ex.obj, "kind") == "Status" {
+				r.status(step, ex.obj)
+			} else {
+				r.set(step+".names", names(ex.obj))
+			}
+		}
+		if query.Get("watch") == "" {
+			return
+		}
+		var types []string
+		for i, ev := range ex.events {
+			obj, _ := ev["object"].(map[string]any)
+			types = append(types, fmt.Sprintf("%v %v", ev["type"], lookup(obj, "kind")))
+			if ev["type"] == "ERROR" {
+				r.status(fmt.Sprintf("%s.event-%d", step, i), obj)
+			}
+		}
+		r.set(step+".events", types)
+	}
+	path := podsPath(ns)
+	exchange("list", path, q("resourceVersion", far))
+	exchange("list-not-older-than", path, q("resourceVersion", far, "resourceVersionMatch", "NotOlderThan"))
+	exchange("list-exact", path, q("resourceVersion", far, "resourceVersionMatch", "Exact"))
+	exchange("list-limit", path, q("resourceVersion", far, "limit", "1"))
+	exchange("get", path+"/now", q("resourceVersion", far))
+	exchange("watch", path, q("watch", "true", "resourceVersion", far, "timeoutSeconds", "1"))
+	exchange("watch-not-older-than", path, q("watch", "true", "resourceVersion", far, "timeoutSeconds", "1",
+		"sendInitialEvents", "false", "resourceVersionMatch", "NotOlderThan", "allowWatchBookmarks", "true"))
+	exchange("watch-initial-events", path, q("watch", "true", "resourceVersion", far, "timeoutSeconds", "5",
+		"sendInitialEvents", "true", "resourceVersionMatch", "NotOlderThan", "allowWatchBookmarks", "true"))
+
+	// A write while a watch from far ahead is open: its revision is below the watch's.
+	var writeErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(300 * time.Millisecond)
+		_, writeErr = s.cs.CoreV1().Pods(ns).Create(ctx, pod("meanwhile", nil), metav1.CreateOptions{})
+	}()
+	exchange("watch-while-writing", path, q("watch", "true", "resourceVersion", far, "timeoutSeconds", "2"))
+	<-done
+	r.must("watch-while-writing-setup", writeErr)
 }
