@@ -58,6 +58,9 @@ type Column struct {
 	List []string
 	// Colors are conditional formats on the column's cells.
 	Colors []ColorRule
+	// Wrap: text longer than the column is wide wraps onto more lines in its cell (the row
+	// grows) instead of being cut off at the next cell.
+	Wrap bool
 }
 
 // Range is an inclusive whole-number range.
@@ -124,6 +127,17 @@ type Layout struct {
 type SummaryLayout struct {
 	Name       string
 	ChartTitle string
+	// Series are the columns the chart stacks, in order, by header; empty: every column
+	// after the first. Columns that are not counts of the same things (deployments beside
+	// pods) belong in the table, not in the stack.
+	Series []SummarySeries
+}
+
+// SummarySeries is one column the summary chart draws.
+type SummarySeries struct {
+	Column string
+	// Color is the series' fill as RRGGBB hex; empty: the backend's palette.
+	Color string
 }
 
 // Tab returns the named tab's layout, or nil.

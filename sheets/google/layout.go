@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -153,6 +154,15 @@ func layoutRequests(info tabInfo, tl *sheets.TabLayout, header []string, rows []
 				Properties: props, Fields: fields,
 			}})
 		}
+		for _, c := range order {
+			if cols[c].Wrap && !cols[c].Hidden {
+				add(&sheetsapi.Request{RepeatCell: &sheetsapi.RepeatCellRequest{
+					Range:  column(c),
+					Cell:   &sheetsapi.CellData{UserEnteredFormat: &sheetsapi.CellFormat{WrapStrategy: "WRAP"}},
+					Fields: "userEnteredFormat.wrapStrategy",
+				}})
+			}
+		}
 	}
 	if parts&partHeader != 0 && len(header) > 0 {
 		add(&sheetsapi.Request{RepeatCell: &sheetsapi.RepeatCellRequest{
@@ -202,7 +212,7 @@ func layoutRequests(info tabInfo, tl *sheets.TabLayout, header []string, rows []
 		}
 	}
 	if parts&partChart != 0 && summary != nil && summary.Name == tl.Name && len(header) > 1 {
-		add(&sheetsapi.Request{AddChart: &sheetsapi.AddChartRequest{Chart: summaryChart(info, summary.ChartTitle, len(header))}})
+		add(&sheetsapi.Request{AddChart: &sheetsapi.AddChartRequest{Chart: summaryChart(info, summary, header)}})
 	}
 	return reqs
 }
@@ -277,8 +287,9 @@ func colorRules(sid int64, cols map[int]*sheets.Column, order []int) []*sheetsap
 }
 
 // summaryChart is a stacked column chart of the summary table: the first column as
-// categories, one series per other column, to the right of the table.
-func summaryChart(info tabInfo, title string, width int) *sheetsapi.EmbeddedChart {
+// categories, one series per column the layout names (every other column when it names
+// none), in the layout's colours, to the right of the table.
+func summaryChart(info tabInfo, summary *sheets.SummaryLayout, header []string) *sheetsapi.EmbeddedChart {
 	source := func(c int) *sheetsapi.ChartData {
 		return &sheetsapi.ChartData{SourceRange: &sheetsapi.ChartSourceRange{Sources: []*sheetsapi.GridRange{{
 			SheetId: info.id, StartRowIndex: 0, EndRowIndex: int64(info.rows), StartColumnIndex: int64(c), EndColumnIndex: int64(c + 1),
@@ -288,14 +299,28 @@ func summaryChart(info tabInfo, title string, width int) *sheetsapi.EmbeddedChar
 		ChartType: "COLUMN", StackedType: "STACKED", LegendPosition: "BOTTOM_LEGEND", HeaderCount: 1,
 		Domains: []*sheetsapi.BasicChartDomain{{Domain: source(0)}},
 	}
-	for c := 1; c < width; c++ {
-		spec.Series = append(spec.Series, &sheetsapi.BasicChartSeries{Series: source(c), TargetAxis: "LEFT_AXIS"})
+	series := summary.Series
+	if len(series) == 0 {
+		for _, h := range header[1:] {
+			series = append(series, sheets.SummarySeries{Column: h})
+		}
+	}
+	for _, s := range series {
+		c := slices.Index(header, s.Column)
+		if c <= 0 {
+			continue
+		}
+		cs := &sheetsapi.BasicChartSeries{Series: source(c), TargetAxis: "LEFT_AXIS"}
+		if hex, err := strconv.ParseUint(s.Color, 16, 24); err == nil && len(s.Color) == 6 {
+			cs.ColorStyle = &sheetsapi.ColorStyle{RgbColor: rgb(int(hex))}
+		}
+		spec.Series = append(spec.Series, cs)
 	}
 	return &sheetsapi.EmbeddedChart{
-		Spec: &sheetsapi.ChartSpec{Title: title, BasicChart: spec},
+		Spec: &sheetsapi.ChartSpec{Title: summary.ChartTitle, BasicChart: spec},
 		Position: &sheetsapi.EmbeddedObjectPosition{OverlayPosition: &sheetsapi.OverlayPosition{
-			AnchorCell:  &sheetsapi.GridCoordinate{SheetId: info.id, RowIndex: 1, ColumnIndex: int64(min(width+1, info.cols-1))},
-			WidthPixels: 640, HeightPixels: 360,
+			AnchorCell:  &sheetsapi.GridCoordinate{SheetId: info.id, RowIndex: 1, ColumnIndex: int64(min(len(header)+1, info.cols-1))},
+			WidthPixels: 560, HeightPixels: 320,
 		}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,11 +32,28 @@ type renderTab struct {
 	kinds  [][]cellKind // header first
 }
 
-// styles are the cell styles every tab shares.
+// styles are the cell styles every tab shares, made on first use.
 type styles struct {
-	header, readOnly, editable int
-	colors                     map[sheets.Color]int // conditional formats (dxf)
+	f      *excelize.File
+	font   excelize.Font // the workbook's default font, named and sized in every style
+	cells  map[cellStyle]int
+	colors map[sheets.Color]int // conditional formats (dxf)
 }
+
+// cellStyle is what decides a cell's style.
+type cellStyle struct {
+	role   role
+	number bool // right-aligned with an indent, so it does not touch the next column's text
+	wrap   bool
+}
+
+type role int
+
+const (
+	readOnly role = iota
+	editable
+	header
+)
 
 // render builds the whole workbook in memory: one worksheet per tab, in order, with
 // layout's presentation.
@@ -94,31 +112,16 @@ func stamp(f *excelize.File) error {
 	return f.SetCustomProps(excelize.CustomProperty{Name: "SheetOpsWriteID", Value: hex.EncodeToString(id)})
 }
 
+// Every style names its font and its size: a font without a name is drawn in whatever
+// the program falls back to (LibreOffice: a serif font).
+const (
+	fontFamily = "Calibri" // excelize's default, Office's default: Carlito where LibreOffice has no Calibri
+	fontSize   = 11
+)
+
 func newStyles(f *excelize.File) (*styles, error) {
-	var st styles
-	var err error
-	st.header, err = f.NewStyle(&excelize.Style{
-		Font:       &excelize.Font{Bold: true},
-		Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
-		Border:     []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
-		Alignment:  &excelize.Alignment{Vertical: "center"},
-		Protection: &excelize.Protection{Locked: true},
-	})
-	if err != nil {
-		return nil, err
-	}
-	st.readOnly, err = f.NewStyle(&excelize.Style{
-		Font:       &excelize.Font{Color: "595959"},
-		Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}},
-		Protection: &excelize.Protection{Locked: true},
-	})
-	if err != nil {
-		return nil, err
-	}
-	st.editable, err = f.NewStyle(&excelize.Style{
-		Protection: &excelize.Protection{Locked: false},
-	})
-	if err != nil {
+	st := &styles{f: f, font: excelize.Font{Family: fontFamily, Size: fontSize}, cells: map[cellStyle]int{}}
+	if err := f.SetDefaultFont(fontFamily); err != nil {
 		return nil, err
 	}
 	st.colors = map[sheets.Color]int{}
@@ -137,20 +140,57 @@ func newStyles(f *excelize.File) (*styles, error) {
 		}
 		st.colors[c] = id
 	}
-	return &st, nil
+	return st, nil
+}
+
+// id returns the style of cells like c.
+func (st *styles) id(c cellStyle) (int, error) {
+	if id, ok := st.cells[c]; ok {
+		return id, nil
+	}
+	font := st.font
+	s := &excelize.Style{
+		Font:      &font,
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: c.wrap},
+	}
+	if c.number {
+		s.Alignment.Horizontal, s.Alignment.Indent = "right", 1
+	}
+	switch c.role {
+	case header:
+		font.Bold = true
+		s.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}
+		s.Border = []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}}
+		s.Alignment.Vertical = "center"
+		s.Protection = &excelize.Protection{Locked: true}
+	case readOnly:
+		font.Color = "595959"
+		s.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}}
+		s.Protection = &excelize.Protection{Locked: true}
+	case editable:
+		s.Protection = &excelize.Protection{Locked: false}
+	}
+	id, err := st.f.NewStyle(s)
+	if err != nil {
+		return 0, err
+	}
+	st.cells[c] = id
+	return id, nil
 }
 
 // column is how one column of a tab is written.
 type column struct {
 	layout *sheets.Column // nil: plain, read-only text
 	number bool           // whole-number text is written as a number
-	style  int
+	style  int            // of its data cells
+	head   int            // of its header cell
 }
 
 // renderOne writes one tab through excelize's stream writer (fast enough for the biggest
-// cluster). Everything the stream writer emits before the rows (column widths, hidden
-// columns, panes) is set first; everything it emits after them (autofilter, conditional
-// formats, validations, the chart's drawing) is set on the worksheet before Flush.
+// cluster). Everything the stream writer emits before the rows (sheet properties, column
+// widths, hidden columns, panes) is set first; everything it emits after them (autofilter,
+// conditional formats, validations, page setup, the chart's drawing) is set on the
+// worksheet before Flush.
 func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab) error {
 	width := len(t.header)
 	for _, r := range t.rows {
@@ -164,16 +204,31 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		if tl != nil && j < len(t.header) {
 			c.layout = tl.Column(t.header[j])
 		}
-		c.style = st.readOnly
+		cs := cellStyle{role: readOnly}
 		if c.layout != nil {
 			c.number = c.layout.Number
+			cs.wrap = c.layout.Wrap
 			if c.layout.Editable {
-				c.style = st.editable
+				cs.role = editable
 			}
 		}
 		if summary && j > 0 {
 			c.number = true // the counts the chart draws
 		}
+		if t.kinds != nil && c.layout == nil {
+			c.number = numberColumn(t, j)
+		}
+		cs.number = c.number
+		var err error
+		if c.style, err = st.id(cs); err != nil {
+			return err
+		}
+		if c.head, err = st.id(cellStyle{role: header}); err != nil {
+			return err
+		}
+	}
+	if err := pageSetup(f, t.name, summary); err != nil {
+		return err
 	}
 
 	sw, err := f.NewStreamWriter(t.name)
@@ -184,14 +239,7 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 	// and spreadsheet programs expect them in ascending order.
 	for j := len(cols) - 1; j >= 0; j-- {
 		c := cols[j]
-		w := 0.0
-		if c.layout != nil {
-			w = c.layout.Width
-		}
-		if w <= 0 {
-			w = fitWidth(t, j)
-		}
-		if err := sw.SetColWidth(j+1, j+1, w); err != nil {
+		if err := sw.SetColWidth(j+1, j+1, columnWidth(t, j, c.layout)); err != nil {
 			return err
 		}
 		if c.layout != nil && c.layout.Hidden {
@@ -199,9 +247,9 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 				return err
 			}
 		}
-		if c.style == st.editable {
+		if c.layout != nil && c.layout.Editable {
 			// New rows a person types are unlocked in the editable columns too.
-			if err := sw.SetColStyle(j+1, j+1, st.editable); err != nil {
+			if err := sw.SetColStyle(j+1, j+1, c.style); err != nil {
 				return err
 			}
 		}
@@ -215,16 +263,17 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 	}
 
+	// Every row of every tab is as tall: the header a little taller for its filter button.
 	values := make([]any, width)
 	if width > 0 {
 		for j := range width {
-			c := excelize.Cell{StyleID: st.header}
+			c := excelize.Cell{StyleID: cols[j].head}
 			if h := cellAt(t.header, j); h != "" {
 				c.Value = h
 			}
 			values[j] = c
 		}
-		if err := sw.SetRow("A1", values); err != nil {
+		if err := sw.SetRow("A1", values, excelize.RowOpts{Height: headerHeight}); err != nil {
 			return err
 		}
 	}
@@ -245,6 +294,11 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		if err := f.AutoFilter(t.name, "A1:"+cellName(width, n), nil); err != nil {
 			return err
 		}
+		if err := f.SetDefinedName(&excelize.DefinedName{
+			Name: "_xlnm.Print_Titles", Scope: t.name, RefersTo: quoteTab(t.name) + "$1:$1",
+		}); err != nil {
+			return err
+		}
 	}
 	for j, c := range cols {
 		if c.layout == nil {
@@ -255,11 +309,45 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 	}
 	if summary && width > 1 && n > 1 {
-		if err := addChart(f, t.name, layout.Summary.ChartTitle, width, n); err != nil {
+		if err := addChart(f, t, tl, layout.Summary, n); err != nil {
 			return fmt.Errorf("chart: %w", err)
 		}
 	}
 	return sw.Flush()
+}
+
+// headerHeight is the header row's height in points: room for the bold text and the
+// filter button. Data rows keep the default height, the same on every tab (every style
+// names the same font and size).
+const headerHeight = 18
+
+// pageSetup prints a tab landscape, as wide as one page, with the header row on every
+// page; the summary (a short table and its chart) on one page.
+func pageSetup(f *excelize.File, tab string, summary bool) error {
+	fit := true
+	if err := f.SetSheetProps(tab, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	landscape, wide, tall := "landscape", 1, 0
+	if summary {
+		tall = 1
+	}
+	return f.SetPageLayout(tab, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall})
+}
+
+// numberColumn reports whether a copied tab's column j holds numbers (then it is aligned
+// as numbers are).
+func numberColumn(t renderTab, j int) bool {
+	seen := false
+	for i := 1; i < len(t.kinds); i++ {
+		if j < len(t.kinds[i]) && cellAt(t.rows[i-1], j) != "" {
+			if t.kinds[i][j] != kindNumber {
+				return false
+			}
+			seen = true
+		}
+	}
+	return seen
 }
 
 // cellValue returns what to store in a data cell (row i, column j): nil for an empty
@@ -315,9 +403,31 @@ func blankRow(r []string) bool {
 	return true
 }
 
+// columnWidth is column j's width in characters: the layout's, or fitted to the content
+// (at most maxFitWidth), and never narrower than its header with the filter button beside it.
+func columnWidth(t renderTab, j int, c *sheets.Column) float64 {
+	w := 0.0
+	if c != nil {
+		w = c.Width
+	}
+	if w <= 0 {
+		w = fitWidth(t, j)
+	}
+	return max(w, headerWidth(cellAt(t.header, j)))
+}
+
+// headerWidth is the width a header needs: its bold text, about a tenth wider than
+// regular, and the filter button beside it (about three characters and a margin).
+func headerWidth(h string) float64 {
+	if h == "" {
+		return 0
+	}
+	return float64(min((textWidth(h)*11+9)/10+4, maxFitWidth))
+}
+
 // fitWidth returns a width that shows column j's widest value, up to maxFitWidth.
 func fitWidth(t renderTab, j int) float64 {
-	w := textWidth(cellAt(t.header, j)) + 3 // the header is bold and carries the filter button
+	w := 0
 	for _, r := range t.rows {
 		if j < len(r) {
 			if n := textWidth(r[j]); n > w {
@@ -328,7 +438,7 @@ func fitWidth(t renderTab, j int) float64 {
 			}
 		}
 	}
-	return float64(min(max(w+1, minFitWidth), maxFitWidth))
+	return float64(min(max(w+2, minFitWidth), maxFitWidth))
 }
 
 // textWidth is the width of the longest line of s in characters, counting East Asian wide
@@ -412,28 +522,89 @@ func presentColumn(f *excelize.File, st *styles, tab string, col int, c *sheets.
 	return f.SetConditionalFormat(tab, ref, rules)
 }
 
+// chartPalette colours the summary's series that the layout gives no colour: distinct
+// hues, none of them near another.
+var chartPalette = []string{"2E7D32", "F9A825", "1565C0", "C62828", "6A1B9A", "00838F", "EF6C00", "5D4037"}
+
+// Where the chart goes: beside the table, inside a 1366-pixel-wide window (less the
+// program's row headers and scroll bar), never narrower than minChartWidth.
+const (
+	screenWidth   = 1280 // pixels of cells a 1366-pixel window shows
+	maxChartWidth = 560
+	minChartWidth = 400
+	chartHeight   = 320
+	pixelsPerChar = 7 // Calibri 11: excelize's and Excel's conversion of widths
+	columnPadding = 5
+)
+
 // addChart draws the summary: a stacked column chart with the first column as categories
-// and one series per other column, to the right of the table.
-func addChart(f *excelize.File, tab, title string, width, lastDataRow int) error {
-	q := "'" + strings.ReplaceAll(tab, "'", "''") + "'!"
+// and one series per column the layout names (every other column when it names none),
+// beside the table where a 1366-pixel window shows it, or under a table too wide for that.
+func addChart(f *excelize.File, t renderTab, tl *sheets.TabLayout, sl *sheets.SummaryLayout, lastDataRow int) error {
+	q := quoteTab(t.name)
 	categories := fmt.Sprintf("%s$A$2:$A$%d", q, lastDataRow)
-	var series []excelize.ChartSeries
-	for j := 2; j <= width; j++ {
-		l := columnName(j)
-		series = append(series, excelize.ChartSeries{
+	series := sl.Series
+	if len(series) == 0 {
+		for _, h := range t.header[min(1, len(t.header)):] {
+			series = append(series, sheets.SummarySeries{Column: h})
+		}
+	}
+	var out []excelize.ChartSeries
+	last := 1
+	for i, s := range series {
+		j := slices.Index(t.header, s.Column)
+		if j <= 0 {
+			continue // a column the table does not have: nothing to draw
+		}
+		last = max(last, j+1)
+		color := s.Color
+		if color == "" {
+			color = chartPalette[i%len(chartPalette)]
+		}
+		l := columnName(j + 1)
+		out = append(out, excelize.ChartSeries{
 			Name:       fmt.Sprintf("%s$%s$1", q, l),
 			Categories: categories,
 			Values:     fmt.Sprintf("%s$%s$2:$%s$%d", q, l, l, lastDataRow),
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}},
 		})
 	}
-	return f.AddChart(tab, cellName(width+2, 2), &excelize.Chart{
-		Type:      excelize.ColStacked,
-		Series:    series,
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
+	if len(out) == 0 {
+		return nil
+	}
+	// The table's width in pixels, as the program draws it.
+	tableWidth := 0
+	for j, h := range t.header {
+		var c *sheets.Column
+		if tl != nil {
+			c = tl.Column(h)
+		}
+		tableWidth += int(columnWidth(t, j, c)*pixelsPerChar) + columnPadding
+	}
+	gap := 8.0 + pixelsPerChar // one narrow column's worth
+	cell := cellName(len(t.header)+1, 2)
+	width := screenWidth - tableWidth - int(gap)
+	offsetX := int(gap)
+	if width < minChartWidth {
+		// Too wide a table: the chart goes under it.
+		cell, width, offsetX = cellName(1, lastDataRow+2), maxChartWidth, 0
+	}
+	width = min(width, maxChartWidth)
+	axisFont := excelize.Font{Family: fontFamily, Size: 10, Color: "262626"}
+	return f.AddChart(t.name, cell, &excelize.Chart{
+		Type:   excelize.ColStacked,
+		Series: out,
+		Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: sl.ChartTitle,
+			Font: &excelize.Font{Family: fontFamily, Size: 12, Bold: true, Color: "262626"}}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 640, Height: 360},
+		XAxis:     excelize.ChartAxis{Font: axisFont},
+		YAxis:     excelize.ChartAxis{Font: axisFont, MajorGridLines: true},
+		Dimension: excelize.ChartDimension{Width: uint(width), Height: chartHeight},
+		Format:    excelize.GraphicOptions{OffsetX: offsetX, OffsetY: 0, Positioning: "oneCell"},
 	})
 }
+
+func quoteTab(name string) string { return "'" + strings.ReplaceAll(name, "'", "''") + "'!" }
 
 // utf16Len counts text as Excel does: in UTF-16 units.
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
