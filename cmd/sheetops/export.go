@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/sheets/csvfiles"
 	"github.com/sheetops/sheetops/sync"
 )
 
@@ -19,12 +22,23 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	namespace := flags.String("n", "", "only this namespace")
 	all := flags.Bool("A", false, "all namespaces (the default)")
 	selector := flags.String("l", "", "label selector, as kubectl's -l")
-	out := flags.String("o", "", "the .xlsx file to write (required)")
+	out := flags.String("o", "", "the file to write (required): FILE.xlsx, or FILE.csv for one CSV file per tab (FILE-Deployments.csv, ...)")
+	format := flags.String("format", "", "xlsx or csv; default: from -o's extension")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if *out == "" || !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
-		return usagef("-o: name the .xlsx file to write, e.g. -o cluster.xlsx")
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
+	switch {
+	case *format != "" && *format != "xlsx" && *format != "csv":
+		return usagef("--format %q: choose xlsx or csv", *format)
+	case *format == "":
+		*format = ext
+	}
+	if *out == "" || ext != *format || (ext != "xlsx" && ext != "csv") {
+		if *format == "csv" {
+			return usagef("-o: name the .csv file to write, e.g. -o cluster.csv (one file per tab: cluster-Deployments.csv, ...)")
+		}
+		return usagef("-o: name the .xlsx or .csv file to write, e.g. -o cluster.xlsx")
 	}
 	if *all && *namespace != "" {
 		return usagef("-n and -A: choose one")
@@ -53,12 +67,34 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := view.WaitForSync(ctx); err != nil {
 		return err
 	}
-	if err := writeExport(ctx, view, *out, log); err != nil {
-		if errors.Is(err, fs.ErrPermission) {
+	wrote := *out
+	if *format == "csv" {
+		var files []string
+		files, err = writeCSV(ctx, view, *out, log)
+		wrote = strings.Join(files, ", ")
+	} else {
+		err = writeExport(ctx, view, *out, log)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
 			return usagef("-o %s: %v", *out, err)
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "Wrote %s: %d deployments, %d pods.\n", *out, len(view.Deployments()), len(view.Pods()))
+	fmt.Fprintf(stdout, "Wrote %s: %d deployments, %d pods.\n", wrote, len(view.Deployments()), len(view.Pods()))
 	return nil
+}
+
+// writeCSV writes the view as one RFC 4180 CSV file per tab, named after path
+// (cluster.csv: cluster-Deployments.csv, cluster-Pods.csv, cluster-Summary.csv).
+func writeCSV(ctx context.Context, view sync.ClusterView, path string, log *slog.Logger) ([]string, error) {
+	files := csvfiles.New(path)
+	e, err := sync.New(sync.Options{Sheet: files, View: view, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.Pass(ctx); err != nil {
+		return nil, err
+	}
+	return files.Written(), nil
 }
