@@ -1,8 +1,6 @@
 package apiserver
 
 import (
-	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,29 +11,21 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metainternalversionscheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/rand"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
 	"github.com/sheetops/sheetops/apiserver/printers"
 	"github.com/sheetops/sheetops/apiserver/storage"
-	"github.com/sheetops/sheetops/apiserver/validation"
 )
 
 var jsonMarshal = json.Marshal
@@ -288,7 +278,11 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, ri requestInfo) err
 		return err
 	}
 	if ri.subresource == subScale {
-		return s.respond(w, r, http.StatusOK, scaleOf(obj))
+		sc, ok := ri.res.strategy.(scaler)
+		if !ok {
+			return notFoundPath()
+		}
+		return s.respond(w, r, http.StatusOK, sc.scale(obj))
 	}
 	return s.respond(w, r, http.StatusOK, obj)
 }
@@ -327,116 +321,6 @@ func listOptions(r *http.Request, res *resource) (*metainternalversion.ListOptio
 		opts.FieldSelector = sel
 	}
 	return opts, nil
-}
-
-// predicate builds the store predicate for the label and field selectors.
-func predicate(res *resource, opts *metainternalversion.ListOptions) storage.Predicate {
-	ls, fs := opts.LabelSelector, opts.FieldSelector
-	if (ls == nil || ls.Empty()) && (fs == nil || fs.Empty()) {
-		return nil
-	}
-	return func(obj runtime.Object) bool {
-		m, err := meta.Accessor(obj)
-		if err != nil {
-			return false
-		}
-		if ls != nil && !ls.Empty() && !ls.Matches(labels.Set(m.GetLabels())) {
-			return false
-		}
-		if fs != nil && !fs.Empty() {
-			set := fields.Set{"metadata.name": m.GetName()}
-			if res.namespaced {
-				set["metadata.namespace"] = m.GetNamespace()
-			}
-			if res.fields != nil {
-				for k, v := range res.fields(obj) {
-					set[k] = v
-				}
-			}
-			if !fs.Matches(set) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-type continueToken struct {
-	APIVersion string `json:"v"`
-	RV         uint64 `json:"rv"`
-	Start      string `json:"start"`
-}
-
-func encodeContinue(rv uint64, lastKey string) string {
-	data, _ := json.Marshal(continueToken{APIVersion: "meta.k8s.io/v1", RV: rv, Start: lastKey + "\x00"})
-	return base64.RawURLEncoding.EncodeToString(data)
-}
-
-func decodeContinue(s string) (continueToken, error) {
-	var t continueToken
-	data, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return t, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: continue key is not valid: %v", err))
-	}
-	if err := json.Unmarshal(data, &t); err != nil {
-		return t, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: continue key is not valid: %v", err))
-	}
-	if t.APIVersion != "meta.k8s.io/v1" || t.RV == 0 {
-		return t, apierrors.NewBadRequest("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
-	}
-	t.Start = strings.TrimSuffix(t.Start, "\x00")
-	return t, nil
-}
-
-func parseRV(v string) (uint64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return 0, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q: %v", v, err))
-	}
-	return n, nil
-}
-
-// freshWait is how long a read from a resourceVersion the store has not reached waits for
-// it: kube-apiserver's watch cache waits as long (its blockTimeout) for itself to catch up.
-var freshWait = 3 * time.Second
-
-// awaitRevision waits up to freshWait for the store to reach rv, then fails as
-// kube-apiserver does: 504 Timeout "Too large resource version", with a
-// ResourceVersionTooLarge cause and a retry after 1 s. rv 0 means any revision.
-func (s *Server) awaitRevision(ctx context.Context, rv uint64) error {
-	if rv <= s.store.Revision() {
-		return nil
-	}
-	deadline := time.NewTimer(freshWait)
-	defer deadline.Stop()
-	poll := time.NewTicker(10 * time.Millisecond)
-	defer poll.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-		case <-deadline.C:
-		case <-poll.C:
-			if rv <= s.store.Revision() {
-				return nil
-			}
-			continue
-		}
-		if cur := s.store.Revision(); rv > cur {
-			return tooLargeResourceVersion(rv, cur)
-		}
-		return nil
-	}
-}
-
-// tooLargeResourceVersion is upstream's storage.NewTooLargeResourceVersionError as the
-// watch cache makes it (retry after 1 s).
-func tooLargeResourceVersion(rv, current uint64) *apierrors.StatusError {
-	err := apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: %d", rv, current), 1)
-	err.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
-	return err
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
@@ -648,11 +532,6 @@ func addWarning(w http.ResponseWriter, msg string) {
 	w.Header().Add("Warning", "299 - "+strconv.Quote(msg))
 }
 
-// errDryRun carries the object a dry-run write would have stored out of the store's update.
-type errDryRun struct{ obj runtime.Object }
-
-func (e errDryRun) Error() string { return "dry run" }
-
 func (s *Server) create(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
 	o, body, err := writeRequest(r, "")
 	if err != nil {
@@ -668,73 +547,6 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 	}
 	return s.respond(w, r, http.StatusCreated, created)
 }
-
-// createObjectManaged runs the create pipeline: names, defaults, system fields, admission,
-// validation, managed fields (unless the caller, server-side apply, has set them), store.
-func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o writeOptions, managed bool) (runtime.Object, error) {
-	res := ri.res
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return nil, apierrors.NewBadRequest(err.Error())
-	}
-	if res.namespaced {
-		if m.GetNamespace() == "" {
-			m.SetNamespace(ri.namespace)
-		} else if m.GetNamespace() != ri.namespace {
-			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
-		}
-	} else {
-		m.SetNamespace("")
-	}
-	if m.GetName() == "" && m.GetGenerateName() != "" {
-		m.SetName(m.GetGenerateName() + rand.String(5))
-	}
-	defaultObject(obj)
-	m.SetUID(uuid.NewUUID())
-	m.SetCreationTimestamp(metav1.Now().Rfc3339Copy())
-	m.SetDeletionTimestamp(nil)
-	m.SetDeletionGracePeriodSeconds(nil)
-	m.SetResourceVersion("")
-	m.SetSelfLink("")
-	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	validation.PrepareForCreate(obj)
-	if res.namespaced {
-		if err := s.admitNamespace(res, m.GetNamespace(), m.GetName()); err != nil {
-			return nil, err
-		}
-	}
-	if errs := validation.ValidateCreate(obj); len(errs) > 0 {
-		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), m.GetName(), errs)
-	}
-	if fm := res.managers[""]; fm != nil && !managed {
-		// obj is this request's own object: the field manager may change it in place.
-		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
-		obj = fm.UpdateNoErrors(withTypeMeta(res.newObj()), obj, o.fieldManager)
-		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	}
-	if o.dryRun {
-		return obj, nil
-	}
-	return s.store.Create(res.storeKey, obj)
-}
-
-// admitNamespace refuses content in a missing (404) or terminating (403) namespace.
-func (s *Server) admitNamespace(res *resource, namespace, name string) error {
-	obj, err := s.store.Get("namespaces", "", namespace)
-	if err != nil {
-		return err
-	}
-	if ns := obj.(*corev1.Namespace); ns.Status.Phase == corev1.NamespaceTerminating || ns.DeletionTimestamp != nil {
-		e := apierrors.NewForbidden(res.groupResource(), name,
-			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", namespace))
-		e.ErrStatus.Details.Causes = append(e.ErrStatus.Details.Causes, metav1.StatusCause{
-			Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", namespace), Field: "metadata.namespace"})
-		return e
-	}
-	return nil
-}
-
-func defaultObject(obj runtime.Object) { validation.Default(obj) }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
 	o, body, err := writeRequest(r, "")
@@ -771,172 +583,6 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 		return err
 	}
 	return s.respond(w, r, http.StatusOK, out)
-}
-
-// updateObject runs the update pipeline on the stored object: newObj builds the request's
-// object from the current one; preconditions, defaults, strategy, validation and managed
-// fields follow, atomically under the store's write lock.
-func (s *Server) updateObject(ri requestInfo, o writeOptions, newObj func(cur runtime.Object) (runtime.Object, error)) (runtime.Object, error) {
-	res := ri.res
-	out, _, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
-		obj, err := newObj(cur)
-		if err != nil {
-			return nil, err
-		}
-		return s.prepareUpdateManaged(ri, o, obj, cur, true)
-	})
-	var dry errDryRun
-	if errors.As(err, &dry) {
-		return dry.obj, nil
-	}
-	return out, err
-}
-
-// prepareUpdateManaged checks and completes obj, the request's new state of cur; track
-// records the write in managed fields (server-side apply has done that already).
-func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur runtime.Object, track bool) (runtime.Object, error) {
-	res := ri.res
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return nil, apierrors.NewBadRequest(err.Error())
-	}
-	cm, _ := meta.Accessor(cur)
-	if rv := m.GetResourceVersion(); rv != "" && rv != cm.GetResourceVersion() {
-		return nil, conflict(res, ri.name)
-	}
-	if m.GetResourceVersion() == "" {
-		// An unconditional update, as every kind served here allows upstream.
-		m.SetResourceVersion(cm.GetResourceVersion())
-	}
-	if uid := m.GetUID(); uid != "" && uid != cm.GetUID() {
-		return nil, apierrors.NewConflict(res.groupResource(), ri.name,
-			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", uid, cm.GetUID()))
-	}
-	m.SetNamespace(cm.GetNamespace())
-	m.SetUID(cm.GetUID())
-	m.SetCreationTimestamp(cm.GetCreationTimestamp())
-	m.SetDeletionTimestamp(cm.GetDeletionTimestamp())
-	m.SetDeletionGracePeriodSeconds(cm.GetDeletionGracePeriodSeconds())
-	m.SetSelfLink("")
-	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	defaultObject(obj)
-	var errs field.ErrorList
-	if ri.subresource == subStatus {
-		validation.PrepareForStatusUpdate(obj, cur)
-		errs = validation.ValidateStatusUpdate(obj, cur)
-	} else {
-		if cm.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(cm.GetFinalizers()) && !subset(m.GetFinalizers(), cm.GetFinalizers()) {
-			return nil, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("no new finalizers can be added if the object is being deleted"))
-		}
-		validation.PrepareForUpdate(obj, cur)
-		errs = validation.ValidateUpdate(obj, cur)
-	}
-	if len(errs) > 0 {
-		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), ri.name, errs)
-	}
-	if fm := res.managers[ri.subresource]; fm != nil && track {
-		// obj is this request's own object; cur is stored and only read (a shallow copy
-		// carries its kind).
-		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
-		obj = updateManaged(fm, withTypeMeta(cur), obj, o.fieldManager)
-		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	}
-	if o.dryRun {
-		out := obj.DeepCopyObject()
-		meta.NewAccessor().SetResourceVersion(out, cm.GetResourceVersion())
-		return nil, errDryRun{obj: out}
-	}
-	return obj, nil
-}
-
-func subset(a, b []string) bool {
-	have := map[string]bool{}
-	for _, x := range b {
-		have[x] = true
-	}
-	for _, x := range a {
-		if !have[x] {
-			return false
-		}
-	}
-	return true
-}
-
-func conflict(res *resource, name string) error {
-	return apierrors.NewConflict(res.groupResource(), name,
-		errors.New("the object has been modified; please apply your changes to the latest version and try again"))
-}
-
-// scaleOf is the autoscaling/v1 Scale view of a deployment or replica set.
-func scaleOf(obj runtime.Object) *autoscalingv1.Scale {
-	sc := &autoscalingv1.Scale{}
-	var om metav1.ObjectMeta
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		om = o.ObjectMeta
-		sc.Spec.Replicas = replicasOf(o.Spec.Replicas)
-		sc.Status.Replicas = o.Status.Replicas
-		sc.Status.Selector = selectorString(o.Spec.Selector)
-	case *appsv1.ReplicaSet:
-		om = o.ObjectMeta
-		sc.Spec.Replicas = replicasOf(o.Spec.Replicas)
-		sc.Status.Replicas = o.Status.Replicas
-		sc.Status.Selector = selectorString(o.Spec.Selector)
-	}
-	sc.ObjectMeta = metav1.ObjectMeta{Name: om.Name, Namespace: om.Namespace, UID: om.UID, ResourceVersion: om.ResourceVersion, CreationTimestamp: om.CreationTimestamp}
-	return sc
-}
-
-func replicasOf(p *int32) int32 {
-	if p == nil {
-		return 1
-	}
-	return *p
-}
-
-func selectorString(ls *metav1.LabelSelector) string {
-	sel, err := metav1.LabelSelectorAsSelector(ls)
-	if err != nil {
-		return ""
-	}
-	return sel.String()
-}
-
-// updateScale changes a deployment's or replica set's replicas through its Scale.
-func (s *Server) updateScale(ri requestInfo, o writeOptions, newScale func(cur *autoscalingv1.Scale) (*autoscalingv1.Scale, error)) (*autoscalingv1.Scale, error) {
-	res := ri.res
-	mainRI := ri
-	mainRI.subresource = ""
-	out, err := s.updateObject(mainRI, o, func(cur runtime.Object) (runtime.Object, error) {
-		curScale := scaleOf(cur)
-		sc, err := newScale(curScale)
-		if err != nil {
-			return nil, err
-		}
-		if sc.Name != "" && sc.Name != ri.name {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", sc.Name, ri.name))
-		}
-		if sc.ResourceVersion != "" && sc.ResourceVersion != curScale.ResourceVersion {
-			return nil, conflict(res, ri.name)
-		}
-		if sc.Spec.Replicas < 0 {
-			return nil, apierrors.NewInvalid(schema.GroupKind{Group: "autoscaling", Kind: "Scale"}, ri.name,
-				field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), sc.Spec.Replicas, "must be greater than or equal to 0")})
-		}
-		next := cur.DeepCopyObject()
-		n := sc.Spec.Replicas
-		switch d := next.(type) {
-		case *appsv1.Deployment:
-			d.Spec.Replicas = &n
-		case *appsv1.ReplicaSet:
-			d.Spec.Replicas = &n
-		}
-		return next, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return scaleOf(out), nil
 }
 
 func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
@@ -1055,206 +701,6 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 		return nil
 	}
 	return s.respond(w, r, http.StatusOK, out)
-}
-
-// deleteObject deletes one object, or marks it for deletion when finalizers (its own, a
-// foreground or orphan policy, a namespace's) must run first. gone reports an immediate delete.
-func (s *Server) deleteObject(ri requestInfo, opts *metav1.DeleteOptions) (out runtime.Object, gone bool, err error) {
-	res := ri.res
-	dryRun := len(opts.DryRun) > 0
-	check := func(cur runtime.Object) error {
-		m, _ := meta.Accessor(cur)
-		if p := opts.Preconditions; p != nil {
-			// Worded as upstream's storage precondition errors, which name the kind.
-			kindGR := schema.GroupResource{Group: res.gvr.Group, Resource: res.kind}
-			if p.UID != nil && *p.UID != m.GetUID() {
-				return apierrors.NewConflict(kindGR, ri.name, fmt.Errorf("the UID in the precondition (%s) does not match the UID in record (%s). The object might have been deleted and then recreated", *p.UID, m.GetUID()))
-			}
-			if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
-				return apierrors.NewConflict(kindGR, ri.name, fmt.Errorf("the ResourceVersion in the precondition (%s) does not match the ResourceVersion in record (%s). The object might have been modified", *p.ResourceVersion, m.GetResourceVersion()))
-			}
-		}
-		return nil
-	}
-	policy := metav1.DeletePropagationBackground
-	if opts.PropagationPolicy != nil {
-		policy = *opts.PropagationPolicy
-	} else if opts.OrphanDependents != nil && *opts.OrphanDependents { //nolint:staticcheck // honoured as upstream
-		policy = metav1.DeletePropagationOrphan
-	}
-	var finalizer string
-	switch {
-	case policy == metav1.DeletePropagationForeground:
-		finalizer = metav1.FinalizerDeleteDependents
-	case policy == metav1.DeletePropagationOrphan:
-		finalizer = metav1.FinalizerOrphanDependents
-	}
-	if res.storeKey == "namespaces" && protectedNamespaces[ri.name] {
-		return nil, false, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("this namespace may not be deleted"))
-	}
-	cur, err := s.store.Get(res.storeKey, ri.namespace, ri.name)
-	if err != nil {
-		return nil, false, err
-	}
-	cm, _ := meta.Accessor(cur)
-	grace := podGracePeriod(cur, opts)
-	graceful := res.storeKey == "namespaces" || len(cm.GetFinalizers()) > 0 || (finalizer != "" && res.owner) || grace > 0
-	if dryRun {
-		if err := check(cur); err != nil {
-			return nil, false, err
-		}
-		return cur, !graceful, nil
-	}
-	if !graceful {
-		var out runtime.Object
-		var err error
-		if grace == 0 {
-			// a pod with no grace period left: marked, then deleted, as upstream
-			out, err = s.store.DeleteMarked(res.storeKey, ri.namespace, ri.name, check, func(cur runtime.Object) runtime.Object {
-				next := cur.DeepCopyObject()
-				m, _ := meta.Accessor(next)
-				if m.GetDeletionTimestamp() == nil {
-					now := metav1.NewTime(time.Now().Truncate(time.Second))
-					m.SetDeletionTimestamp(&now)
-				}
-				zero := int64(0)
-				m.SetDeletionGracePeriodSeconds(&zero)
-				return next
-			})
-		} else {
-			out, err = s.store.Delete(res.storeKey, ri.namespace, ri.name, check)
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		s.collector.deleted(res, out)
-		return out, true, nil
-	}
-	out, deleted, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
-		if err := check(cur); err != nil {
-			return nil, err
-		}
-		next := cur.DeepCopyObject()
-		m, _ := meta.Accessor(next)
-		if cur := m.GetDeletionGracePeriodSeconds(); m.GetDeletionTimestamp() == nil || (cur != nil && grace < *cur) {
-			// A first delete marks the object; a later one may only shorten a pod's grace period.
-			g := grace
-			if g < 0 {
-				g = 0
-			}
-			when := metav1.NewTime(time.Now().Add(time.Duration(g) * time.Second).Truncate(time.Second))
-			m.SetDeletionTimestamp(&when)
-			m.SetDeletionGracePeriodSeconds(&g)
-		}
-		if finalizer != "" && res.owner {
-			fs := m.GetFinalizers()
-			if !contains(fs, finalizer) {
-				m.SetFinalizers(append(fs, finalizer))
-			}
-		}
-		if ns, ok := next.(*corev1.Namespace); ok {
-			ns.Status.Phase = corev1.NamespaceTerminating
-		}
-		return next, nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	if deleted {
-		s.collector.deleted(res, out)
-		return out, true, nil
-	}
-	s.collector.terminating(res, out)
-	return out, false, nil
-}
-
-// protectedNamespaces cannot be deleted, as upstream's namespace lifecycle admission says.
-var protectedNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
-
-// podGracePeriod is the grace period a DELETE gives a pod that a kubelet runs: the
-// request's, else the pod's terminationGracePeriodSeconds, else 30. It is 0 for a pod no node
-// runs (unbound, or finished), which goes at once as upstream; -1 for other kinds.
-func podGracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64 {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return -1
-	}
-	if pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
-		return 0
-	}
-	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
-	if pod.Spec.TerminationGracePeriodSeconds != nil {
-		grace = *pod.Spec.TerminationGracePeriodSeconds
-	}
-	if opts.GracePeriodSeconds != nil {
-		grace = *opts.GracePeriodSeconds
-	}
-	if grace < 0 {
-		grace = 0
-	}
-	return grace
-}
-
-// bind assigns a pod to a node (pods/binding), as a scheduler does.
-func (s *Server) bind(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	o, body, err := writeRequest(r, "")
-	if err != nil {
-		return err
-	}
-	obj, err := decodeInto(w, r, body, corev1.SchemeGroupVersion.WithKind("Binding"), &corev1.Binding{}, o)
-	if err != nil {
-		return err
-	}
-	b := obj.(*corev1.Binding)
-	if b.Name != "" && b.Name != ri.name {
-		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", b.Name, ri.name))
-	}
-	if b.Target.Name == "" || (b.Target.Kind != "" && b.Target.Kind != "Node") {
-		return apierrors.NewInvalid(schema.GroupKind{Kind: "Binding"}, ri.name, field.ErrorList{field.Required(field.NewPath("target", "name"), "")})
-	}
-	bindingGR := schema.GroupResource{Resource: "pods/binding"}
-	_, _, err = s.store.Update(ri.res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
-		pod := cur.(*corev1.Pod)
-		if pod.DeletionTimestamp != nil {
-			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", ri.name))
-		}
-		if pod.Spec.NodeName != "" {
-			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("pod %s is already assigned to node %q", ri.name, pod.Spec.NodeName))
-		}
-		if b.UID != "" && b.UID != pod.UID {
-			return nil, apierrors.NewConflict(bindingGR, ri.name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", b.UID, pod.UID))
-		}
-		next := pod.DeepCopy()
-		next.Spec.NodeName = b.Target.Name
-		for k, v := range b.Annotations {
-			if next.Annotations == nil {
-				next.Annotations = map[string]string{}
-			}
-			next.Annotations[k] = v
-		}
-		setPodCondition(&next.Status, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now().Rfc3339Copy()})
-		if o.dryRun {
-			return nil, errDryRun{obj: next}
-		}
-		return next, nil
-	})
-	if _, dry := err.(errDryRun); err != nil && !dry {
-		return err
-	}
-	writeObject(w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess, Code: http.StatusCreated}, mediaJSON)
-	return nil
-}
-
-func setPodCondition(st *corev1.PodStatus, c corev1.PodCondition) {
-	for i := range st.Conditions {
-		if st.Conditions[i].Type == c.Type {
-			if st.Conditions[i].Status != c.Status {
-				st.Conditions[i] = c
-			}
-			return
-		}
-	}
-	st.Conditions = append(st.Conditions, c)
 }
 
 func contains(list []string, s string) bool {

@@ -79,8 +79,15 @@ type resource struct {
 	fieldLabelConversion bool
 	// returnDeleted: a DELETE answers with the object rather than a Status, as upstream.
 	returnDeleted bool
-	// owner: objects of this kind can own others (cascading deletion looks for dependents).
+	// owner: objects of this kind can own others (cascading deletion looks for dependents,
+	// foreground and orphan deletion add their finalizers); upstream's kinds whose garbage
+	// collection policy is Unsupported (events) are not owners.
 	owner bool
+	// defaultOrphan: a delete without a propagation policy orphans the dependents, as
+	// upstream's batch/v1 jobs (their DefaultGarbageCollectionPolicy).
+	defaultOrphan bool
+	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
+	strategy strategy
 
 	newObj   func() storage.Marshaler
 	newList  func() runtime.Object
@@ -107,6 +114,7 @@ var resources = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("namespaces"), kind: "Namespace", singular: "namespace",
 		shortNames: []string{"ns"}, subs: []string{subStatus, subFinalize}, returnDeleted: true, fieldLabelConversion: true,
+		strategy: namespaceStrategy{},
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
 		},
@@ -123,17 +131,20 @@ var resources = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("pods"), kind: "Pod", singular: "pod", namespaced: true,
 		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true, fieldLabelConversion: true,
-		fields: podFields,
-		newObj: func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
+		strategy: podStrategy{},
+		fields:   podFields,
+		newObj:   func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
 	},
 	{
 		gvr: appsv1.SchemeGroupVersion.WithResource("deployments"), kind: "Deployment", singular: "deployment", namespaced: true,
 		shortNames: []string{"deploy"}, categories: []string{"all"}, subs: []string{subScale, subStatus}, owner: true,
-		newObj: func() storage.Marshaler { return &appsv1.Deployment{} }, newList: func() runtime.Object { return &appsv1.DeploymentList{} },
+		strategy: deploymentStrategy,
+		newObj:   func() storage.Marshaler { return &appsv1.Deployment{} }, newList: func() runtime.Object { return &appsv1.DeploymentList{} },
 	},
 	{
 		gvr: appsv1.SchemeGroupVersion.WithResource("replicasets"), kind: "ReplicaSet", singular: "replicaset", namespaced: true,
 		shortNames: []string{"rs"}, categories: []string{"all"}, subs: []string{subScale, subStatus}, owner: true,
+		strategy: replicaSetStrategy,
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"status.replicas": fmt.Sprint(obj.(*appsv1.ReplicaSet).Status.Replicas)}
 		},
@@ -176,7 +187,11 @@ var index = resourceIndex{}
 // objectDefaulter applies our defaults for the field managers.
 type objectDefaulter struct{}
 
-func (objectDefaulter) Default(obj runtime.Object) { defaultObject(obj) }
+func (objectDefaulter) Default(obj runtime.Object) {
+	if r := resourceOf(obj); r != nil {
+		r.strategy.Default(obj)
+	}
+}
 
 // fieldManagerTypeConverter is the field managers' TypeConverter: client-go's (the schema of
 // the k8s.io/api types), except that a typed object is converted without its
@@ -319,6 +334,9 @@ func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runt
 func init() {
 	typeConverter := newFieldManagerTypeConverter()
 	for _, r := range resources {
+		if r.strategy == nil {
+			r.strategy = validatedStrategy{}
+		}
 		r.listKind = r.kind + "List"
 		r.storeKey = r.gvr.GroupResource().String()
 		index[r.gvr] = r

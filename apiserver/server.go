@@ -81,8 +81,11 @@ type Server struct {
 	started  time.Time
 
 	collector *collector
-	wg        stdsync.WaitGroup
-	stop      context.CancelFunc
+	// allocMu serialises the allocators (cluster IPs, node ports) with the creates that
+	// store what they handed out.
+	allocMu stdsync.Mutex
+	wg      stdsync.WaitGroup
+	stop    context.CancelFunc
 }
 
 // New opens the data directory (store, certificates, tokens) without listening yet.
