@@ -136,12 +136,13 @@ func New(opts Options) (*Engine, error) {
 	if opts.Writer != nil {
 		e.audit = openAudit(opts.AuditPath, e.log)
 	}
-	e.layout = &sheets.Layout{Summary: &sheets.SummaryLayout{Name: SummaryTab, ChartTitle: "Pods by phase per namespace"}}
+	e.layout = &sheets.Layout{Summary: summaryChart()}
 	for _, t := range e.tabs {
 		l := t.Layout()
 		for i := range l.Columns {
 			if l.Columns[i].Name == mapping.Sync {
 				l.Columns[i].Colors = syncColors()
+				l.Columns[i].Wrap = true // a conflict's text is read whole; the Audit tab has the rest
 			}
 		}
 		e.layout.Tabs = append(e.layout.Tabs, l)

@@ -1,8 +1,11 @@
 package sync
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +23,18 @@ const SummaryTab = "Summary"
 
 var summaryHeader = []string{"Namespace", "Running", "Pending", "Succeeded", "Failed", "Unknown", "Deployments", "Deployments ready"}
 
+// summaryChart is the Summary's chart: the pods of each namespace stacked by phase, each
+// phase in a colour of its own (the deployment counts stay in the table).
+func summaryChart() *sheets.SummaryLayout {
+	return &sheets.SummaryLayout{Name: SummaryTab, ChartTitle: "Pods by phase per namespace", Series: []sheets.SummarySeries{
+		{Column: "Running", Color: "2E7D32"},   // green
+		{Column: "Pending", Color: "F9A825"},   // amber
+		{Column: "Succeeded", Color: "78909C"}, // blue-grey: done
+		{Column: "Failed", Color: "C62828"},    // red
+		{Column: "Unknown", Color: "6A1B9A"},   // purple
+	}}
+}
+
 func summaryLayout() sheets.TabLayout {
 	l := sheets.TabLayout{Name: SummaryTab}
 	for i, h := range summaryHeader {
@@ -29,9 +44,10 @@ func summaryLayout() sheets.TabLayout {
 }
 
 // render builds the sheet's next state from what was read, the plan (with its results) and
-// the cluster: rows keep the person's order; objects new to the sheet are appended; rows of
-// deleted objects go; a cell with a pending, conflicting or invalid edit keeps what was
-// typed, with its row's resourceVersion (its base); every row's Sync says what happened.
+// the cluster: rows keep the person's order; objects new to the sheet go where they belong
+// in it (see placeRows); rows of deleted objects go; a cell with a pending, conflicting or
+// invalid edit keeps what was typed, with its row's resourceVersion (its base); every row's
+// Sync says what happened.
 func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Book {
 	next := &sheets.Book{Version: book.Version}
 	live := map[string]bool{}
@@ -47,6 +63,7 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 		t := &e.tabs[ti]
 		out := &sheets.Tab{Name: t.Name, Header: t.Headers()}
 		seen := map[types.UID]bool{}
+		var added [][]string
 		if st := book.Tab(t.Name); st != nil && contains(st.Header, mapping.UID) {
 			for i, row := range st.Rows {
 				cells := cellsOf(st.Header, row)
@@ -62,8 +79,9 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 				continue
 			}
 			seen[uid] = true
-			out.Rows = append(out.Rows, e.freshRow(t, obj, now, Outcome{}, nil))
+			added = append(added, e.freshRow(t, obj, now, Outcome{}, nil))
 		}
+		out.Rows = placeRows(t, out.Rows, added)
 		next.Tabs = append(next.Tabs, out)
 	}
 	next.Tabs = append(next.Tabs, e.summary())
@@ -265,4 +283,132 @@ func (e *Engine) summary() *sheets.Tab {
 			fmt.Sprint(c.phases[corev1.PodUnknown]), fmt.Sprint(c.deploys), fmt.Sprint(c.ready)})
 	}
 	return tab
+}
+
+// placeRows puts the rows of objects new to the sheet (added, in namespace/name order)
+// among the sheet's rows where they belong: in namespace/name order, or in the order of the
+// person's own sort when they sorted by another column. The sheet's rows keep their order.
+func placeRows(t *mapping.Tab, rows, added [][]string) [][]string {
+	if len(added) == 0 {
+		return rows
+	}
+	if len(rows) == 0 {
+		return added
+	}
+	uid := columnIndex(t, mapping.UID)
+	keyed := rows // the rows of objects: rows a person typed (no UID yet) say nothing of the order
+	if uid >= 0 {
+		keyed = make([][]string, 0, len(rows))
+		for _, r := range rows {
+			if r[uid] != "" {
+				keyed = append(keyed, r)
+			}
+		}
+	}
+	order := sheetOrder(t, keyed)
+	slices.SortStableFunc(added, order)
+	out := make([][]string, 0, len(rows)+len(added))
+	i := 0
+	for _, a := range added {
+		for i < len(rows) && ((uid >= 0 && rows[i][uid] == "") || order(rows[i], a) <= 0) {
+			out = append(out, rows[i])
+			i++
+		}
+		out = append(out, a)
+	}
+	return append(out, rows[i:]...)
+}
+
+// sheetOrder is the order rows are in: namespace and name, unless the person sorted by
+// another column (the leftmost visible one the rows are sorted by, ascending or
+// descending, numbers as numbers), with ties in namespace/name order.
+func sheetOrder(t *mapping.Tab, rows [][]string) func(a, b []string) int {
+	ns, name := columnIndex(t, mapping.Namespace), columnIndex(t, mapping.Name)
+	byName := func(a, b []string) int {
+		if ns >= 0 {
+			if c := compareCells(a[ns], b[ns]); c != 0 {
+				return c
+			}
+		}
+		if name >= 0 {
+			return compareCells(a[name], b[name])
+		}
+		return 0
+	}
+	if sortedBy(rows, byName) {
+		return byName
+	}
+	for j, c := range t.Columns {
+		if c.Hidden || !distinct(rows, j) {
+			continue
+		}
+		for _, dir := range []int{1, -1} {
+			if sortedBy(rows, func(a, b []string) int { return compareKey(a[j], b[j], dir) }) {
+				return func(a, b []string) int {
+					if c := compareKey(a[j], b[j], dir); c != 0 {
+						return c
+					}
+					return byName(a, b)
+				}
+			}
+		}
+	}
+	return byName
+}
+
+// sortedBy reports whether rows are in cmp's order.
+func sortedBy(rows [][]string, cmp func(a, b []string) int) bool {
+	for i := 1; i < len(rows); i++ {
+		if cmp(rows[i-1], rows[i]) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// distinct reports whether column j holds at least two different values: a column that
+// is the same in every row says nothing about how the rows are sorted.
+func distinct(rows [][]string, j int) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	for _, r := range rows[1:] {
+		if r[j] != rows[0][j] {
+			return true
+		}
+	}
+	return false
+}
+
+// compareKey compares two cells of the sort column in direction dir (1 ascending, -1
+// descending); empty cells go last either way, as spreadsheet programs sort them.
+func compareKey(a, b string, dir int) int {
+	switch {
+	case a == "" && b == "":
+		return 0
+	case a == "":
+		return 1
+	case b == "":
+		return -1
+	}
+	return dir * compareCells(a, b)
+}
+
+// compareCells compares two cells as a spreadsheet sorts them: numbers by value and before
+// text, text without regard to case.
+func compareCells(a, b string) int {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	switch {
+	case errA == nil && errB == nil:
+		return cmp.Compare(x, y)
+	case errA == nil:
+		return -1
+	case errB == nil:
+		return 1
+	}
+	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }
