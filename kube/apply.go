@@ -6,70 +6,100 @@ import (
 	"fmt"
 	"net"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // Applier makes SheetOps' changes to the cluster: patches with a resourceVersion
 // precondition inside the patch, creates, and deletes with a UID precondition. Every write
-// carries the field manager "sheetops".
+// carries the field manager "sheetops". Built-in resources go through the typed REST client
+// (objects come back typed, as the View holds them); custom resources through the dynamic
+// client (unstructured).
 type Applier struct {
-	cs kubernetes.Interface
+	cs  kubernetes.Interface
+	dyn dynamic.Interface
 }
 
-// NewApplier returns an Applier using cs.
-func NewApplier(cs kubernetes.Interface) *Applier { return &Applier{cs: cs} }
+// NewApplier returns an Applier using cs, and dyn for custom resources (nil: built-in
+// resources only).
+func NewApplier(cs kubernetes.Interface, dyn dynamic.Interface) *Applier {
+	return &Applier{cs: cs, dyn: dyn}
+}
+
+// builtIn reports whether client-go knows r's kind as a Go type.
+func builtIn(r Resource) bool { return scheme.Scheme.Recognizes(r.GroupVersionKind()) }
+
+func (a *Applier) dynamicFor(r Resource, namespace string) (dynamic.ResourceInterface, error) {
+	if a.dyn == nil {
+		return nil, fmt.Errorf("%s: not a built-in resource, and no dynamic client", r)
+	}
+	if r.Namespaced {
+		return a.dyn.Resource(r.GroupVersionResource).Namespace(namespace), nil
+	}
+	return a.dyn.Resource(r.GroupVersionResource), nil
+}
 
 // Get reads an object afresh from the API server (after a 409, to decide again).
-func (a *Applier) Get(ctx context.Context, kind, namespace, name string) (runtime.Object, error) {
-	switch kind {
-	case "Deployment":
-		return a.cs.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
-	case "Pod":
-		return a.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+func (a *Applier) Get(ctx context.Context, r Resource, namespace, name string) (runtime.Object, error) {
+	if builtIn(r) {
+		return a.cs.CoreV1().RESTClient().Get().AbsPath(resourcePath(r, namespace), name).Do(ctx).Get()
 	}
-	return nil, fmt.Errorf("unknown kind %q", kind)
+	ri, err := a.dynamicFor(r, namespace)
+	if err != nil {
+		return nil, err
+	}
+	return ri.Get(ctx, name, metav1.GetOptions{})
 }
 
 // Patch applies a patch to an object.
-func (a *Applier) Patch(ctx context.Context, kind, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
-	opts := metav1.PatchOptions{FieldManager: fieldManager}
-	switch kind {
-	case "Deployment":
-		return a.cs.AppsV1().Deployments(namespace).Patch(ctx, name, pt, data, opts)
-	case "Pod":
-		return a.cs.CoreV1().Pods(namespace).Patch(ctx, name, pt, data, opts)
+func (a *Applier) Patch(ctx context.Context, r Resource, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
+	if builtIn(r) {
+		return a.cs.CoreV1().RESTClient().Patch(pt).AbsPath(resourcePath(r, namespace), name).
+			Param("fieldManager", fieldManager).Body(data).Do(ctx).Get()
 	}
-	return nil, fmt.Errorf("unknown kind %q", kind)
+	ri, err := a.dynamicFor(r, namespace)
+	if err != nil {
+		return nil, err
+	}
+	return ri.Patch(ctx, name, pt, data, metav1.PatchOptions{FieldManager: fieldManager})
 }
 
-// Create creates an object (a *appsv1.Deployment or *corev1.Pod).
-func (a *Applier) Create(ctx context.Context, obj runtime.Object) (runtime.Object, error) {
-	opts := metav1.CreateOptions{FieldManager: fieldManager}
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		return a.cs.AppsV1().Deployments(o.Namespace).Create(ctx, o, opts)
-	case *corev1.Pod:
-		return a.cs.CoreV1().Pods(o.Namespace).Create(ctx, o, opts)
+// Create creates an object of r (typed for a built-in resource, else unstructured).
+func (a *Applier) Create(ctx context.Context, r Resource, obj runtime.Object) (runtime.Object, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", r, err)
 	}
-	return nil, fmt.Errorf("cannot create %T", obj)
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		ri, err := a.dynamicFor(r, m.GetNamespace())
+		if err != nil {
+			return nil, err
+		}
+		return ri.Create(ctx, u, metav1.CreateOptions{FieldManager: fieldManager})
+	}
+	return a.cs.CoreV1().RESTClient().Post().AbsPath(resourcePath(r, m.GetNamespace())).
+		Param("fieldManager", fieldManager).Body(obj).Do(ctx).Get()
 }
 
 // Delete deletes an object, provided it is still the one with this UID.
-func (a *Applier) Delete(ctx context.Context, kind, namespace, name string, uid types.UID) error {
+func (a *Applier) Delete(ctx context.Context, r Resource, namespace, name string, uid types.UID) error {
 	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}
-	switch kind {
-	case "Deployment":
-		return a.cs.AppsV1().Deployments(namespace).Delete(ctx, name, opts)
-	case "Pod":
-		return a.cs.CoreV1().Pods(namespace).Delete(ctx, name, opts)
+	if builtIn(r) {
+		return a.cs.CoreV1().RESTClient().Delete().AbsPath(resourcePath(r, namespace), name).
+			Body(&opts).Do(ctx).Error()
 	}
-	return fmt.Errorf("unknown kind %q", kind)
+	ri, err := a.dynamicFor(r, namespace)
+	if err != nil {
+		return err
+	}
+	return ri.Delete(ctx, name, opts)
 }
 
 // Retryable reports whether an error from the API server may go away by itself (network,

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,29 +11,32 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 )
 
-// View is the shared-informer view of a cluster's Deployments and Pods (in the target's
-// namespaces, matching its label selector). Its event handlers only signal Changed; readers
-// take consistent copies of the lists. Objects returned are the informers' and must not be
-// changed.
+// View is the shared-informer view of the resources a sheet shows: for each Source, its
+// objects in the source's namespaces matching its label selector. Built-in resources are
+// watched with client-go's typed informers (protobuf, typed objects), anything else (custom
+// resources) with dynamic informers (unstructured objects). Its event handlers only signal
+// Changed; readers take consistent copies of the lists. Objects returned are the
+// informers' and must not be changed.
 type View struct {
-	cs         kubernetes.Interface
-	namespaces []string // metav1.NamespaceAll alone for every namespace
-	selector   string
-	factories  []informers.SharedInformerFactory
-	deploys    []cache.SharedIndexInformer
-	pods       []cache.SharedIndexInformer
-	changed    chan struct{}
-	cancel     context.CancelFunc
+	cs        kubernetes.Interface
+	sources   []Source
+	typed     map[informerKey]informers.SharedInformerFactory
+	dynamic   map[informerKey]dynamicinformer.DynamicSharedInformerFactory
+	informers map[Resource][]cache.SharedIndexInformer
+	changed   chan struct{}
+	cancel    context.CancelFunc
 
 	// denied is closed when an informer is refused (403) before WaitForSync succeeded.
 	denied chan struct{}
@@ -42,6 +46,18 @@ type View struct {
 	deniedErr *AccessError // the first refusal before WaitForSync succeeded
 	synced    bool         // WaitForSync succeeded: refusals are only logged from now on
 }
+
+// Source is one resource the view watches, where, and which of its objects.
+type Source struct {
+	Resource Resource
+	// Namespaces limits a namespaced resource's objects; empty: all namespaces.
+	Namespaces []string
+	// LabelSelector limits the objects to matching ones; empty: all.
+	LabelSelector string
+}
+
+// informerKey is what informers can share: one factory per namespace and selector.
+type informerKey struct{ namespace, selector string }
 
 // AccessError reports that the API server refused SheetOps a read the view depends on: list
 // or watch of deployments or pods, across the cluster or in one namespace. Err is the API
@@ -87,31 +103,48 @@ func stripManagedFields(obj any) (any, error) {
 	return obj, nil
 }
 
-// NewView builds the informers; Start runs them.
+// NewView builds the informers of the Deployments and Pods in the target's namespaces,
+// matching its label selector; Start runs them.
 func NewView(cs kubernetes.Interface, t Target) (*View, error) {
-	if t.LabelSelector != "" {
-		if _, err := labels.Parse(t.LabelSelector); err != nil {
-			return nil, fmt.Errorf("label selector %q: %w", t.LabelSelector, err)
+	return NewViewOf(cs, nil, []Source{
+		{Resource: Deployments, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector},
+		{Resource: Pods, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector},
+	})
+}
+
+// NewViewOf builds the informers of the sources; Start runs them. A resource client-go has
+// no typed informer for (a custom resource) needs dyn. A resource listed twice is watched
+// once per distinct namespace and selector.
+func NewViewOf(cs kubernetes.Interface, dyn dynamic.Interface, sources []Source) (*View, error) {
+	v := &View{cs: cs, sources: sources, changed: make(chan struct{}, 1), denied: make(chan struct{}),
+		typed:     map[informerKey]informers.SharedInformerFactory{},
+		dynamic:   map[informerKey]dynamicinformer.DynamicSharedInformerFactory{},
+		informers: map[Resource][]cache.SharedIndexInformer{}}
+	seen := map[Resource]map[informerKey]bool{}
+	for _, src := range sources {
+		if src.LabelSelector != "" {
+			if _, err := labels.Parse(src.LabelSelector); err != nil {
+				return nil, fmt.Errorf("label selector %q: %w", src.LabelSelector, err)
+			}
 		}
-	}
-	namespaces := t.Namespaces
-	if len(namespaces) == 0 {
-		namespaces = []string{metav1.NamespaceAll}
-	}
-	v := &View{cs: cs, namespaces: namespaces, selector: t.LabelSelector,
-		changed: make(chan struct{}, 1), denied: make(chan struct{})}
-	for _, ns := range namespaces {
-		f := informers.NewSharedInformerFactoryWithOptions(cs, 0,
-			informers.WithNamespace(ns),
-			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = t.LabelSelector }))
-		d := f.Apps().V1().Deployments().Informer()
-		p := f.Core().V1().Pods().Informer()
-		for _, r := range []struct {
-			inf      cache.SharedIndexInformer
-			resource string
-		}{{d, "deployments"}, {p, "pods"}} {
-			inf := r.inf
-			if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, r.resource, ns)); err != nil {
+		namespaces := src.Namespaces
+		if len(namespaces) == 0 || !src.Resource.Namespaced {
+			namespaces = []string{metav1.NamespaceAll}
+		}
+		for _, ns := range namespaces {
+			key := informerKey{ns, src.LabelSelector}
+			if seen[src.Resource][key] {
+				continue
+			}
+			if seen[src.Resource] == nil {
+				seen[src.Resource] = map[informerKey]bool{}
+			}
+			seen[src.Resource][key] = true
+			inf, err := v.informer(dyn, src.Resource, key)
+			if err != nil {
+				return nil, err
+			}
+			if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, src.Resource.Resource, ns)); err != nil {
 				return nil, err
 			}
 			if err := inf.SetTransform(stripManagedFields); err != nil {
@@ -127,12 +160,32 @@ func NewView(cs kubernetes.Interface, t Target) (*View, error) {
 			}); err != nil {
 				return nil, err
 			}
+			v.informers[src.Resource] = append(v.informers[src.Resource], inf)
 		}
-		v.factories = append(v.factories, f)
-		v.deploys = append(v.deploys, d)
-		v.pods = append(v.pods, p)
 	}
 	return v, nil
+}
+
+// informer returns a typed informer for a built-in resource, else a dynamic one.
+func (v *View) informer(dyn dynamic.Interface, r Resource, key informerKey) (cache.SharedIndexInformer, error) {
+	tweak := func(o *metav1.ListOptions) { o.LabelSelector = key.selector }
+	f := v.typed[key]
+	if f == nil {
+		f = informers.NewSharedInformerFactoryWithOptions(v.cs, 0, informers.WithNamespace(key.namespace), informers.WithTweakListOptions(tweak))
+		v.typed[key] = f
+	}
+	if gi, err := f.ForResource(r.GroupVersionResource); err == nil {
+		return gi.Informer(), nil
+	}
+	if dyn == nil {
+		return nil, fmt.Errorf("watch %s: not a built-in resource, and no dynamic client", r)
+	}
+	d := v.dynamic[key]
+	if d == nil {
+		d = dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, key.namespace, tweak)
+		v.dynamic[key] = d
+	}
+	return d.ForResource(r.GroupVersionResource).Informer(), nil
 }
 
 func (v *View) signal() {
@@ -187,23 +240,28 @@ func (v *View) Changed() <-chan struct{} { return v.changed }
 // Start runs the informers until ctx ends or Stop is called.
 func (v *View) Start(ctx context.Context) {
 	ctx, v.cancel = context.WithCancel(ctx)
-	for _, f := range v.factories {
+	for _, f := range v.typed {
+		f.Start(ctx.Done())
+	}
+	for _, f := range v.dynamic {
 		f.Start(ctx.Done())
 	}
 }
 
-// WaitForSync waits until every informer has listed, or ctx ends. It first checks, with the
-// view's namespaces and label selector, that the API server lets SheetOps list and watch
-// deployments and pods: a refusal (403) is returned at once as an *AccessError naming the
-// verb and resource, rather than waiting for informers that can never sync. Other errors of
-// that check (network, 5xx) are left to the informers, which retry.
+// WaitForSync waits until every informer has listed, or ctx ends. It first checks, with
+// each source's namespaces and label selector, that the API server lets SheetOps list and
+// watch it: a refusal (403) is returned at once as an *AccessError naming the verb and
+// resource, rather than waiting for informers that can never sync. Other errors of that
+// check (network, 5xx) are left to the informers, which retry.
 func (v *View) WaitForSync(ctx context.Context) error {
 	if err := v.checkAccess(ctx); err != nil {
 		return err
 	}
 	var synced []cache.InformerSynced
-	for _, i := range append(append([]cache.SharedIndexInformer{}, v.deploys...), v.pods...) {
-		synced = append(synced, i.HasSynced)
+	for _, infs := range v.informers {
+		for _, i := range infs {
+			synced = append(synced, i.HasSynced)
+		}
 	}
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -227,35 +285,22 @@ func (v *View) WaitForSync(ctx context.Context) error {
 	return nil
 }
 
-// checkAccess lists (one object) and briefly watches deployments and pods in each of the
-// view's namespaces, with its label selector, and returns an *AccessError for the first
-// 403. The watch starts at the list's resourceVersion, so it sends no initial objects.
+// checkAccess lists (one object) and briefly watches each source in each of its
+// namespaces, with its label selector, and returns an *AccessError for the first 403. The
+// watch starts at the list's resourceVersion, so it sends no initial objects.
 func (v *View) checkAccess(ctx context.Context) error {
-	timeout := int64(1)
-	for _, ns := range v.namespaces {
-		for _, r := range []struct {
-			resource string
-			list     func(context.Context, metav1.ListOptions) (string, error)
-			watch    func(context.Context, metav1.ListOptions) (watch.Interface, error)
-		}{
-			{"deployments", func(ctx context.Context, o metav1.ListOptions) (string, error) {
-				l, err := v.cs.AppsV1().Deployments(ns).List(ctx, o)
-				if err != nil {
-					return "", err
-				}
-				return l.ResourceVersion, nil
-			}, v.cs.AppsV1().Deployments(ns).Watch},
-			{"pods", func(ctx context.Context, o metav1.ListOptions) (string, error) {
-				l, err := v.cs.CoreV1().Pods(ns).List(ctx, o)
-				if err != nil {
-					return "", err
-				}
-				return l.ResourceVersion, nil
-			}, v.cs.CoreV1().Pods(ns).Watch},
-		} {
-			rv, err := r.list(ctx, metav1.ListOptions{LabelSelector: v.selector, Limit: 1})
+	rc := v.cs.CoreV1().RESTClient()
+	for _, src := range v.sources {
+		namespaces := src.Namespaces
+		if len(namespaces) == 0 || !src.Resource.Namespaced {
+			namespaces = []string{metav1.NamespaceAll}
+		}
+		for _, ns := range namespaces {
+			path := resourcePath(src.Resource, ns)
+			raw, err := rc.Get().AbsPath(path).SetHeader("Accept", "application/json").
+				Param("limit", "1").Param("labelSelector", src.LabelSelector).Do(ctx).Raw()
 			if apierrors.IsForbidden(err) {
-				return &AccessError{Verb: "list", Resource: r.resource, Namespace: ns, Err: err}
+				return &AccessError{Verb: "list", Resource: src.Resource.Resource, Namespace: ns, Err: err}
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -263,12 +308,20 @@ func (v *View) checkAccess(ctx context.Context) error {
 				}
 				continue // transient: the informers retry and report
 			}
-			w, err := r.watch(ctx, metav1.ListOptions{LabelSelector: v.selector, ResourceVersion: rv, TimeoutSeconds: &timeout})
+			var list struct {
+				Metadata struct {
+					ResourceVersion string `json:"resourceVersion"`
+				} `json:"metadata"`
+			}
+			_ = json.Unmarshal(raw, &list)
+			w, err := rc.Get().AbsPath(path).SetHeader("Accept", "application/json").
+				Param("watch", "true").Param("labelSelector", src.LabelSelector).
+				Param("resourceVersion", list.Metadata.ResourceVersion).Param("timeoutSeconds", "1").Stream(ctx)
 			if apierrors.IsForbidden(err) {
-				return &AccessError{Verb: "watch", Resource: r.resource, Namespace: ns, Err: err}
+				return &AccessError{Verb: "watch", Resource: src.Resource.Resource, Namespace: ns, Err: err}
 			}
 			if err == nil {
-				w.Stop()
+				w.Close()
 			} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("wait for the cluster view to sync: %w", context.Cause(ctx))
 			}
@@ -277,12 +330,27 @@ func (v *View) checkAccess(ctx context.Context) error {
 	return nil
 }
 
+// resourcePath is the API path of a resource's collection in a namespace ("": all).
+func resourcePath(r Resource, namespace string) string {
+	p := "/apis/" + r.Group + "/" + r.Version
+	if r.Group == "" {
+		p = "/api/" + r.Version
+	}
+	if namespace != "" && r.Namespaced {
+		p += "/namespaces/" + namespace
+	}
+	return p + "/" + r.Resource
+}
+
 // Stop ends the informers and waits for their goroutines.
 func (v *View) Stop() {
 	if v.cancel != nil {
 		v.cancel()
 	}
-	for _, f := range v.factories {
+	for _, f := range v.typed {
+		f.Shutdown()
+	}
+	for _, f := range v.dynamic {
 		f.Shutdown()
 	}
 }
@@ -290,50 +358,54 @@ func (v *View) Stop() {
 // Deployments returns the deployments sorted by namespace and name.
 func (v *View) Deployments() []*appsv1.Deployment {
 	var out []*appsv1.Deployment
-	for _, i := range v.deploys {
-		for _, o := range i.GetStore().List() {
-			out = append(out, o.(*appsv1.Deployment))
-		}
+	for _, o := range v.Objects(Deployments) {
+		out = append(out, o.(*appsv1.Deployment))
 	}
-	sort.Slice(out, func(a, b int) bool { return key(&out[a].ObjectMeta) < key(&out[b].ObjectMeta) })
 	return out
 }
 
 // Pods returns the pods sorted by namespace and name.
 func (v *View) Pods() []*corev1.Pod {
 	var out []*corev1.Pod
-	for _, i := range v.pods {
-		for _, o := range i.GetStore().List() {
-			out = append(out, o.(*corev1.Pod))
-		}
+	for _, o := range v.Objects(Pods) {
+		out = append(out, o.(*corev1.Pod))
 	}
-	sort.Slice(out, func(a, b int) bool { return key(&out[a].ObjectMeta) < key(&out[b].ObjectMeta) })
 	return out
 }
 
-// Objects returns the objects of a kind ("Deployment" or "Pod") sorted by namespace and name.
-func (v *View) Objects(kind string) []runtime.Object {
+// Objects returns the objects of a resource sorted by namespace and name.
+func (v *View) Objects(r Resource) []runtime.Object {
 	var out []runtime.Object
-	switch kind {
-	case "Deployment":
-		for _, d := range v.Deployments() {
-			out = append(out, d)
-		}
-	case "Pod":
-		for _, p := range v.Pods() {
-			out = append(out, p)
+	for _, i := range v.informers[r] {
+		for _, o := range i.GetStore().List() {
+			out = append(out, o.(runtime.Object))
 		}
 	}
+	keys := make([]string, len(out))
+	for i, o := range out {
+		if m, err := meta.Accessor(o); err == nil {
+			keys[i] = m.GetNamespace() + "/" + m.GetName()
+		}
+	}
+	sort.Sort(byKey{out, keys})
 	return out
 }
 
-// ByUID finds an object of a kind by UID.
-func (v *View) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
-	infs := v.pods
-	if kind == "Deployment" {
-		infs = v.deploys
-	}
-	for _, i := range infs {
+type byKey struct {
+	objs []runtime.Object
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.objs) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.objs[i], b.objs[j] = b.objs[j], b.objs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
+// ByUID finds an object of a resource by UID.
+func (v *View) ByUID(r Resource, uid types.UID) (runtime.Object, bool) {
+	for _, i := range v.informers[r] {
 		objs, err := i.GetIndexer().ByIndex(uidIndex, string(uid))
 		if err == nil && len(objs) > 0 {
 			return objs[0].(runtime.Object), true
@@ -348,5 +420,3 @@ func (v *View) Changes() int {
 	defer v.mu.Unlock()
 	return v.changes
 }
-
-func key(m *metav1.ObjectMeta) string { return m.Namespace + "/" + m.Name }

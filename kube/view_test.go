@@ -157,7 +157,7 @@ func TestWaitForSync(t *testing.T) {
 func TestWaitForSyncInformerRefused(t *testing.T) {
 	client := engine(t)
 	v := startView(t, client(nobodyToken), Target{})
-	v.namespaces = nil // skip the up-front check: only the informers can notice
+	v.sources = nil // skip the up-front check: only the informers can notice
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := v.WaitForSync(ctx)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sheetops/sheetops/internal/podstatus"
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sheets"
 )
 
@@ -36,7 +37,7 @@ var podStatusColors = []sheets.ColorRule{
 
 // newColumn returns the column with the given header on a tab of kind, and whether there is
 // one.
-func newColumn(kind Kind, header string) (Column, bool) {
+func newColumn(kind kube.Resource, header string) (Column, bool) {
 	var c Column
 	switch header {
 	case Namespace:

@@ -26,22 +26,22 @@ const AppLabel = "app"
 // label ("registry:5000/team/my_app:v1" gives "my-app"), or "app" when nothing is left.
 func (t Tab) NewObject(cells map[string]string) (runtime.Object, error) {
 	var required []string
-	switch t.Kind {
+	switch t.Resource {
 	case Deployment:
 		required = []string{Namespace, Name, Replicas, Image}
 	case Pod:
 		required = []string{Namespace, Name, Image}
 	default:
-		return nil, fmt.Errorf("tab %q: cannot create objects of kind %q", t.Name, t.Kind)
+		return nil, fmt.Errorf("tab %q: cannot create objects of kind %q", t.Name, t.Resource.Kind)
 	}
 	v, err := t.parseCreate(cells, required)
 	if err != nil {
 		return nil, err
 	}
 	container := corev1.Container{Name: containerName(v.image), Image: v.image}
-	if t.Kind == Pod {
+	if t.Resource == Pod {
 		return &corev1.Pod{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: string(Pod)},
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: Pod.Kind},
 			ObjectMeta: metav1.ObjectMeta{Namespace: v.namespace, Name: v.name},
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{container}},
 		}, nil
@@ -49,7 +49,7 @@ func (t Tab) NewObject(cells map[string]string) (runtime.Object, error) {
 	labels := func() map[string]string { return map[string]string{AppLabel: v.name} }
 	replicas := v.replicas
 	return &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: string(Deployment)},
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: Deployment.Kind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: v.namespace, Name: v.name, Labels: labels()},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
@@ -93,7 +93,7 @@ func (t Tab) parseCreate(cells map[string]string, required []string) (createValu
 			v.namespace, err = ParseNamespace(cell)
 		case Name:
 			v.name, err = ParseName(cell)
-			if err == nil && t.Kind == Deployment {
+			if err == nil && t.Resource == Deployment {
 				// The name is also the value of the app label.
 				if msgs := validation.IsValidLabelValue(v.name); len(msgs) > 0 {
 					err = invalid(strings.Join(msgs, "; "))

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"github.com/sheetops/sheetops/kube"
 	"reflect"
 	"strings"
 	"testing"
@@ -209,7 +210,7 @@ func TestNewObjectInvalid(t *testing.T) {
 }
 
 func TestNewObjectUnknownKind(t *testing.T) {
-	_, err := Tab{Name: "Jobs", Kind: "Job"}.NewObject(map[string]string{Namespace: "a", Name: "b", Image: "c"})
+	_, err := Tab{Name: "Jobs", Resource: kube.Resource{Kind: "Job"}}.NewObject(map[string]string{Namespace: "a", Name: "b", Image: "c"})
 	if err == nil || errors.Is(err, ErrInvalid) {
 		t.Errorf("NewObject on a tab of an unknown kind = %v, want an error that is not ErrInvalid", err)
 	}

@@ -4,12 +4,13 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sheets"
 )
 
 func TestDefaultTabs(t *testing.T) {
 	tabs := DefaultTabs()
-	if len(tabs) != 2 || tabs[0].Name != "Deployments" || tabs[0].Kind != Deployment || tabs[1].Name != "Pods" || tabs[1].Kind != Pod {
+	if len(tabs) != 2 || tabs[0].Name != "Deployments" || tabs[0].Resource != Deployment || tabs[1].Name != "Pods" || tabs[1].Resource != Pod {
 		t.Fatalf("DefaultTabs = %v, want Deployments (Deployment) then Pods (Pod)", tabs)
 	}
 	want := map[string][]string{
@@ -170,11 +171,11 @@ func TestNewTab(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		tab     string
-		kind    Kind
+		kind    kube.Resource
 		headers []string
 	}{
 		{"empty name", "", Pod, DefaultHeaders(Pod)},
-		{"unknown kind", "Jobs", "Job", []string{Namespace, Name, Sync}},
+		{"unknown kind", "Jobs", kube.Resource{Kind: "Job"}, []string{Namespace, Name, Sync}},
 		{"unknown column", "Pods", Pod, []string{Namespace, Name, Sync, "Color"}},
 		{"column of the other kind", "Pods", Pod, []string{Namespace, Name, Sync, Replicas}},
 		{"column listed twice", "Pods", Pod, []string{Namespace, Name, Name, Sync}},

@@ -7,16 +7,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sheets"
 )
 
-// Kind is the kind of object a tab holds.
-type Kind string
-
-// The kinds of object a tab can hold.
-const (
-	Deployment Kind = "Deployment"
-	Pod        Kind = "Pod"
+// The resources of the default tabs.
+var (
+	Deployment = kube.Deployments
+	Pod        = kube.Pods
 )
 
 // The column headers. They are the contract between the daemon and the sheet (DESIGN.md).
@@ -51,7 +49,8 @@ const (
 type Tab struct {
 	// Name is the tab's name in the sheet ("Deployments", "Pods").
 	Name string
-	Kind Kind
+	// Resource is what the tab's rows are: a resource the cluster serves.
+	Resource kube.Resource
 	// Columns in sheet order; the hidden UID and RV columns last.
 	Columns []Column
 }
@@ -89,8 +88,8 @@ func DefaultTabs() []Tab {
 
 // DefaultHeaders returns the visible headers of the default tab of a kind, in order: the
 // columns of DESIGN.md without the hidden UID and RV. It returns nil for an unknown kind.
-func DefaultHeaders(kind Kind) []string {
-	switch kind {
+func DefaultHeaders(r kube.Resource) []string {
+	switch r {
 	case Deployment:
 		return []string{Namespace, Name, Replicas, Ready, UpToDate, Available, Image, Age, Action, Sync}
 	case Pod:
@@ -110,15 +109,15 @@ func mustTab(t Tab, err error) Tab {
 // order; the hidden UID and RV columns are appended. Every header must be one of the kind's
 // default headers, at most once; Namespace, Name and Sync are required (a row needs them to
 // be recognised and to report what happened to it). UID and RV may not be listed.
-func NewTab(name string, kind Kind, headers []string) (Tab, error) {
+func NewTab(name string, kind kube.Resource, headers []string) (Tab, error) {
 	if name == "" {
-		return Tab{}, fmt.Errorf("tab of %s: empty name", kind)
+		return Tab{}, fmt.Errorf("tab of %s: empty name", kind.Kind)
 	}
 	known := DefaultHeaders(kind)
 	if known == nil {
-		return Tab{}, fmt.Errorf("tab %q: unknown kind %q (want %s or %s)", name, kind, Deployment, Pod)
+		return Tab{}, fmt.Errorf("tab %q: unknown kind %q (want %s or %s)", name, kind.Kind, Deployment.Kind, Pod.Kind)
 	}
-	t := Tab{Name: name, Kind: kind, Columns: make([]Column, 0, len(headers)+2)}
+	t := Tab{Name: name, Resource: kind, Columns: make([]Column, 0, len(headers)+2)}
 	seen := make(map[string]bool, len(headers))
 	for _, h := range headers {
 		if seen[h] {
@@ -127,7 +126,7 @@ func NewTab(name string, kind Kind, headers []string) (Tab, error) {
 		seen[h] = true
 		c, ok := newColumn(kind, h)
 		if !ok || h == UID || h == RV {
-			return Tab{}, fmt.Errorf("tab %q: unknown column %q for %s (want some of %q)", name, h, kind, known)
+			return Tab{}, fmt.Errorf("tab %q: unknown column %q for %s (want some of %q)", name, h, kind.Kind, known)
 		}
 		t.Columns = append(t.Columns, c)
 	}

@@ -133,9 +133,9 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 			ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: ed.Column + ": " + err.Error()}
 			return
 		}
-		out, err := e.writer.Patch(ctx, string(ed.Kind), ed.Namespace, ed.Name, pt, data)
+		out, err := e.writer.Patch(ctx, ed.Resource, ed.Namespace, ed.Name, pt, data)
 		if err == nil {
-			e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed.Kind, ed)}
+			e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed)}
 			e.stats.Applied++
 			if ed.Decision == Enforce {
 				ed.Outcome = Outcome{Kind: OutcomeEnforced, At: now, Message: fmt.Sprintf("%s %s → %s", ed.Column, ed.Cluster, ed.Sheet)}
@@ -151,7 +151,7 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 		}
 		// 409: someone wrote since our view; decide again on the fresh object.
 		e.stats.Retries++
-		fresh, gerr := e.writer.Get(ctx, string(ed.Kind), ed.Namespace, ed.Name)
+		fresh, gerr := e.writer.Get(ctx, ed.Resource, ed.Namespace, ed.Name)
 		if apierrors.IsNotFound(gerr) || (gerr == nil && uidOf(fresh) != ed.UID) {
 			ed.Outcome = Outcome{Kind: OutcomeError, Message: "the object no longer exists; the edit was not applied"}
 			return
@@ -181,8 +181,8 @@ func (e *Engine) applyField(ctx context.Context, ed *Edit, conflicts map[string]
 	}
 }
 
-func (e *Engine) informerRV(kind mapping.Kind, ed *Edit) string {
-	if obj, ok := e.view.ByUID(string(kind), ed.UID); ok {
+func (e *Engine) informerRV(ed *Edit) string {
+	if obj, ok := e.view.ByUID(ed.Resource, ed.UID); ok {
 		return rvOf(obj)
 	}
 	return ""
@@ -192,18 +192,18 @@ func createdKey(ed *Edit) string { return ed.Tab + "/" + ed.Namespace + "/" + ed
 
 func (e *Engine) applyCreate(ctx context.Context, ed *Edit, now time.Time) {
 	key := createdKey(ed)
-	out, err := e.writer.Create(ctx, ed.object)
+	out, err := e.writer.Create(ctx, ed.Resource, ed.object)
 	if apierrors.IsAlreadyExists(err) {
 		// Ours from a pass whose sheet write did not land? Adopt it rather than report.
 		if uid, ok := e.state.Created[key]; ok {
-			if obj, err := e.writer.Get(ctx, string(ed.Kind), ed.Namespace, ed.Name); err == nil && string(uidOf(obj)) == uid {
+			if obj, err := e.writer.Get(ctx, ed.Resource, ed.Namespace, ed.Name); err == nil && string(uidOf(obj)) == uid {
 				ed.UID, ed.object = uidOf(obj), obj
 				e.recent[ed.UID] = recentObject{obj: obj}
 				ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 				return
 			}
 		}
-		ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: fmt.Sprintf("%s %s already exists; edit its own row instead", strings.ToLower(string(ed.Kind)), ed.Object())}
+		ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: fmt.Sprintf("%s %s already exists; edit its own row instead", strings.ToLower(ed.Resource.Kind), ed.Object())}
 		return
 	}
 	if err != nil {
@@ -219,7 +219,7 @@ func (e *Engine) applyCreate(ctx context.Context, ed *Edit, now time.Time) {
 }
 
 func (e *Engine) applyDelete(ctx context.Context, ed *Edit, now time.Time) {
-	err := e.writer.Delete(ctx, string(ed.Kind), ed.Namespace, ed.Name, ed.UID)
+	err := e.writer.Delete(ctx, ed.Resource, ed.Namespace, ed.Name, ed.UID)
 	switch {
 	case err == nil, apierrors.IsNotFound(err):
 		ed.Outcome = Outcome{Kind: OutcomeDeleted, At: now}
@@ -251,17 +251,17 @@ func (e *Engine) fail(ed *Edit, err error) {
 // record logs and audits what an edit did (or why it did not).
 func (e *Engine) record(ed *Edit) {
 	result := auditResult(ed)
-	e.log.Info("change", "tab", ed.Tab, "kind", ed.Kind, "object", ed.Object(), "field", ed.Column,
+	e.log.Info("change", "tab", ed.Tab, "kind", ed.Resource.Kind, "object", ed.Object(), "field", ed.Column,
 		"old", ed.Cluster, "new", ed.Sheet, "result", result)
 	if ed.Decision != Drift && ed.Decision != Conflict { // reported, not changes SheetOps made
 		label := "ok"
 		if ed.Outcome.Kind == OutcomeError {
 			label = "error"
 		}
-		appliedChanges.WithLabelValues(strings.ToLower(string(ed.Kind)), string(ed.Decision), label).Inc()
+		appliedChanges.WithLabelValues(strings.ToLower(ed.Resource.Kind), string(ed.Decision), label).Inc()
 	}
 	if e.audit != nil {
-		e.audit.add(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Tab: ed.Tab, Kind: string(ed.Kind), Object: ed.Object(),
+		e.audit.add(auditEntry{Time: e.clock.Now().UTC().Format(time.RFC3339), Tab: ed.Tab, Kind: ed.Resource.Kind, Object: ed.Object(),
 			Field: ed.Column, Old: ed.Cluster, New: ed.Sheet, Action: string(ed.Decision), Result: result})
 	}
 }

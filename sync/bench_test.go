@@ -60,14 +60,14 @@ func newStaticView(nDeploys, nPods int) *staticView {
 	return v
 }
 
-func (v *staticView) Objects(kind string) []runtime.Object {
-	if kind == string(mapping.Deployment) {
+func (v *staticView) Objects(kind kube.Resource) []runtime.Object {
+	if kind == mapping.Deployment {
 		return v.deploys
 	}
 	return v.pods
 }
 
-func (v *staticView) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
+func (v *staticView) ByUID(kind kube.Resource, uid types.UID) (runtime.Object, bool) {
 	o, ok := v.byUID[uid]
 	return o, ok
 }
@@ -77,11 +77,11 @@ func (v *staticView) Changed() <-chan struct{} { return v.changed }
 // patchWriter answers patches with the object at a new resourceVersion, as an API server would.
 type patchWriter struct{ view *staticView }
 
-func (w patchWriter) Get(ctx context.Context, kind, ns, name string) (runtime.Object, error) {
+func (w patchWriter) Get(ctx context.Context, kind kube.Resource, ns, name string) (runtime.Object, error) {
 	return nil, fmt.Errorf("not used")
 }
 
-func (w patchWriter) Patch(ctx context.Context, kind, ns, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
+func (w patchWriter) Patch(ctx context.Context, kind kube.Resource, ns, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
 	for _, o := range w.view.deploys {
 		d := o.(*appsv1.Deployment)
 		if d.Namespace == ns && d.Name == name {
@@ -93,11 +93,11 @@ func (w patchWriter) Patch(ctx context.Context, kind, ns, name string, pt types.
 	return nil, fmt.Errorf("no %s/%s", ns, name)
 }
 
-func (w patchWriter) Create(ctx context.Context, obj runtime.Object) (runtime.Object, error) {
+func (w patchWriter) Create(ctx context.Context, _ kube.Resource, obj runtime.Object) (runtime.Object, error) {
 	return obj, nil
 }
 
-func (w patchWriter) Delete(ctx context.Context, kind, ns, name string, uid types.UID) error {
+func (w patchWriter) Delete(ctx context.Context, kind kube.Resource, ns, name string, uid types.UID) error {
 	return nil
 }
 
@@ -209,7 +209,7 @@ func BenchmarkPoll100Edits(b *testing.B) {
 
 // runEngine starts Run on a fixture with a short poll interval and returns its engine.
 func runEngine(b *testing.B, f *fixture, poll time.Duration) *sync.Engine {
-	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), PollInterval: poll, Logger: discard})
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), PollInterval: poll, Logger: discard})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"sigs.k8s.io/yaml"
 )
@@ -297,16 +298,22 @@ func (c *Config) BuildTabs() ([]mapping.Tab, error) {
 		return mapping.DefaultTabs(), nil
 	}
 	var tabs []mapping.Tab
-	names, kinds := map[string]bool{}, map[mapping.Kind]bool{}
+	names, kinds := map[string]bool{}, map[kube.Resource]bool{}
 	for i, tc := range c.Tabs {
 		key := fmt.Sprintf("tabs[%d]", i)
-		kind := mapping.Kind(tc.Kind)
+		var kind kube.Resource
+		switch tc.Kind {
+		case mapping.Deployment.Kind:
+			kind = mapping.Deployment
+		case mapping.Pod.Kind:
+			kind = mapping.Pod
+		}
 		headers := tc.Columns
 		if len(headers) == 0 {
 			headers = mapping.DefaultHeaders(kind)
 		}
 		switch {
-		case kind != mapping.Deployment && kind != mapping.Pod:
+		case kind.Kind == "":
 			return nil, &SettingError{key + ".kind", tc.Kind, "must be Deployment or Pod"}
 		case strings.TrimSpace(tc.Name) == "":
 			return nil, &SettingError{key + ".name", tc.Name, "is required"}

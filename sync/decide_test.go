@@ -26,6 +26,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
 	"github.com/sheetops/sheetops/sync"
@@ -91,10 +92,10 @@ func (c *cluster) replicas(name string) int32 {
 	return -1
 }
 
-func (c *cluster) Objects(kind string) []runtime.Object {
+func (c *cluster) Objects(kind kube.Resource) []runtime.Object {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if kind != string(mapping.Deployment) {
+	if kind != mapping.Deployment {
 		return nil
 	}
 	var out []runtime.Object
@@ -108,11 +109,11 @@ func (c *cluster) Objects(kind string) []runtime.Object {
 	return out
 }
 
-func (c *cluster) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
+func (c *cluster) ByUID(kind kube.Resource, uid types.UID) (runtime.Object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	d, ok := c.deploys[uid]
-	if !ok || kind != string(mapping.Deployment) {
+	if !ok || kind != mapping.Deployment {
 		return nil, false
 	}
 	return d, true
@@ -120,7 +121,7 @@ func (c *cluster) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
 
 func (c *cluster) Changed() <-chan struct{} { return c.changed }
 
-func (c *cluster) Get(_ context.Context, kind, namespace, name string) (runtime.Object, error) {
+func (c *cluster) Get(_ context.Context, kind kube.Resource, namespace, name string) (runtime.Object, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, d := range c.deploys {
@@ -131,7 +132,7 @@ func (c *cluster) Get(_ context.Context, kind, namespace, name string) (runtime.
 	return nil, apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "deployments"}, name)
 }
 
-func (c *cluster) Patch(_ context.Context, kind, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
+func (c *cluster) Patch(_ context.Context, kind kube.Resource, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
 	c.mu.Lock()
 	if c.patchErr != nil {
 		c.patches = append(c.patches, name+"=failed")
@@ -171,11 +172,11 @@ func (c *cluster) Patch(_ context.Context, kind, namespace, name string, pt type
 	return nil, apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "deployments"}, name)
 }
 
-func (c *cluster) Create(context.Context, runtime.Object) (runtime.Object, error) {
+func (c *cluster) Create(context.Context, kube.Resource, runtime.Object) (runtime.Object, error) {
 	return nil, apierrors.NewBadRequest("creates are not part of this test")
 }
 
-func (c *cluster) Delete(_ context.Context, kind, namespace, name string, uid types.UID) error {
+func (c *cluster) Delete(_ context.Context, kind kube.Resource, namespace, name string, uid types.UID) error {
 	c.remove(name)
 	return nil
 }

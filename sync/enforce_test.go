@@ -18,7 +18,7 @@ import (
 func (f *fixture) enforcer() (*sync.Engine, string) {
 	f.t.Helper()
 	audit := filepath.Join(f.t.TempDir(), "audit.log")
-	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath,
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath,
 		AuditPath: audit, Logger: discard, Enforce: true})
 	if err != nil {
 		f.t.Fatal(err)

@@ -21,20 +21,20 @@ import (
 
 // ClusterView is what the engine reads of the cluster: the informers' objects.
 type ClusterView interface {
-	// Objects returns the objects of a kind sorted by namespace and name.
-	Objects(kind string) []runtime.Object
-	// ByUID finds an object of a kind by UID.
-	ByUID(kind string, uid types.UID) (runtime.Object, bool)
+	// Objects returns the objects of a resource sorted by namespace and name.
+	Objects(r kube.Resource) []runtime.Object
+	// ByUID finds an object of a resource by UID.
+	ByUID(r kube.Resource, uid types.UID) (runtime.Object, bool)
 	// Changed receives a value after cluster changes (coalesced).
 	Changed() <-chan struct{}
 }
 
 // ClusterWriter is how the engine changes the cluster.
 type ClusterWriter interface {
-	Get(ctx context.Context, kind, namespace, name string) (runtime.Object, error)
-	Patch(ctx context.Context, kind, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error)
-	Create(ctx context.Context, obj runtime.Object) (runtime.Object, error)
-	Delete(ctx context.Context, kind, namespace, name string, uid types.UID) error
+	Get(ctx context.Context, r kube.Resource, namespace, name string) (runtime.Object, error)
+	Patch(ctx context.Context, r kube.Resource, namespace, name string, pt types.PatchType, data []byte) (runtime.Object, error)
+	Create(ctx context.Context, r kube.Resource, obj runtime.Object) (runtime.Object, error)
+	Delete(ctx context.Context, r kube.Resource, namespace, name string, uid types.UID) error
 }
 
 var (
@@ -143,6 +143,7 @@ func New(opts Options) (*Engine, error) {
 			if l.Columns[i].Name == mapping.Sync {
 				l.Columns[i].Colors = syncColors()
 				l.Columns[i].Wrap = true // a conflict's text is read whole; the Audit tab has the rest
+				l.Columns[i].Result = true
 			}
 		}
 		e.layout.Tabs = append(e.layout.Tabs, l)
@@ -162,8 +163,8 @@ func (e *Engine) Stats() Stats {
 }
 
 // current is the newest known state of an object: a write's answer until the informer moves on.
-func (e *Engine) current(kind mapping.Kind, uid types.UID) (runtime.Object, bool) {
-	obj, ok := e.view.ByUID(string(kind), uid)
+func (e *Engine) current(r kube.Resource, uid types.UID) (runtime.Object, bool) {
+	obj, ok := e.view.ByUID(r, uid)
 	if r, had := e.recent[uid]; had {
 		if !ok {
 			if r.informer == "" {

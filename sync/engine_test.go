@@ -159,7 +159,7 @@ func (f *fixture) engine() *sync.Engine {
 // engineWith is engine on a given clock (nil: the real one).
 func (f *fixture) engineWith(clk *clocktesting.FakeClock) *sync.Engine {
 	f.t.Helper()
-	opts := sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath, Logger: discard}
+	opts := sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath, Logger: discard}
 	if clk != nil {
 		opts.Clock = clk
 	}
@@ -661,7 +661,7 @@ func TestBurstOfChangesIsDebounced(t *testing.T) {
 			}
 		}
 		f.waitView("the last change rendered", func() bool {
-			d, ok := f.view.ByUID("Deployment", f.get("web").UID)
+			d, ok := f.view.ByUID(kube.Deployments, f.get("web").UID)
 			if !ok || d.(*appsv1.Deployment).Labels["n"] != strconv.Itoa(changes-1) {
 				return false
 			}
@@ -701,7 +701,7 @@ func TestGoogleSteadyStateCostsOneReadPerPoll(t *testing.T) {
 	f := newFixtureOn(t, "google")
 	clk := clocktesting.NewFakeClock(time.Now())
 	const poll = 2 * time.Second
-	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath,
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath,
 		Logger: discard, Clock: clk, PollInterval: poll})
 	if err != nil {
 		t.Fatal(err)
@@ -755,7 +755,7 @@ func TestGoogleBurstOfPodChangesCostsAFewWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.waitView("the pods", func() bool { return len(f.view.Objects("Pod")) == pods })
+	f.waitView("the pods", func() bool { return len(f.view.Objects(kube.Pods)) == pods })
 	e := f.engine()
 	ctx, cancel := context.WithCancel(f.ctx)
 	done := make(chan error, 1)

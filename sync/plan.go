@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
 )
@@ -44,7 +45,7 @@ const (
 // Edit is one change a person made in the sheet, and what the engine decided about it.
 type Edit struct {
 	Tab       string
-	Kind      mapping.Kind
+	Resource  kube.Resource
 	Namespace string
 	Name      string
 	UID       types.UID
@@ -72,7 +73,7 @@ func (e Edit) Object() string { return e.Namespace + "/" + e.Name }
 
 // String is one line for `sheetops plan` and logs.
 func (e Edit) String() string {
-	what := fmt.Sprintf("%s %s", strings.ToLower(string(e.Kind)), e.Object())
+	what := fmt.Sprintf("%s %s", strings.ToLower(e.Resource.Kind), e.Object())
 	switch e.Decision {
 	case Apply:
 		s := fmt.Sprintf("apply   %s %s: %s -> %s", what, e.Column, e.Cluster, e.Sheet)
@@ -158,7 +159,7 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 			cells := cellsOf(st.Header, row)
 			uid := strings.TrimSpace(cells[mapping.UID])
 			add := func(ed Edit) {
-				ed.Tab, ed.Kind, ed.row = t.Name, t.Kind, i
+				ed.Tab, ed.Resource, ed.row = t.Name, t.Resource, i
 				if ed.Namespace == "" {
 					ed.Namespace, ed.Name = strings.TrimSpace(cells[mapping.Namespace]), strings.TrimSpace(cells[mapping.Name])
 				}
@@ -191,7 +192,7 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add func(Edit)) {
 	uid, rv := strings.TrimSpace(cells[mapping.UID]), strings.TrimSpace(cells[mapping.RV])
 	action, aerr := mapping.ParseAction(cells[mapping.Action])
-	obj, exists := e.current(t.Kind, types.UID(uid))
+	obj, exists := e.current(t.Resource, types.UID(uid))
 	base, baseKnown := e.state.base(uid, rv)
 	ident := Edit{UID: types.UID(uid)}
 	if exists {

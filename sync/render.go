@@ -72,7 +72,7 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 				}
 			}
 		}
-		for _, obj := range e.view.Objects(string(t.Kind)) {
+		for _, obj := range e.view.Objects(t.Resource) {
 			uid := uidOf(obj)
 			live[string(uid)] = true
 			if seen[uid] {
@@ -151,7 +151,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	if seen[uid] && len(edits) > 0 {
 		return typed() // a duplicate row, reported
 	}
-	obj, ok := e.current(t.Kind, uid)
+	obj, ok := e.current(t.Resource, uid)
 	if !ok || seen[uid] {
 		if len(pending) > 0 {
 			return typed() // an edit for a gone object stays visible until the person removes it
@@ -253,7 +253,7 @@ func (e *Engine) summary() *sheets.Tab {
 		}
 		return c
 	}
-	for _, obj := range e.view.Objects(string(mapping.Pod)) {
+	for _, obj := range e.view.Objects(mapping.Pod) {
 		p := obj.(*corev1.Pod)
 		phase := p.Status.Phase
 		if phase == "" {
@@ -261,7 +261,7 @@ func (e *Engine) summary() *sheets.Tab {
 		}
 		get(p.Namespace).phases[phase]++
 	}
-	for _, obj := range e.view.Objects(string(mapping.Deployment)) {
+	for _, obj := range e.view.Objects(mapping.Deployment) {
 		m, _ := meta.Accessor(obj)
 		c := get(m.GetNamespace())
 		c.deploys++

@@ -17,7 +17,7 @@ func TestCustomTabIsRenderedAndEditable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs), StatePath: f.statePath, Logger: discard})
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func newEngine(cfg sync.Config, c *cluster, view *kube.View, sheet sheets.Sheet,
 		Enforce: cfg.Reconcile.Mode == "enforce",
 	}
 	if write {
-		opts.Writer = kube.NewApplier(c.cs)
+		opts.Writer = kube.NewApplier(c.cs, nil)
 		opts.AuditPath = filepath.Join(cfg.StateDir, "audit.log")
 	}
 	e, err := sync.New(opts)

@@ -28,6 +28,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sync"
 )
 
@@ -36,9 +37,9 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 // emptyView is a cluster with nothing in it.
 type emptyView struct{}
 
-func (emptyView) Objects(string) []runtime.Object                { return nil }
-func (emptyView) ByUID(string, types.UID) (runtime.Object, bool) { return nil, false }
-func (emptyView) Changed() <-chan struct{}                       { return nil }
+func (emptyView) Objects(kube.Resource) []runtime.Object                { return nil }
+func (emptyView) ByUID(kube.Resource, types.UID) (runtime.Object, bool) { return nil, false }
+func (emptyView) Changed() <-chan struct{}                              { return nil }
 
 func TestExportScheduleKeepsTheNewestOnAFakeClock(t *testing.T) {
 	dir := t.TempDir()

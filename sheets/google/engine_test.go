@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sync"
 )
 
@@ -54,15 +55,15 @@ func (c *cluster) scale(n int32) {
 
 func (c *cluster) replicas() int32 { return *c.deploy.Spec.Replicas }
 
-func (c *cluster) Objects(kind string) []runtime.Object {
-	if kind == "Deployment" {
+func (c *cluster) Objects(kind kube.Resource) []runtime.Object {
+	if kind == kube.Deployments {
 		return []runtime.Object{c.deploy}
 	}
 	return nil
 }
 
-func (c *cluster) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
-	if kind == "Deployment" && uid == c.deploy.UID {
+func (c *cluster) ByUID(kind kube.Resource, uid types.UID) (runtime.Object, bool) {
+	if kind == kube.Deployments && uid == c.deploy.UID {
 		return c.deploy, true
 	}
 	return nil, false
@@ -70,14 +71,14 @@ func (c *cluster) ByUID(kind string, uid types.UID) (runtime.Object, bool) {
 
 func (c *cluster) Changed() <-chan struct{} { return c.changed }
 
-func (c *cluster) Get(ctx context.Context, kind, ns, name string) (runtime.Object, error) {
-	if kind != "Deployment" || ns != c.deploy.Namespace || name != c.deploy.Name {
+func (c *cluster) Get(ctx context.Context, kind kube.Resource, ns, name string) (runtime.Object, error) {
+	if kind != kube.Deployments || ns != c.deploy.Namespace || name != c.deploy.Name {
 		return nil, apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "deployments"}, name)
 	}
 	return c.deploy.DeepCopy(), nil
 }
 
-func (c *cluster) Patch(ctx context.Context, kind, ns, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
+func (c *cluster) Patch(ctx context.Context, kind kube.Resource, ns, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
 	c.patches = append(c.patches, string(data))
 	if _, err := c.Get(ctx, kind, ns, name); err != nil {
 		return nil, err
@@ -114,11 +115,11 @@ func (c *cluster) Patch(ctx context.Context, kind, ns, name string, pt types.Pat
 	return d.DeepCopy(), nil
 }
 
-func (c *cluster) Create(ctx context.Context, obj runtime.Object) (runtime.Object, error) {
+func (c *cluster) Create(ctx context.Context, _ kube.Resource, obj runtime.Object) (runtime.Object, error) {
 	return nil, fmt.Errorf("the test cluster creates nothing")
 }
 
-func (c *cluster) Delete(ctx context.Context, kind, ns, name string, uid types.UID) error {
+func (c *cluster) Delete(ctx context.Context, kind kube.Resource, ns, name string, uid types.UID) error {
 	return fmt.Errorf("the test cluster deletes nothing")
 }
 
