@@ -61,6 +61,10 @@ type Column struct {
 	// Wrap: text longer than the column is wide wraps onto more lines in its cell (the row
 	// grows) instead of being cut off at the next cell.
 	Wrap bool
+	// Result marks the column whose cells say what happened to each row (Sync). While a
+	// person has a local workbook open, the xlsx backend writes it only when a result
+	// changes (see package xlsx); Google Sheets, edited live, ignores it.
+	Result bool
 }
 
 // Range is an inclusive whole-number range.

@@ -33,6 +33,9 @@ type Workbook struct {
 	// beforeCommit, when set (by tests), runs after the new file is written and before
 	// the check that precedes the rename.
 	beforeCommit func()
+	// held: a Write was left out because a person has the file open; once they close it,
+	// Version reports a change so that the caller reads and writes again.
+	held bool
 }
 
 var _ sheets.Sheet = (*Workbook)(nil)
@@ -58,6 +61,12 @@ func (w *Workbook) Version(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read workbook: %w", err)
 	}
+	w.mu.Lock()
+	held := w.held
+	w.mu.Unlock()
+	if held && !w.InUse() {
+		return checksum(data) + "+closed", nil // the held write is due
+	}
 	return checksum(data), nil
 }
 
@@ -73,6 +82,11 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read workbook: %w", err)
+	}
+	if !w.InUse() {
+		w.mu.Lock()
+		w.held = false
+		w.mu.Unlock()
 	}
 	version := checksum(data)
 	if len(data) == 0 {
@@ -149,6 +163,15 @@ func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next 
 	}
 	if current != baseVersion {
 		return "", sheets.ErrModified
+	}
+	if exists && inUse(target) && !resultsChanged(layout, base, next) {
+		// A person has the file open: a write would make their program ask, at their next
+		// save, whether to overwrite it, and show nothing until they reload. Only results
+		// are worth that; the cluster's own changes wait until the file is closed.
+		w.mu.Lock()
+		w.held = true
+		w.mu.Unlock()
+		return baseVersion, nil
 	}
 	tabs, err := tabsToWrite(data, next)
 	if err != nil {
