@@ -47,6 +47,9 @@ func (s *Server) bootstrap() error {
 			return fmt.Errorf("create namespace %s: %w", name, err)
 		}
 	}
+	if err := s.createInternal(kubernetesServiceObject()); err != nil {
+		return fmt.Errorf("create service default/kubernetes: %w", err)
+	}
 	return nil
 }
 

@@ -3,12 +3,28 @@
 // client-go (typed clients, informers) and the official Python client work against it.
 //
 // It serves v1 namespaces, nodes and pods, apps/v1 deployments and replicasets (with the
-// scale and status subresources) and coordination.k8s.io/v1 leases over HTTPS on loopback,
+// scale and status subresources), coordination.k8s.io/v1 leases, and the plain kinds of
+// CONFORMANCE.md "Resources" (served.go: services with cluster IPs from 10.96.0.0/12 and
+// node ports, endpoints, configmaps, secrets, serviceaccounts, replicationcontrollers,
+// events, persistentvolumeclaims, resourcequotas, limitranges, statefulsets, daemonsets,
+// controllerrevisions, jobs, cronjobs, autoscaling/v2 horizontalpodautoscalers,
+// poddisruptionbudgets, ingresses, networkpolicies, endpointslices) over HTTPS on loopback,
 // with bearer-token authentication (package auth), legacy discovery, OpenAPI v2 and v3
 // (package openapi), Table output (package printers), upstream defaults and validation
 // (package validation), the four patch types including server-side apply (apimachinery's
 // managedfields), watches with history, bookmarks and initial events, and a store that
 // writes every change through to bbolt (package storage).
+//
+// One generic registry serves every kind, in the shape of upstream's registry Store and
+// its per-kind strategies (k8s.io/apiserver/pkg/registry/generic/registry, rest.RESTCreateStrategy
+// and friends), written here because that package needs upstream's internal types and
+// storage layers: registry.go holds the pipelines every kind shares (create with names,
+// system fields, admission of the namespace, validation, allocation and managed fields;
+// update with preconditions and spec/status separation; scale; delete with grace periods,
+// propagation, finalizers and dry run; list and revision waits), strategy.go the strategy
+// interface and the optional behaviours a kind adds (scaler, deleter, allocator), and
+// resources.go and served.go each kind's facts (names, discovery, field selectors, garbage
+// collection policy) and strategy. handlers.go is routing, options and encoding.
 //
 // The engine's own code is the store, the HTTP routing, the watch fan-out and the
 // collector (owner-reference cascade, foreground and orphan deletion, namespace

@@ -2,6 +2,12 @@ package apiserver
 
 import (
 	"fmt"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"reflect"
 	"slices"
 	"sync"
@@ -38,6 +44,8 @@ var strictCodecs serializer.CodecFactory
 func init() {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
+		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
+		discoveryv1.AddToScheme, eventsv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -110,7 +118,10 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = []*resource{
+var resources = append(workloadKinds, servedKinds...)
+
+// workloadKinds are the kinds the engine's controllers act on.
+var workloadKinds = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("namespaces"), kind: "Namespace", singular: "namespace",
 		shortNames: []string{"ns"}, subs: []string{subStatus, subFinalize}, returnDeleted: true, fieldLabelConversion: true,

@@ -23,6 +23,13 @@
 //   - v1 Node, NodeList: NAME STATUS ROLES AGE VERSION, wide INTERNAL-IP
 //     EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME.
 //   - coordination.k8s.io/v1 Lease, LeaseList: NAME HOLDER AGE.
+//   - the kinds of kinds.go (services, endpoints, configmaps, secrets,
+//     serviceaccounts, replicationcontrollers, events, persistentvolumeclaims,
+//     resourcequotas, statefulsets, daemonsets, controllerrevisions, jobs,
+//     cronjobs, autoscaling/v2 horizontalpodautoscalers, poddisruptionbudgets,
+//     ingresses, networkpolicies, endpointslices) with the columns of
+//     k8s.io/kubernetes/pkg/printers/internalversion, taken as facts, and cells
+//     computed here as upstream computes them.
 //   - anything else with object metadata (typed or unstructured, single or
 //     list): upstream's default table, NAME and CREATED AT (RFC 3339, UTC).
 //

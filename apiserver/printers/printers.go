@@ -120,6 +120,10 @@ func ToTable(obj runtime.Object, opts Options) (*metav1.Table, error) {
 		c.reserve(len(o.Items), len(leaseColumns))
 		columns, rows = leaseColumns, eachRow(o.Items, c.leaseRow)
 	default:
+		var ok bool
+		if columns, rows, ok = c.printedByKind(obj); ok {
+			break
+		}
 		var err error
 		if rows, err = c.defaultRows(obj); err != nil {
 			return nil, err
@@ -218,6 +222,8 @@ func (c *converter) age(ts metav1.Time) string {
 func (c *converter) since(t time.Time) string {
 	return duration.HumanDuration(c.now.Sub(t))
 }
+
+func (c *converter) duration(d time.Duration) string { return duration.HumanDuration(d) }
 
 // eachRow renders one row per item, in order; the rows point into items.
 func eachRow[T any](items []T, row func(*T) metav1.TableRow) []metav1.TableRow {

@@ -76,7 +76,7 @@ func TestColumnDefinitions(t *testing.T) {
 		},
 		{
 			name: "other kind",
-			obj:  &corev1.ConfigMap{ObjectMeta: objectMeta("settings", time.Hour)},
+			obj:  &corev1.PodTemplate{ObjectMeta: objectMeta("settings", time.Hour)},
 			want: []col{name, {"Created At", "date", "", 0}},
 		},
 	}
@@ -216,7 +216,7 @@ func TestCells(t *testing.T) {
 		},
 		{
 			name: "other kind",
-			obj:  &corev1.ConfigMap{ObjectMeta: objectMeta("settings", time.Hour)},
+			obj:  &corev1.PodTemplate{ObjectMeta: objectMeta("settings", time.Hour)},
 			want: []interface{}{"settings", "2025-06-01T11:00:00Z"},
 		},
 		{
@@ -329,8 +329,8 @@ func TestListMetadata(t *testing.T) {
 		},
 		{
 			name: "other list",
-			obj: &corev1.ConfigMapList{ListMeta: metav1.ListMeta{ResourceVersion: "82", Continue: "more"},
-				Items: []corev1.ConfigMap{{ObjectMeta: objectMeta("a", time.Hour)}, {ObjectMeta: objectMeta("b", time.Hour)}}},
+			obj: &corev1.PodTemplateList{ListMeta: metav1.ListMeta{ResourceVersion: "82", Continue: "more"},
+				Items: []corev1.PodTemplate{{ObjectMeta: objectMeta("a", time.Hour)}, {ObjectMeta: objectMeta("b", time.Hour)}}},
 			wantRV: "82", wantContinue: "more", wantRows: 2, wantFirstName: "a",
 		},
 		{
@@ -376,7 +376,7 @@ func TestEmptyListRows(t *testing.T) {
 		wantJSON string
 	}{
 		{name: "printed kind gives an empty array", obj: &corev1.PodList{ListMeta: metav1.ListMeta{ResourceVersion: "5"}}, wantJSON: "[]"},
-		{name: "default table gives null", obj: &corev1.ConfigMapList{ListMeta: metav1.ListMeta{ResourceVersion: "5"}}, wantJSON: "null"},
+		{name: "default table gives null", obj: &corev1.PodTemplateList{ListMeta: metav1.ListMeta{ResourceVersion: "5"}}, wantJSON: "null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,7 +408,7 @@ func TestEmptyListRows(t *testing.T) {
 }
 
 func TestNoHeaders(t *testing.T) {
-	for _, obj := range []runtime.Object{podList(runningPod()), &corev1.ConfigMap{ObjectMeta: objectMeta("c", time.Hour)}} {
+	for _, obj := range []runtime.Object{podList(runningPod()), &corev1.PodTemplate{ObjectMeta: objectMeta("c", time.Hour)}} {
 		t.Run(reflect.TypeOf(obj).Elem().Name(), func(t *testing.T) {
 			table, err := ToTable(obj, Options{Now: now, NoHeaders: true})
 			if err != nil {
@@ -517,9 +517,9 @@ func TestIncludeObject(t *testing.T) {
 		{
 			name: "object of a default-table kind", policy: metav1.IncludeObject,
 			obj: func() runtime.Object {
-				return &corev1.ConfigMapList{Items: []corev1.ConfigMap{{ObjectMeta: objectMeta("settings", time.Hour)}}}
+				return &corev1.PodTemplateList{Items: []corev1.PodTemplate{{ObjectMeta: objectMeta("settings", time.Hour)}}}
 			},
-			check: wantObject[*corev1.ConfigMap]("v1", "ConfigMap", "settings"),
+			check: wantObject[*corev1.PodTemplate]("v1", "PodTemplate", "settings"),
 		},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,9 @@ import (
 // registry strategies do on create (service account, toleration seconds,
 // priority, namespace finalizer, pod status): PrepareForCreate does that.
 func Default(obj runtime.Object) {
+	if defaultServed(obj) {
+		return
+	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		defaultPod(o)

@@ -201,8 +201,8 @@ func TestDefault(t *testing.T) {
 		},
 		{
 			name: "unknown type unchanged",
-			in:   &corev1.ConfigMap{ObjectMeta: meta("c")},
-			want: &corev1.ConfigMap{ObjectMeta: meta("c")},
+			in:   &corev1.PodTemplate{ObjectMeta: meta("c")},
+			want: &corev1.PodTemplate{ObjectMeta: meta("c")},
 		},
 	}
 	for _, tt := range tests {

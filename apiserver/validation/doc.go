@@ -1,6 +1,11 @@
 // Package validation defaults, validates and prepares the objects the engine
-// serves (Pods, Namespaces, Nodes, Deployments, ReplicaSets, Leases and the
-// autoscaling/v1 Scale of deployments) the way a real kube-apiserver does, so
+// serves (Pods, Namespaces, Nodes, Deployments, ReplicaSets, Leases, the
+// autoscaling/v1 Scale, and the plain kinds in served.go: Services, ConfigMaps,
+// Secrets, ServiceAccounts, Endpoints, Events, PersistentVolumeClaims,
+// ResourceQuotas, LimitRanges, ReplicationControllers, StatefulSets, DaemonSets,
+// ControllerRevisions, Jobs, CronJobs, autoscaling/v2 HorizontalPodAutoscalers,
+// PodDisruptionBudgets, Ingresses, NetworkPolicies, EndpointSlices) the way a real
+// kube-apiserver does, so
 // that a client sees the same defaulted fields and the same 422 Invalid
 // errors.
 //
@@ -19,6 +24,14 @@
 //   - update through /status: Default, PrepareForStatusUpdate(obj, stored),
 //     ValidateStatusUpdate(obj, stored);
 //   - deployments/scale: ValidateUpdate (or ValidateCreate) on the Scale.
+//
+// Upstream's validation (k8s.io/kubernetes/pkg/apis/*/validation) works on internal
+// types and cannot be imported without the whole k8s.io/kubernetes module, so the rules
+// are rewritten here on the versioned types, with upstream's paths and messages. For the
+// kinds of served.go they are the rules users hit (object metadata, Service ports, types
+// and addresses, Job completions, parallelism and restart policy, CronJob schedule and
+// time zone, selectors that must match templates, secret types, ingress paths and
+// backends, PDB budgets, HPA bounds); what upstream checks beyond them is accepted.
 //
 // Default applies upstream's SetDefaults_* functions, including everything
 // nested in a PodSpec (containers, ports, probes, volumes, resource rounding)

@@ -37,6 +37,9 @@ var builtinPriorities = map[string]int32{
 // volume, DefaultTolerationSeconds, Priority). Call it after Default and
 // after the name has been generated from generateName.
 func PrepareForCreate(obj runtime.Object) {
+	if prepareServedCreate(obj) {
+		return
+	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		prepareNewPod(o)
@@ -144,7 +147,7 @@ func beforeUpdate(obj, old metav1.Object, prepare func()) {
 // when the spec changes (for a Deployment also when its annotations change).
 // A Namespace keeps its finalizers, which only the finalize subresource changes.
 func PrepareForUpdate(obj, old runtime.Object) {
-	if sameType(obj, old) != nil {
+	if sameType(obj, old) != nil || prepareServedUpdate(obj, old) {
 		return
 	}
 	switch o := obj.(type) {
@@ -193,7 +196,7 @@ func PrepareForUpdate(obj, old runtime.Object) {
 // subresource, against old: the spec (and what else upstream protects, such
 // as a Deployment's labels or a Pod's owner references) is kept from old.
 func PrepareForStatusUpdate(obj, old runtime.Object) {
-	if sameType(obj, old) != nil {
+	if sameType(obj, old) != nil || prepareServedStatusUpdate(obj, old) {
 		return
 	}
 	switch o := obj.(type) {

@@ -14,6 +14,9 @@ import (
 // ValidateCreate validates a typed object about to be created, after Default
 // and PrepareForCreate. An unknown type yields no errors.
 func ValidateCreate(obj runtime.Object) field.ErrorList {
+	if errs, ok := validateServedCreate(obj); ok {
+		return errs
+	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		return validatePodCreate(o)
@@ -38,6 +41,9 @@ func ValidateCreate(obj runtime.Object) field.ErrorList {
 // type yields no errors; old of another type than obj is an internal error.
 func ValidateUpdate(obj, old runtime.Object) field.ErrorList {
 	if errs := sameType(obj, old); errs != nil {
+		return errs
+	}
+	if errs, ok := validateServedUpdate(obj, old, false); ok {
 		return errs
 	}
 	switch o := obj.(type) {
@@ -65,6 +71,9 @@ func ValidateUpdate(obj, old runtime.Object) field.ErrorList {
 // obj has been through PrepareForStatusUpdate.
 func ValidateStatusUpdate(obj, old runtime.Object) field.ErrorList {
 	if errs := sameType(obj, old); errs != nil {
+		return errs
+	}
+	if errs, ok := validateServedUpdate(obj, old, true); ok {
 		return errs
 	}
 	switch o := obj.(type) {

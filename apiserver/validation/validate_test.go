@@ -276,7 +276,7 @@ func TestValidateCreate(t *testing.T) {
 			[]want{{invalid, "spec.leaseDurationSeconds"}, {invalid, "spec.leaseTransitions"}}},
 		{"scale valid", &autoscalingv1.Scale{ObjectMeta: meta("web"), Spec: autoscalingv1.ScaleSpec{Replicas: 3}}, nil},
 		{"scale negative", &autoscalingv1.Scale{ObjectMeta: meta("web"), Spec: autoscalingv1.ScaleSpec{Replicas: -1}}, []want{{invalid, "spec.replicas"}}},
-		{"unknown type", &corev1.ConfigMap{}, nil},
+		{"unknown type", &corev1.PodTemplate{}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
