@@ -32,6 +32,16 @@
 // answers 409 Conflict when the object moved since the engine decided; a patch is never built
 // without one. Tab.NewObject builds the object a create row (a row with no UID) asks for.
 //
+// # Types
+//
+// A JSONPath column has a ValueType (string, integer, number, boolean, quantity, duration,
+// cron, image, enum, labels). ValueType.Render turns the value found in an object's
+// unstructured form into the cell's canonical text and ValueType.Parse turns what a person
+// typed into the same canonical text ("5.0" is "5", "90s" is "1m30s", "TRUE" is "true",
+// "tier=db,app=web" is "app=web, tier=db"), so that Parse(Render(x)) == Render(x) for what
+// the cluster holds; ValueType.PatchValue is the JSON a merge patch writes for it, which
+// renders back as the same text. An empty cell is unset (a boolean's is false).
+//
 // # Concurrency and side effects
 //
 // Nothing here talks to the API server, blocks, logs or keeps state. Tabs and Columns are
