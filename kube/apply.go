@@ -77,7 +77,17 @@ func (a *Applier) Create(ctx context.Context, r Resource, obj runtime.Object) (r
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", r, err)
 	}
-	if u, ok := obj.(*unstructured.Unstructured); ok {
+	if u, ok := obj.(*unstructured.Unstructured); ok && builtIn(r) {
+		// From a create template: the typed client takes it as the Go type.
+		typed, err := scheme.Scheme.New(r.GroupVersionKind())
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", r, err)
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+			return nil, fmt.Errorf("create %s: %w", r, err)
+		}
+		obj = typed
+	} else if ok {
 		ri, err := a.dynamicFor(r, m.GetNamespace())
 		if err != nil {
 			return nil, err

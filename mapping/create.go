@@ -25,6 +25,14 @@ const AppLabel = "app"
 // is named after the image's last path component without tag or digest, made a DNS-1123
 // label ("registry:5000/team/my_app:v1" gives "my-app"), or "app" when nothing is left.
 func (t Tab) NewObject(cells map[string]string) (runtime.Object, error) {
+	if t.Creator != nil {
+		return t.Creator(t, cells)
+	}
+	return t.newDeploymentOrPod(cells)
+}
+
+// newDeploymentOrPod is the create of the Deployments and Pods tabs.
+func (t Tab) newDeploymentOrPod(cells map[string]string) (runtime.Object, error) {
 	var required []string
 	switch t.Resource {
 	case Deployment:
@@ -33,6 +41,9 @@ func (t Tab) NewObject(cells map[string]string) (runtime.Object, error) {
 		required = []string{Namespace, Name, Image}
 	default:
 		return nil, fmt.Errorf("tab %q: cannot create objects of kind %q", t.Name, t.Resource.Kind)
+	}
+	if t.Resource.Kind == "" {
+		return nil, fmt.Errorf("tab %q: no resource", t.Name)
 	}
 	v, err := t.parseCreate(cells, required)
 	if err != nil {

@@ -53,6 +53,12 @@ type Tab struct {
 	Resource kube.Resource
 	// Columns in sheet order; the hidden UID and RV columns last.
 	Columns []Column
+	// Namespaces and LabelSelector limit the tab's objects; empty: all.
+	Namespaces    []string
+	LabelSelector string
+	// Creator builds the object a create row asks for; nil: the default tabs build
+	// Deployments and Pods, other tabs cannot create.
+	Creator func(t Tab, cells map[string]string) (runtime.Object, error)
 }
 
 // Column maps one column of a tab to a field of its objects.
@@ -75,7 +81,12 @@ type Column struct {
 	Patch func(obj runtime.Object, value string) (types.PatchType, []byte, error)
 	// Sheet is the column's presentation. Its Name, Editable and Hidden are the Column's.
 	Sheet sheets.Column
+
+	named bool // Value is a named function (ColumnSpec.Func), which may read typed objects only
 }
+
+// Func reports whether the column's value comes from a named function.
+func (c Column) Func() bool { return c.named }
 
 // DefaultTabs returns the default tabs, Deployments then Pods, with the columns of DESIGN.md
 // in its order followed by the hidden UID and RV columns. Each call returns new Tabs.

@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -85,16 +87,60 @@ type GoogleConfig struct {
 	WritesPerMinute int `json:"writesPerMinute"`
 }
 
-// TabConfig is one tab of the sheet: which kind of object it lists and which columns it
-// shows. At most one tab per kind.
+// TabConfig is one tab of the sheet (DESIGN.md "Any kind, any column"): a preset, or any
+// resource the cluster serves with its columns. The old form (name, kind: Deployment|Pod,
+// columns of header names) still works.
 type TabConfig struct {
-	// Name of the tab. Required.
-	Name string `json:"name"`
-	// Kind is Deployment or Pod. Required.
-	Kind string `json:"kind"`
-	// Columns are the visible columns in order, from the kind's default tab; Namespace,
-	// Name and Sync are required. Empty: all of the default tab's columns.
-	Columns []string `json:"columns"`
+	// Preset is a shipped tab (mapping.Presets: Deployments, Pods, StatefulSets, …).
+	Preset string `json:"preset,omitempty"`
+	// Name of the tab. Default: the preset's name. Required without a preset.
+	Name string `json:"name,omitempty"`
+	// Resource is what `kubectl get` accepts: plural[.group], kind, short name.
+	Resource string `json:"resource,omitempty"`
+	// Kind is the old form's Deployment or Pod.
+	Kind string `json:"kind,omitempty"`
+	// Namespaces limits the tab; default cluster.namespaces.
+	Namespaces []string `json:"namespaces,omitempty"`
+	// LabelSelector limits the tab; default cluster.labelSelector.
+	LabelSelector string `json:"labelSelector,omitempty"`
+	// Columns in order: plain headers (the common ones, or the preset's) or custom columns.
+	// Default: the preset's columns, or Namespace, Name, Age, Action, Sync.
+	Columns []ColumnConfig `json:"columns,omitempty"`
+	// Create is a YAML template of the object a new row creates ({{.Header}} fields are
+	// the row's cells); empty: the preset's create, or none.
+	Create string `json:"create,omitempty"`
+}
+
+// ColumnConfig is one column of a tab: a plain header, or a custom column.
+type ColumnConfig struct {
+	Header string `json:"header"`
+	// Path is a kubectl JSONPath into the object.
+	Path     string `json:"path,omitempty"`
+	Editable bool   `json:"editable,omitempty"`
+	// Type: string (default), integer, number, boolean, quantity, duration, cron, image,
+	// enum, labels.
+	Type   string   `json:"type,omitempty"`
+	Min    *int64   `json:"min,omitempty"`
+	Max    *int64   `json:"max,omitempty"`
+	Values []string `json:"values,omitempty"`
+}
+
+// UnmarshalJSON reads a plain header ("Replicas") or a column object.
+func (c *ColumnConfig) UnmarshalJSON(b []byte) error {
+	var header string
+	if err := json.Unmarshal(b, &header); err == nil {
+		*c = ColumnConfig{Header: header}
+		return nil
+	}
+	type plain ColumnConfig
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*c = ColumnConfig(p)
+	return nil
 }
 
 // ReconcileConfig schedules full refreshes.
@@ -282,7 +328,7 @@ func (c *Config) Validate() error {
 	default:
 		return &SettingError{"log.level", c.Log.Level, "must be debug, info, warn or error"}
 	}
-	if _, err := c.BuildTabs(); err != nil {
+	if _, err := c.BuildTabs(nil); err != nil {
 		return err
 	}
 	return nil
@@ -291,45 +337,203 @@ func (c *Config) Validate() error {
 // reservedTabs are the names of the tabs SheetOps writes besides the object tabs.
 var reservedTabs = []string{SummaryTab, AuditTab, "_sheetops"}
 
-// BuildTabs returns the object tabs of the config: tabs, or the default Deployments and Pods
-// tabs when it is empty. Problems come back as a *SettingError naming tabs[i].
-func (c *Config) BuildTabs() ([]mapping.Tab, error) {
+// Resolver finds the resource a tab names (kube.Resolver on the cluster's discovery).
+type Resolver interface {
+	Resolve(arg string) (kube.Resource, error)
+}
+
+// staticResolver resolves without a cluster, for checking a config before connecting: the
+// default tabs' resources, and any other name as a namespaced resource of that name (the
+// cluster's discovery decides at start).
+type staticResolver struct{}
+
+func (staticResolver) Resolve(arg string) (kube.Resource, error) {
+	switch strings.ToLower(strings.TrimSpace(arg)) {
+	case "":
+		return kube.Resource{}, errors.New("empty resource")
+	case "deployments.apps", "deployments", "deployment", "deploy":
+		return kube.Deployments, nil
+	case "pods", "pod", "po":
+		return kube.Pods, nil
+	case "nodes", "node", "no", "namespaces", "namespace", "ns":
+		return kube.Resource{Kind: arg}, nil
+	}
+	return kube.Resource{Kind: arg, Namespaced: true}, nil
+}
+
+// BuildTabs returns the object tabs of the config (the default Deployments and Pods tabs
+// when it lists none), each resource found by res (nil: without a cluster, the checks that
+// need none). Problems come back as a *SettingError naming tabs[i] or tabs[i].columns[j].
+func (c *Config) BuildTabs(res Resolver) ([]mapping.Tab, error) {
 	if len(c.Tabs) == 0 {
 		return mapping.DefaultTabs(), nil
 	}
+	if res == nil {
+		res = staticResolver{}
+	}
 	var tabs []mapping.Tab
-	names, kinds := map[string]bool{}, map[kube.Resource]bool{}
+	names, resources := map[string]bool{}, map[kube.Resource]int{}
 	for i, tc := range c.Tabs {
 		key := fmt.Sprintf("tabs[%d]", i)
-		var kind kube.Resource
-		switch tc.Kind {
-		case mapping.Deployment.Kind:
-			kind = mapping.Deployment
-		case mapping.Pod.Kind:
-			kind = mapping.Pod
-		}
-		headers := tc.Columns
-		if len(headers) == 0 {
-			headers = mapping.DefaultHeaders(kind)
+		t, err := c.buildTab(key, tc, res)
+		if err != nil {
+			return nil, err
 		}
 		switch {
-		case kind.Kind == "":
-			return nil, &SettingError{key + ".kind", tc.Kind, "must be Deployment or Pod"}
-		case strings.TrimSpace(tc.Name) == "":
-			return nil, &SettingError{key + ".name", tc.Name, "is required"}
-		case slices.Contains(reservedTabs, tc.Name):
-			return nil, &SettingError{key + ".name", tc.Name, "is a tab SheetOps writes itself; choose another name"}
-		case names[tc.Name]:
-			return nil, &SettingError{key + ".name", tc.Name, "is used by another tab"}
-		case kinds[kind]:
-			return nil, &SettingError{key + ".kind", tc.Kind, "has a tab already; one tab per kind"}
+		case slices.Contains(reservedTabs, t.Name):
+			return nil, &SettingError{key + ".name", t.Name, "is a tab SheetOps writes itself; choose another name"}
+		case names[t.Name]:
+			return nil, &SettingError{key + ".name", t.Name, "is used by another tab"}
 		}
-		t, err := mapping.NewTab(tc.Name, kind, headers)
-		if err != nil {
-			return nil, &SettingError{key + ".columns", strings.Join(tc.Columns, ","), err.Error()}
+		if j, dup := resources[t.Resource]; dup && t.Resource.GroupVersionResource.Resource != "" {
+			field, value := ".resource", tc.Resource+tc.Preset
+			if tc.Kind != "" {
+				field, value = ".kind", tc.Kind
+			} else if tc.Preset != "" {
+				field = ".preset"
+			}
+			return nil, &SettingError{key + field, value, fmt.Sprintf("has a tab already (tabs[%d]); one tab per resource", j)}
 		}
-		names[tc.Name], kinds[kind] = true, true
+		names[t.Name], resources[t.Resource] = true, i
 		tabs = append(tabs, t)
 	}
 	return tabs, nil
+}
+
+// buildTab builds one tab of the config.
+func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, error) {
+	var preset *mapping.Preset
+	resource := tc.Resource
+	switch {
+	case tc.Preset != "":
+		p, ok := mapping.PresetNamed(tc.Preset)
+		if !ok {
+			return mapping.Tab{}, &SettingError{key + ".preset", tc.Preset, "is not a preset (one of " + strings.Join(mapping.PresetNames(), ", ") + ")"}
+		}
+		if tc.Resource != "" || tc.Kind != "" {
+			return mapping.Tab{}, &SettingError{key + ".resource", tc.Resource + tc.Kind, "is the preset's own; give a preset or a resource, not both"}
+		}
+		preset, resource = &p, p.Resource
+	case tc.Kind != "":
+		// The old form: kind Deployment or Pod, columns from its default tab.
+		if tc.Resource != "" {
+			return mapping.Tab{}, &SettingError{key + ".kind", tc.Kind, "is the old form of resource; give one of them"}
+		}
+		p, ok := mapping.PresetNamed(map[string]string{mapping.Deployment.Kind: mapping.DeploymentsTab, mapping.Pod.Kind: mapping.PodsTab}[tc.Kind])
+		if !ok {
+			return mapping.Tab{}, &SettingError{key + ".kind", tc.Kind, "must be Deployment or Pod (or use resource:)"}
+		}
+		preset, resource = &p, p.Resource
+	case tc.Resource == "":
+		return mapping.Tab{}, &SettingError{key, "", "needs a preset or a resource"}
+	}
+	name := strings.TrimSpace(tc.Name)
+	if name == "" && preset != nil && tc.Kind == "" {
+		name = preset.Name
+	}
+	if name == "" {
+		return mapping.Tab{}, &SettingError{key + ".name", tc.Name, "is required"}
+	}
+	r, err := res.Resolve(resource)
+	if err != nil {
+		return mapping.Tab{}, &SettingError{key + ".resource", resource, err.Error()}
+	}
+	if preset == nil {
+		if p, ok := presetFor(r, res); ok {
+			preset = &p // a resource with a preset gets its columns and creates
+		}
+	}
+	specs, err := columnSpecs(key, tc, preset, r)
+	if err != nil {
+		return mapping.Tab{}, err
+	}
+	t, err := mapping.BuildTab(name, r, specs)
+	var ce *mapping.ColumnError
+	if errors.As(err, &ce) {
+		return mapping.Tab{}, &SettingError{fmt.Sprintf("%s.columns[%d]", key, ce.Index), specs[ce.Index].Header, ce.Err.Error()}
+	}
+	if err != nil {
+		return mapping.Tab{}, &SettingError{key + ".columns", name, err.Error()}
+	}
+	if preset != nil {
+		t.Creator = preset.Create
+	}
+	if tc.Create != "" {
+		creator, err := mapping.TemplateCreator(tc.Create)
+		if err != nil {
+			return mapping.Tab{}, &SettingError{key + ".create", "…", err.Error()}
+		}
+		t.Creator = creator
+	}
+	t.Namespaces, t.LabelSelector = c.Cluster.Namespaces, c.Cluster.LabelSelector
+	if len(tc.Namespaces) > 0 {
+		t.Namespaces = tc.Namespaces
+	}
+	if tc.LabelSelector != "" {
+		if _, err := labels.Parse(tc.LabelSelector); err != nil {
+			return mapping.Tab{}, &SettingError{key + ".labelSelector", tc.LabelSelector, err.Error()}
+		}
+		t.LabelSelector = tc.LabelSelector
+	}
+	return t, nil
+}
+
+// presetFor finds the preset of a resource, if one has it.
+func presetFor(r kube.Resource, res Resolver) (mapping.Preset, bool) {
+	for _, p := range mapping.Presets {
+		if pr, err := res.Resolve(p.Resource); err == nil && pr == r && r.GroupVersionResource.Resource != "" {
+			return p, true
+		}
+	}
+	return mapping.Preset{}, false
+}
+
+// columnSpecs are a tab's columns: the config's (plain headers from the common columns or
+// the preset's, or custom ones), else the preset's, else Namespace, Name, Age, Action, Sync.
+func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resource) ([]mapping.ColumnSpec, error) {
+	if len(tc.Columns) == 0 {
+		if preset != nil {
+			return preset.Columns, nil
+		}
+		specs := []mapping.ColumnSpec{{Header: mapping.Name}, {Header: mapping.Age}, {Header: mapping.Action}, {Header: mapping.Sync}}
+		if r.Namespaced {
+			specs = append([]mapping.ColumnSpec{{Header: mapping.Namespace}}, specs...)
+		}
+		return specs, nil
+	}
+	specs := make([]mapping.ColumnSpec, len(tc.Columns))
+	for j, cc := range tc.Columns {
+		ckey := fmt.Sprintf("%s.columns[%d]", key, j)
+		if cc.Path == "" && !cc.Editable && cc.Type == "" && cc.Min == nil && cc.Max == nil && cc.Values == nil {
+			if preset != nil {
+				if ps, ok := preset.Column(cc.Header); ok {
+					specs[j] = ps
+					continue
+				}
+			}
+			if !mapping.IsCommonHeader(cc.Header) {
+				known := "the common columns (" + strings.Join(mapping.CommonHeaders(), ", ") + ")"
+				if preset != nil {
+					var headers []string
+					for _, c := range preset.Columns {
+						headers = append(headers, c.Header)
+					}
+					known = "a column of the " + preset.Name + " preset (" + strings.Join(headers, ", ") + ")"
+				}
+				return nil, &SettingError{ckey, cc.Header, "is not " + known + "; give it a path"}
+			}
+			specs[j] = mapping.ColumnSpec{Header: cc.Header}
+			continue
+		}
+		if cc.Path == "" {
+			return nil, &SettingError{ckey + ".path", "", "is required for a column with a type or editable"}
+		}
+		tn, err := mapping.ParseTypeName(cc.Type)
+		if err != nil {
+			return nil, &SettingError{ckey + ".type", cc.Type, err.Error()}
+		}
+		specs[j] = mapping.ColumnSpec{Header: cc.Header, Path: cc.Path, Editable: cc.Editable,
+			Type: mapping.ValueType{Type: tn, Min: cc.Min, Max: cc.Max, Values: cc.Values}}
+	}
+	return specs, nil
 }

@@ -51,7 +51,20 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"tabs:\n- name: A\n  kind: Pod\n- name: B\n  kind: Pod\n", "tabs[1].kind"},
 		{"tabs:\n- name: A\n  kind: Pod\n- name: A\n  kind: Deployment\n", "tabs[1].name"},
 		{"tabs:\n- name: A\n  kind: Deployment\n  columns: [Namespace, Name, Replicas]\n", "tabs[0].columns"},
-		{"tabs:\n- name: A\n  kind: Deployment\n  columns: [Namespace, Name, Sync, Restarts]\n", "tabs[0].columns"},
+		{"tabs:\n- name: A\n  kind: Deployment\n  columns: [Namespace, Name, Sync, Restarts]\n", "tabs[0].columns[3]"},
+		{"tabs:\n- preset: Gadgets\n", "tabs[0].preset"},
+		{"tabs:\n- preset: Deployments\n  resource: pods\n", "tabs[0].resource"},
+		{"tabs:\n- name: X\n", "tabs[0]"},
+		{"tabs:\n- preset: Pods\n- name: More\n  resource: po\n", "tabs[1].resource"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, {header: R, path: .spec.replicas, type: integr}, Sync]\n", "tabs[0].columns[2].type"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, {header: R, path: '.spec.replicas[', editable: true}, Sync]\n", "tabs[0].columns[2]"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, {header: I, path: '.spec.template.spec.containers[*].image', editable: true}, Sync]\n", "tabs[0].columns[2]"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, {header: T, path: .metadata.labels.tier, editable: true, type: enum}, Sync]\n", "tabs[0].columns[2]"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, {header: T, type: integer}, Sync]\n", "tabs[0].columns[2].path"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Namespace, Name, Tier, Sync]\n", "tabs[0].columns[2]"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  columns: [Name, Sync]\n", "tabs[0].columns"},
+		{"tabs:\n- name: DB\n  resource: statefulsets.apps\n  create: '{{.Name'\n", "tabs[0].create"},
+		{"tabs:\n- preset: Nodes\n  labelSelector: 'a in (b'\n", "tabs[0].labelSelector"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"/"+strings.TrimSpace(tt.yaml), func(t *testing.T) {
@@ -89,7 +102,7 @@ func TestCustomTabs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tabs, err := cfg.BuildTabs()
+	tabs, err := cfg.BuildTabs(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -22,8 +23,22 @@ import (
 // cluster is a connection to the cluster SheetOps works on, and how to let it go.
 type cluster struct {
 	cs         kubernetes.Interface
-	kubeconfig string // a file kubectl can use, when there is one to tell about
+	dyn        dynamic.Interface // for custom resources
+	kubeconfig string            // a file kubectl can use, when there is one to tell about
 	embedded   *apiserver.Server
+}
+
+// newCluster makes the clients of a connection.
+func newCluster(rc *rest.Config, kubeconfig string, embedded *apiserver.Server) (*cluster, error) {
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	return &cluster{cs: cs, dyn: dyn, kubeconfig: kubeconfig, embedded: embedded}, nil
 }
 
 func (c *cluster) close() {
@@ -45,11 +60,7 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 			if !reachable(ctx, rc, 5*time.Second) {
 				return nil, fmt.Errorf("the cluster at %s does not answer (check the kubeconfig and that the cluster runs)", rc.Host)
 			}
-			cs, err := kubernetes.NewForConfig(rc)
-			if err != nil {
-				return nil, err
-			}
-			return &cluster{cs: cs, kubeconfig: cfg.Cluster.Kubeconfig}, nil
+			return newCluster(rc, cfg.Cluster.Kubeconfig, nil)
 		case errors.Is(err, kube.ErrNoCluster) && cfg.Cluster.Embedded == nil:
 			// no cluster configured: the embedded engine is the default
 		default:
@@ -59,11 +70,7 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 	kc := filepath.Join(cfg.Embedded.DataDir, "kubeconfig")
 	if rc, err := clientcmd.BuildConfigFromFlags("", kc); err == nil && reachable(ctx, rc, time.Second) {
 		log.Info("using the embedded API server already running", "kubeconfig", kc)
-		cs, err := kubernetes.NewForConfig(rc)
-		if err != nil {
-			return nil, err
-		}
-		return &cluster{cs: cs, kubeconfig: kc}, nil
+		return newCluster(rc, kc, nil)
 	}
 	demo := cfg.Embedded.Demo == nil || *cfg.Embedded.Demo
 	srv, err := apiserver.New(apiserver.Options{Addr: cfg.Embedded.Addr, DataDir: cfg.Embedded.DataDir, Demo: demo, Logger: log})
@@ -78,12 +85,12 @@ func connect(ctx context.Context, cfg sync.Config, log *slog.Logger) (*cluster, 
 		srv.Close()
 		return nil, err
 	}
-	cs, err := kubernetes.NewForConfig(rc)
+	c, err := newCluster(rc, srv.KubeconfigPath(), srv)
 	if err != nil {
 		srv.Close()
 		return nil, err
 	}
-	return &cluster{cs: cs, kubeconfig: srv.KubeconfigPath(), embedded: srv}, nil
+	return c, nil
 }
 
 // reachable: an API server answers /readyz (or /healthz) with this configuration in time.

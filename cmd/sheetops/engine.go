@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
 	"github.com/sheetops/sheetops/sheets/google"
 	"github.com/sheetops/sheetops/sheets/xlsx"
@@ -54,10 +55,27 @@ func statePath(cfg sync.Config, sheetName string) string {
 	return filepath.Join(cfg.StateDir, base+".state.json")
 }
 
-// openView starts the informers on the configured objects and waits until they are in sync.
+// buildTabs builds the config's tabs, their resources found through the cluster's discovery.
+func buildTabs(cfg sync.Config, c *cluster) ([]mapping.Tab, error) {
+	tabs, err := cfg.BuildTabs(kube.NewResolver(c.cs.Discovery()))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return tabs, nil
+}
+
+// openView starts the informers on the configured tabs' objects and waits until they are
+// in sync.
 func openView(ctx context.Context, cfg sync.Config, c *cluster) (*kube.View, error) {
-	target := kube.Target{Namespaces: cfg.Cluster.Namespaces, LabelSelector: cfg.Cluster.LabelSelector}
-	view, err := kube.NewView(c.cs, target)
+	tabs, err := buildTabs(cfg, c)
+	if err != nil {
+		return nil, err
+	}
+	var sources []kube.Source
+	for _, t := range tabs {
+		sources = append(sources, kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector})
+	}
+	view, err := kube.NewViewOf(c.cs, c.dyn, sources)
 	if err != nil {
 		return nil, usagef("cluster.labelSelector: %v", err)
 	}
@@ -72,9 +90,9 @@ func openView(ctx context.Context, cfg sync.Config, c *cluster) (*kube.View, err
 // newEngine builds the engine on an open sheet (where: openSheet's) and a synced view;
 // write=false makes it read-only.
 func newEngine(cfg sync.Config, c *cluster, view *kube.View, sheet sheets.Sheet, where string, log *slog.Logger, write bool) (*sync.Engine, error) {
-	tabs, err := cfg.BuildTabs()
+	tabs, err := buildTabs(cfg, c)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, err
 	}
 	opts := sync.Options{
 		Tabs: tabs, Sheet: sheet, View: view, StatePath: statePath(cfg, where),
@@ -82,7 +100,7 @@ func newEngine(cfg sync.Config, c *cluster, view *kube.View, sheet sheets.Sheet,
 		Enforce: cfg.Reconcile.Mode == "enforce",
 	}
 	if write {
-		opts.Writer = kube.NewApplier(c.cs, nil)
+		opts.Writer = kube.NewApplier(c.cs, c.dyn)
 		opts.AuditPath = filepath.Join(cfg.StateDir, "audit.log")
 	}
 	e, err := sync.New(opts)
