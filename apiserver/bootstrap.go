@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"net"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -47,7 +48,11 @@ func (s *Server) bootstrap() error {
 			return fmt.Errorf("create namespace %s: %w", name, err)
 		}
 	}
-	if err := s.createInternal(kubernetesServiceObject()); err != nil {
+	port := int32(6443)
+	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok {
+		port = int32(addr.Port)
+	}
+	if err := s.createInternal(kubernetesServiceObject(port)); err != nil {
 		return fmt.Errorf("create service default/kubernetes: %w", err)
 	}
 	return nil

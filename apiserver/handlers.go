@@ -56,6 +56,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.res = res
+	if res.warning != "" {
+		addWarning(w, res.warning)
+	}
 	if res.namespaced && ri.namespace == "" && ri.name != "" {
 		writeStatusError(w, notFoundPath())
 		return
@@ -598,6 +601,7 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri req
 	if err != nil {
 		return err
 	}
+	warnOrphaning(w, ri.res, dopts)
 	var deleted []runtime.Object
 	for _, obj := range page.Items {
 		m, _ := meta.Accessor(obj)
@@ -686,6 +690,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 	if err != nil {
 		return err
 	}
+	warnOrphaning(w, ri.res, opts)
 	if gone && !ri.res.returnDeleted {
 		m, _ := meta.Accessor(out)
 		status := &metav1.Status{

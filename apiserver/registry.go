@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,17 @@ func (s *Server) updateScale(ri requestInfo, o writeOptions, newScale func(cur *
 		return nil, err
 	}
 	return scaleOf(out), nil
+}
+
+// orphanWarning is upstream's warning for a delete of a job that orphans its pods because
+// no propagation policy was given.
+const orphanWarning = "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"
+
+// warnOrphaning adds orphanWarning to a job's delete without a policy.
+func warnOrphaning(w http.ResponseWriter, res *resource, opts *metav1.DeleteOptions) {
+	if res.defaultOrphan && res.gvr.Group == "batch" && opts.PropagationPolicy == nil && opts.OrphanDependents == nil { //nolint:staticcheck // as upstream
+		addWarning(w, orphanWarning)
+	}
 }
 
 // deleteObject deletes one object, or marks it for deletion when finalizers (its own, a

@@ -94,6 +94,8 @@ type resource struct {
 	// defaultOrphan: a delete without a propagation policy orphans the dependents, as
 	// upstream's batch/v1 jobs (their DefaultGarbageCollectionPolicy).
 	defaultOrphan bool
+	// warning is sent with every response about the kind (a deprecation), as upstream.
+	warning string
 	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
 	strategy strategy
 

@@ -38,7 +38,7 @@ var servedKinds = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("endpoints"), kind: "Endpoints", singular: "endpoints", namespaced: true,
-		shortNames: []string{"ep"},
+		shortNames: []string{"ep"}, warning: "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
 		newObj:     func() storage.Marshaler { return &corev1.Endpoints{} }, newList: func() runtime.Object { return &corev1.EndpointsList{} },
 	},
 	{
@@ -60,6 +60,7 @@ var servedKinds = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("replicationcontrollers"), kind: "ReplicationController", singular: "replicationcontroller", namespaced: true,
 		shortNames: []string{"rc"}, categories: []string{"all"}, subs: []string{subScale, subStatus}, owner: true, fieldLabelConversion: true,
+		defaultOrphan: true,
 		strategy: replicationControllerStrategy,
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"status.replicas": fmt.Sprint(obj.(*corev1.ReplicationController).Status.Replicas)}
@@ -211,7 +212,7 @@ func (serviceStrategy) allocate(s *Server, obj runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	spec := &svc.Spec
 	if spec.Type != corev1.ServiceTypeExternalName {
-		ipPath := field.NewPath("spec", "clusterIPs").Index(0)
+		ipsPath := field.NewPath("spec", "clusterIPs")
 		want := spec.ClusterIP
 		if want == "" && len(spec.ClusterIPs) > 0 {
 			want = spec.ClusterIPs[0]
@@ -222,7 +223,7 @@ func (serviceStrategy) allocate(s *Server, obj runtime.Object) field.ErrorList {
 		case "":
 			ip, ok := freeIP(usedIPs)
 			if !ok {
-				return field.ErrorList{field.InternalError(ipPath, fmt.Errorf("range is full"))}
+				return field.ErrorList{field.InternalError(ipsPath, fmt.Errorf("range is full"))}
 			}
 			spec.ClusterIP = ip.String()
 		default:
@@ -231,9 +232,9 @@ func (serviceStrategy) allocate(s *Server, obj runtime.Object) field.ErrorList {
 			case err != nil:
 				// reported by validation
 			case !serviceCIDR.Contains(ip):
-				errs = append(errs, field.Invalid(ipPath, want, fmt.Sprintf("failed to allocate IP %s: the provided IP (%s) is not in the valid range. The range of valid IPs is %s", want, want, serviceCIDR)))
+				errs = append(errs, field.Invalid(ipsPath, []string{want}, fmt.Sprintf("failed to allocate IP %s: the provided network does not match the current range", want)))
 			case usedIPs[ip]:
-				errs = append(errs, field.Invalid(ipPath, want, fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", want)))
+				errs = append(errs, field.Invalid(ipsPath, []string{want}, fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", want)))
 			}
 		}
 		spec.ClusterIPs = []string{spec.ClusterIP}
@@ -299,14 +300,15 @@ func freeNodePort(used map[int32]bool) (int32, bool) {
 	return 0, false
 }
 
-// kubernetesServiceObject is the `kubernetes` service in default that every cluster has.
-func kubernetesServiceObject() *corev1.Service {
+// kubernetesServiceObject is the `kubernetes` service in default that every cluster has;
+// its target port is the engine's own.
+func kubernetesServiceObject(port int32) *corev1.Service {
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault,
 			Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
 		Spec: corev1.ServiceSpec{
 			ClusterIP: kubernetesService.String(),
-			Ports:     []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(6443)}},
+			Ports:     []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(port)}},
 		},
 	}
 }

@@ -8,6 +8,7 @@ package validation
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"time"
@@ -22,10 +23,12 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -317,12 +320,9 @@ func defaultCronJob(j *batchv1.CronJob) {
 	if spec.FailedJobsHistoryLimit == nil {
 		spec.FailedJobsHistoryLimit = ptrTo(int32(1))
 	}
-	// The job template's spec is defaulted like a job's, but for its selector and labels.
-	defaultJobSpec(&spec.JobTemplate.Spec)
-	spec.JobTemplate.Spec.ManualSelector = nil
-	if spec.JobTemplate.Spec.PodReplacementPolicy != nil && spec.JobTemplate.Spec.PodFailurePolicy == nil {
-		spec.JobTemplate.Spec.PodReplacementPolicy = ptrTo(batchv1.TerminatingOrFailed)
-	}
+	// Upstream defaults the job template's pod spec, not the job spec around it (the
+	// cronjob controller's job gets those defaults when it is created).
+	defaultPodSpec(&spec.JobTemplate.Spec.Template.Spec)
 }
 
 // Job template labels that tie a job's pods to it (batch/v1's generated selector).
@@ -360,18 +360,27 @@ func prepareServedCreate(obj runtime.Object) bool {
 		if o.Spec.ManualSelector == nil || !*o.Spec.ManualSelector {
 			generateJobSelector(o)
 		}
+		// upstream defaults the stored job again as it reads it back: a job without
+		// labels takes its template's, generated ones included
+		if len(o.Labels) == 0 && o.Spec.Template.Labels != nil {
+			o.Labels = maps.Clone(o.Spec.Template.Labels)
+		}
 	case *batchv1.CronJob:
 		o.Status = batchv1.CronJobStatus{}
 		o.Generation = 1
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		o.Status = autoscalingv2.HorizontalPodAutoscalerStatus{}
+		o.Generation = 1
+	case *networkingv1.NetworkPolicy, *discoveryv1.EndpointSlice:
+		obj.(metav1.Object).SetGeneration(1)
 	case *policyv1.PodDisruptionBudget:
 		o.Status = policyv1.PodDisruptionBudgetStatus{}
 		o.Generation = 1
 	case *networkingv1.Ingress:
 		o.Status = networkingv1.IngressStatus{}
+		o.Generation = 1
 	case *corev1.ConfigMap, *corev1.ServiceAccount, *corev1.Endpoints, *corev1.Event, *eventsv1.Event, *corev1.LimitRange,
-		*appsv1.ControllerRevision, *networkingv1.NetworkPolicy, *discoveryv1.EndpointSlice:
+		*appsv1.ControllerRevision:
 	default:
 		return false
 	}
@@ -452,13 +461,28 @@ func prepareServedUpdate(obj, old runtime.Object) bool {
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		prev := old.(*autoscalingv2.HorizontalPodAutoscaler)
-		beforeUpdate(o, prev, func() { o.Status = prev.Status })
+		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
 	case *policyv1.PodDisruptionBudget:
 		prev := old.(*policyv1.PodDisruptionBudget)
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
 	case *networkingv1.Ingress:
 		prev := old.(*networkingv1.Ingress)
-		beforeUpdate(o, prev, func() { o.Status = prev.Status })
+		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
+	case *networkingv1.NetworkPolicy:
+		prev := old.(*networkingv1.NetworkPolicy)
+		beforeUpdate(o, prev, func() { bumpGeneration(o, prev, o.Spec, prev.Spec) })
+	case *discoveryv1.EndpointSlice:
+		// upstream's endpointslice strategy moves the generation on any change
+		prev := old.(*discoveryv1.EndpointSlice)
+		beforeUpdate(o, prev, func() {
+			a, b := o.DeepCopy(), prev.DeepCopy()
+			for _, m := range []*metav1.ObjectMeta{&a.ObjectMeta, &b.ObjectMeta} {
+				m.ResourceVersion, m.ManagedFields, m.Generation = "", nil, 0
+			}
+			if !semanticEqual(a, b) {
+				o.Generation = prev.Generation + 1
+			}
+		})
 	default:
 		return false
 	}
@@ -593,11 +617,11 @@ func init() {
 		return errs
 	})
 	register[*corev1.ServiceAccount](nameIsSubdomain, nil, nil)
-	register[*corev1.Service](apimachineryvalidation.NameIsDNS1035Label, validateService, func(s, old *corev1.Service) field.ErrorList {
+	register[*corev1.Service](apimachineryvalidation.NameIsDNSLabel, validateService, func(s, old *corev1.Service) field.ErrorList {
 		var errs field.ErrorList
 		if old.Spec.ClusterIP != "" && s.Spec.Type != corev1.ServiceTypeExternalName && old.Spec.Type != corev1.ServiceTypeExternalName &&
 			s.Spec.ClusterIP != old.Spec.ClusterIP {
-			errs = append(errs, field.Invalid(field.NewPath("spec", "clusterIPs").Index(0), s.Spec.ClusterIP, "may not change once set"))
+			errs = append(errs, field.Invalid(field.NewPath("spec", "clusterIPs").Index(0), s.Spec.ClusterIPs, "may not change once set"))
 		}
 		return errs
 	})
@@ -857,9 +881,9 @@ func validateService(s *corev1.Service) field.ErrorList {
 		}
 		nodePorts[key] = true
 	}
-	ports := map[corev1.ServicePort]bool{}
+	ports := map[internalServicePort]bool{}
 	for i, p := range s.Spec.Ports {
-		key := corev1.ServicePort{Protocol: p.Protocol, Port: p.Port}
+		key := internalServicePort{Protocol: p.Protocol, Port: p.Port}
 		if ports[key] {
 			errs = append(errs, field.Duplicate(spec.Child("ports").Index(i), key))
 		}
@@ -869,6 +893,25 @@ func validateService(s *corev1.Service) field.ErrorList {
 		errs = append(errs, field.Forbidden(spec.Child("allocateLoadBalancerNodePorts"), "may only be used when `type` is 'LoadBalancer'"))
 	}
 	return errs
+}
+
+// internalServicePort is upstream's internal ServicePort, which has no JSON names: an
+// error quoting one renders its Go field names, as upstream's does.
+type internalServicePort struct {
+	Name        string
+	Protocol    corev1.Protocol
+	AppProtocol *string
+	Port        int32
+	TargetPort  intstr.IntOrString
+	NodePort    int32
+}
+
+// internalPDBSpec is upstream's internal PodDisruptionBudgetSpec, for the same reason.
+type internalPDBSpec struct {
+	MinAvailable               *intstr.IntOrString
+	Selector                   *metav1.LabelSelector
+	MaxUnavailable             *intstr.IntOrString
+	UnhealthyPodEvictionPolicy *policyv1.UnhealthyPodEvictionPolicyType
 }
 
 func validateEndpoints(e *corev1.Endpoints) field.ErrorList {
@@ -1161,16 +1204,6 @@ func validateHPA(h *autoscalingv2.HorizontalPodAutoscaler) field.ErrorList {
 	var errs field.ErrorList
 	spec := field.NewPath("spec")
 	ref := spec.Child("scaleTargetRef")
-	if h.Spec.ScaleTargetRef.Kind == "" {
-		errs = append(errs, field.Required(ref.Child("kind"), ""))
-	}
-	if h.Spec.ScaleTargetRef.Name == "" {
-		errs = append(errs, field.Required(ref.Child("name"), ""))
-	} else {
-		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(h.Spec.ScaleTargetRef.Name, false) {
-			errs = append(errs, field.Invalid(ref.Child("name"), h.Spec.ScaleTargetRef.Name, msg))
-		}
-	}
 	if h.Spec.MinReplicas != nil && *h.Spec.MinReplicas < 0 {
 		errs = append(errs, field.Invalid(spec.Child("minReplicas"), *h.Spec.MinReplicas, "must be greater than or equal to 0"))
 	}
@@ -1183,6 +1216,20 @@ func validateHPA(h *autoscalingv2.HorizontalPodAutoscaler) field.ErrorList {
 	if h.Spec.MinReplicas != nil && h.Spec.MaxReplicas < *h.Spec.MinReplicas {
 		errs = append(errs, field.Invalid(spec.Child("maxReplicas"), h.Spec.MaxReplicas, "must be greater than or equal to `minReplicas`"))
 	}
+	for _, f := range []struct{ name, value string }{{"kind", h.Spec.ScaleTargetRef.Kind}, {"name", h.Spec.ScaleTargetRef.Name}} {
+		if f.value == "" {
+			errs = append(errs, field.Required(ref.Child(f.name), ""))
+			continue
+		}
+		for _, msg := range path.IsValidPathSegmentName(f.value) {
+			errs = append(errs, field.Invalid(ref.Child(f.name), f.value, msg))
+		}
+	}
+	if gv, err := schema.ParseGroupVersion(h.Spec.ScaleTargetRef.APIVersion); err != nil {
+		errs = append(errs, field.Invalid(ref.Child("apiVersion"), h.Spec.ScaleTargetRef.APIVersion, err.Error()))
+	} else if gv.Group == "" {
+		errs = append(errs, field.Invalid(ref.Child("apiVersion"), h.Spec.ScaleTargetRef.APIVersion, "apiVersion must specify API group"))
+	}
 	return errs
 }
 
@@ -1190,7 +1237,8 @@ func validatePDB(p *policyv1.PodDisruptionBudget) field.ErrorList {
 	var errs field.ErrorList
 	spec := field.NewPath("spec")
 	if p.Spec.MinAvailable != nil && p.Spec.MaxUnavailable != nil {
-		errs = append(errs, field.Invalid(spec, p.Spec, "minAvailable and maxUnavailable cannot be both set"))
+		errs = append(errs, field.Invalid(spec, internalPDBSpec{p.Spec.MinAvailable, p.Spec.Selector, p.Spec.MaxUnavailable, p.Spec.UnhealthyPodEvictionPolicy},
+			"minAvailable and maxUnavailable cannot be both set"))
 	}
 	if p.Spec.MinAvailable != nil {
 		errs = append(errs, validatePositiveIntOrPercent(*p.Spec.MinAvailable, spec.Child("minAvailable"))...)
@@ -1316,15 +1364,17 @@ func validateEndpointSlice(s *discoveryv1.EndpointSlice) field.ErrorList {
 			errs = append(errs, field.Required(p, "must contain at least 1 address"))
 		}
 		for j, a := range e.Addresses {
-			switch s.AddressType {
-			case discoveryv1.AddressTypeIPv4:
-				if ip := net.ParseIP(a); ip == nil || ip.To4() == nil {
-					errs = append(errs, field.Invalid(p.Index(j), a, "must be a valid IPv4 address"))
-				}
-			case discoveryv1.AddressTypeIPv6:
-				if ip := net.ParseIP(a); ip == nil || ip.To4() != nil {
-					errs = append(errs, field.Invalid(p.Index(j), a, "must be a valid IPv6 address"))
-				}
+			if s.AddressType != discoveryv1.AddressTypeIPv4 && s.AddressType != discoveryv1.AddressTypeIPv6 {
+				continue
+			}
+			ip := net.ParseIP(a)
+			switch {
+			case ip == nil:
+				errs = append(errs, field.Invalid(p.Index(j), a, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
+			case s.AddressType == discoveryv1.AddressTypeIPv4 && ip.To4() == nil:
+				errs = append(errs, field.Invalid(p, a, "must be an IPv4 address"))
+			case s.AddressType == discoveryv1.AddressTypeIPv6 && ip.To4() != nil:
+				errs = append(errs, field.Invalid(p, a, "must be an IPv6 address"))
 			}
 		}
 	}

@@ -48,6 +48,10 @@ var scenarios = []scenario{
 	{"field-selector", scenarioFieldSelector},
 	{"namespace-delete", scenarioNamespaceDelete},
 	{"future-resource-version", scenarioFutureResourceVersion},
+	{"kinds-crud", scenarioKindsCRUD},
+	{"kinds-invalid", scenarioKindsInvalid},
+	{"kinds-watch", scenarioKindsWatch},
+	{"kinds-scale", scenarioKindsScale},
 }
 
 // ---- objects ----

@@ -350,7 +350,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		"--cert-dir="+certDir,
 		"--token-auth-file="+files.tokenFile,
 		"--authorization-mode=RBAC",
-		"--service-cluster-ip-range=10.96.0.0/16",
+		"--service-cluster-ip-range=10.96.0.0/12", // the engine's range
 		"--service-account-issuer=https://kubernetes.default.svc",
 		"--service-account-key-file="+files.saKey,
 		"--service-account-signing-key-file="+files.saKey,
