@@ -26,7 +26,7 @@ func auditLayout() sheets.TabLayout {
 	widths := []float64{22, 13, 32, 10, 20, 20, 40}
 	l := sheets.TabLayout{Name: AuditTab}
 	for i, h := range auditHeader {
-		l.Columns = append(l.Columns, sheets.Column{Name: h, Width: widths[i]})
+		l.Columns = append(l.Columns, sheets.Column{Name: h, Width: widths[i], Wrap: h == "Result"}) // a conflict's full text, read whole
 	}
 	return l
 }

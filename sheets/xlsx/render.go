@@ -309,7 +309,7 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 	}
 	if summary && width > 1 && n > 1 {
-		if err := addChart(f, t, tl, layout.Summary, n); err != nil {
+		if err := addChart(f, t, layout.Summary, n); err != nil {
 			return fmt.Errorf("chart: %w", err)
 		}
 	}
@@ -403,15 +403,16 @@ func blankRow(r []string) bool {
 	return true
 }
 
-// columnWidth is column j's width in characters: the layout's, or fitted to the content
-// (at most maxFitWidth), and never narrower than its header with the filter button beside it.
+// columnWidth is column j's width in characters: fitted to the content, at most the
+// layout's width (a wrapping column keeps the layout's width: its text wraps in it) or
+// maxFitWidth, and never narrower than its header with the filter button beside it.
 func columnWidth(t renderTab, j int, c *sheets.Column) float64 {
-	w := 0.0
-	if c != nil {
-		w = c.Width
-	}
-	if w <= 0 {
-		w = fitWidth(t, j)
+	w := fitWidth(t, j)
+	if c != nil && c.Width > 0 {
+		w = min(w, c.Width)
+		if c.Wrap {
+			w = c.Width
+		}
 	}
 	return max(w, headerWidth(cellAt(t.header, j)))
 }
@@ -526,21 +527,18 @@ func presentColumn(f *excelize.File, st *styles, tab string, col int, c *sheets.
 // hues, none of them near another.
 var chartPalette = []string{"2E7D32", "F9A825", "1565C0", "C62828", "6A1B9A", "00838F", "EF6C00", "5D4037"}
 
-// Where the chart goes: beside the table, inside a 1366-pixel-wide window (less the
-// program's row headers and scroll bar), never narrower than minChartWidth.
+// The chart's size in pixels: it fits a 1366-pixel-wide window beside the program's row
+// headers and side bar.
 const (
-	screenWidth   = 1280 // pixels of cells a 1366-pixel window shows
-	maxChartWidth = 560
-	minChartWidth = 400
-	chartHeight   = 320
-	pixelsPerChar = 7 // Calibri 11: excelize's and Excel's conversion of widths
-	columnPadding = 5
+	chartWidth  = 640
+	chartHeight = 320
 )
 
 // addChart draws the summary: a stacked column chart with the first column as categories
 // and one series per column the layout names (every other column when it names none),
-// beside the table where a 1366-pixel window shows it, or under a table too wide for that.
-func addChart(f *excelize.File, t renderTab, tl *sheets.TabLayout, sl *sheets.SummaryLayout, lastDataRow int) error {
+// under the table, from column A, where a 1366-pixel window shows it whatever the width of
+// the table's font (beside the table it would start past the window's right edge).
+func addChart(f *excelize.File, t renderTab, sl *sheets.SummaryLayout, lastDataRow int) error {
 	q := quoteTab(t.name)
 	categories := fmt.Sprintf("%s$A$2:$A$%d", q, lastDataRow)
 	series := sl.Series
@@ -550,13 +548,11 @@ func addChart(f *excelize.File, t renderTab, tl *sheets.TabLayout, sl *sheets.Su
 		}
 	}
 	var out []excelize.ChartSeries
-	last := 1
 	for i, s := range series {
 		j := slices.Index(t.header, s.Column)
 		if j <= 0 {
 			continue // a column the table does not have: nothing to draw
 		}
-		last = max(last, j+1)
 		color := s.Color
 		if color == "" {
 			color = chartPalette[i%len(chartPalette)]
@@ -572,26 +568,8 @@ func addChart(f *excelize.File, t renderTab, tl *sheets.TabLayout, sl *sheets.Su
 	if len(out) == 0 {
 		return nil
 	}
-	// The table's width in pixels, as the program draws it.
-	tableWidth := 0
-	for j, h := range t.header {
-		var c *sheets.Column
-		if tl != nil {
-			c = tl.Column(h)
-		}
-		tableWidth += int(columnWidth(t, j, c)*pixelsPerChar) + columnPadding
-	}
-	gap := 8.0 + pixelsPerChar // one narrow column's worth
-	cell := cellName(len(t.header)+1, 2)
-	width := screenWidth - tableWidth - int(gap)
-	offsetX := int(gap)
-	if width < minChartWidth {
-		// Too wide a table: the chart goes under it.
-		cell, width, offsetX = cellName(1, lastDataRow+2), maxChartWidth, 0
-	}
-	width = min(width, maxChartWidth)
 	axisFont := excelize.Font{Family: fontFamily, Size: 10, Color: "262626"}
-	return f.AddChart(t.name, cell, &excelize.Chart{
+	return f.AddChart(t.name, cellName(1, lastDataRow+2), &excelize.Chart{
 		Type:   excelize.ColStacked,
 		Series: out,
 		Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: sl.ChartTitle,
@@ -599,8 +577,8 @@ func addChart(f *excelize.File, t renderTab, tl *sheets.TabLayout, sl *sheets.Su
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		XAxis:     excelize.ChartAxis{Font: axisFont},
 		YAxis:     excelize.ChartAxis{Font: axisFont, MajorGridLines: true},
-		Dimension: excelize.ChartDimension{Width: uint(width), Height: chartHeight},
-		Format:    excelize.GraphicOptions{OffsetX: offsetX, OffsetY: 0, Positioning: "oneCell"},
+		Dimension: excelize.ChartDimension{Width: chartWidth, Height: chartHeight},
+		Format:    excelize.GraphicOptions{Positioning: "oneCell"},
 	})
 }
 
