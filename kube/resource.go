@@ -38,14 +38,20 @@ var (
 // (`statefulsets.apps`, `sts`, `StatefulSet`, `hpa`), or fully qualified with a version
 // (`cronjobs.v1.batch`). It asks discovery once and keeps the answer.
 type Resolver struct {
-	mapper meta.RESTMapper
+	mapper  meta.RESTMapper
+	schemas *Schemas
 }
 
 // NewResolver returns a resolver on the cluster's discovery.
 func NewResolver(d discovery.DiscoveryInterface) *Resolver {
 	cached := memory.NewMemCacheClient(d)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cached)
-	return &Resolver{mapper: restmapper.NewShortcutExpander(mapper, cached, func(string) {})}
+	return &Resolver{mapper: restmapper.NewShortcutExpander(mapper, cached, func(string) {}), schemas: NewSchemas(d)}
+}
+
+// HasField reports whether r's schema has the field at path (see Schemas.HasField).
+func (r *Resolver) HasField(res Resource, path []FieldStep) (bool, error) {
+	return r.schemas.HasField(res, path)
 }
 
 // Resolve returns the resource arg names, or an error saying that the cluster does not

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"fmt"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -40,10 +39,7 @@ func (t Tab) newDeploymentOrPod(cells map[string]string) (runtime.Object, error)
 	case Pod:
 		required = []string{Namespace, Name, Image}
 	default:
-		return nil, fmt.Errorf("tab %q: cannot create objects of kind %q", t.Name, t.Resource.Kind)
-	}
-	if t.Resource.Kind == "" {
-		return nil, fmt.Errorf("tab %q: no resource", t.Name)
+		return nil, invalid("this tab cannot create objects; give it a create: template in the config (see config.example.yaml)")
 	}
 	v, err := t.parseCreate(cells, required)
 	if err != nil {

@@ -211,7 +211,7 @@ func TestNewObjectInvalid(t *testing.T) {
 
 func TestNewObjectUnknownKind(t *testing.T) {
 	_, err := Tab{Name: "Jobs", Resource: kube.Resource{Kind: "Job"}}.NewObject(map[string]string{Namespace: "a", Name: "b", Image: "c"})
-	if err == nil || errors.Is(err, ErrInvalid) {
-		t.Errorf("NewObject on a tab of an unknown kind = %v, want an error that is not ErrInvalid", err)
+	if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "create: template") {
+		t.Errorf("NewObject on a tab that cannot create = %v, want invalid input that says how to allow it", err)
 	}
 }

@@ -82,6 +82,10 @@ type Column struct {
 	// Sheet is the column's presentation. Its Name, Editable and Hidden are the Column's.
 	Sheet sheets.Column
 
+	// Field is the field an editable JSONPath column writes, for checking it against the
+	// kind's schema; nil for other columns.
+	Field []kube.FieldStep
+
 	named bool // Value is a named function (ColumnSpec.Func), which may read typed objects only
 }
 

@@ -86,7 +86,7 @@ var Presets = []Preset{
 		{Header: Ready, Func: "readyOfReplicas"},
 		{Header: Image, Path: ".spec.template.spec.containers[0].image", Editable: true, Required: true, Type: ValueType{Type: TypeImage}},
 		{Header: Age}, {Header: Action}, {Header: Sync},
-	}},
+	}, Create: newStatefulSet},
 	{Name: "DaemonSets", Resource: "daemonsets.apps", Columns: []ColumnSpec{
 		{Header: Namespace}, {Header: Name},
 		{Header: "Desired", Path: ".status.desiredNumberScheduled", Type: ValueType{Type: TypeInteger}},
@@ -103,8 +103,9 @@ var Presets = []Preset{
 		{Header: "Suspend", Path: ".spec.suspend", Editable: true, Type: ValueType{Type: TypeBoolean}},
 		{Header: "Active", Func: "cronjob.active"},
 		{Header: "Last Schedule", Func: "cronjob.lastSchedule"},
+		{Header: Image, Path: ".spec.jobTemplate.spec.template.spec.containers[0].image", Editable: true, Required: true, Type: ValueType{Type: TypeImage}},
 		{Header: Age}, {Header: Action}, {Header: Sync},
-	}},
+	}, Create: newCronJob},
 	{Name: "Jobs", Resource: "jobs.batch", Columns: []ColumnSpec{
 		{Header: Namespace}, {Header: Name},
 		{Header: "Completions", Path: ".spec.completions", Type: ValueType{Type: TypeInteger}},
@@ -290,6 +291,11 @@ func (spec ColumnSpec) build(r kube.Resource) (Column, error) {
 			return Column{}, fmt.Errorf("%q: path %s does not name one field, so it cannot be edited", h, spec.Path)
 		}
 		c = pathColumn(p, spec)
+		if spec.Editable {
+			for _, s := range p.segments {
+				c.Field = append(c.Field, kube.FieldStep{Key: s.key, Index: s.index >= 0})
+			}
+		}
 	}
 	c.Header = h
 	if spec.Width > 0 {

@@ -342,6 +342,12 @@ type Resolver interface {
 	Resolve(arg string) (kube.Resource, error)
 }
 
+// FieldChecker is the optional schema check of a Resolver: whether a resource's objects have
+// a field (kube.Resolver reads the cluster's OpenAPI v3). An error means it cannot tell.
+type FieldChecker interface {
+	HasField(r kube.Resource, path []kube.FieldStep) (bool, error)
+}
+
 // staticResolver resolves without a cluster, for checking a config before connecting: the
 // default tabs' resources, and any other name as a namespaced resource of that name (the
 // cluster's discovery decides at start).
@@ -454,6 +460,17 @@ func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, 
 	}
 	if err != nil {
 		return mapping.Tab{}, &SettingError{key + ".columns", name, err.Error()}
+	}
+	if fc, ok := res.(FieldChecker); ok {
+		for j, col := range t.Columns {
+			if col.Field == nil {
+				continue
+			}
+			if has, err := fc.HasField(r, col.Field); err == nil && !has {
+				return mapping.Tab{}, &SettingError{fmt.Sprintf("%s.columns[%d].path", key, j), specs[j].Path,
+					fmt.Sprintf("is not a field of %s (kubectl explain %s lists its fields)", r.Kind, r.GroupResource())}
+			}
+		}
 	}
 	if preset != nil {
 		t.Creator = preset.Create

@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -261,5 +262,59 @@ func TestPresetTabsOnTheEngine(t *testing.T) {
 	f.pass(e)
 	if s := cellOf(t, f.read().Tab("CronJobs"), "backup", "Sync"); !strings.HasPrefix(s, "invalid: Schedule") {
 		t.Fatalf("Sync = %q, want invalid", s)
+	}
+
+	// Creates from a row: the presets build a StatefulSet and a CronJob.
+	addRow := func(b *sheets.Book, tab string, cells map[string]string) {
+		tb := b.Tab(tab)
+		row := make([]string, len(tb.Header))
+		for i, h := range tb.Header {
+			row[i] = cells[h]
+		}
+		tb.Rows = append(tb.Rows, row)
+	}
+	f.editBook(func(b *sheets.Book) {
+		addRow(b, "StatefulSets", map[string]string{"Namespace": "shop", "Name": "cache", "Image": "redis:7", "Replicas": "2"})
+		addRow(b, "CronJobs", map[string]string{"Namespace": "shop", "Name": "nightly", "Image": "busybox:1.36", "Schedule": "@daily", "Suspend": "FALSE"})
+		addRow(b, "CronJobs", map[string]string{"Namespace": "shop", "Name": "broken", "Image": "busybox:1.36", "Schedule": "25 * * *"})
+	})
+	f.pass(e)
+	cache, err := f.cs.AppsV1().StatefulSets("shop").Get(ctx, "cache", metav1.GetOptions{})
+	if err != nil || *cache.Spec.Replicas != 2 || cache.Spec.Template.Spec.Containers[0].Image != "redis:7" {
+		t.Fatalf("created statefulset = %+v, %v; Sync %q", cache, err, cellOf(t, f.read().Tab("StatefulSets"), "cache", "Sync"))
+	}
+	nightly, err := f.cs.BatchV1().CronJobs("shop").Get(ctx, "nightly", metav1.GetOptions{})
+	if err != nil || nightly.Spec.Schedule != "@daily" {
+		t.Fatalf("created cronjob = %+v, %v", nightly, err)
+	}
+	if s := cellOf(t, f.read().Tab("CronJobs"), "broken", "Sync"); !strings.HasPrefix(s, "invalid: Schedule") {
+		t.Fatalf("broken row Sync = %q, want invalid Schedule", s)
+	}
+}
+
+// TestEditablePathMustBeAField: an editable path the kind's schema (the cluster's OpenAPI
+// v3) does not have stops the start with one line naming the column; fields, maps and
+// lists it has pass.
+func TestEditablePathMustBeAField(t *testing.T) {
+	f := newFixture(t)
+	res := kube.NewResolver(f.cs.Discovery())
+	build := func(path string) error {
+		cfg := sync.DefaultConfig()
+		cfg.Tabs = []sync.TabConfig{{Name: "DB", Resource: "statefulsets", Columns: []sync.ColumnConfig{
+			{Header: "Namespace"}, {Header: "Name"}, {Header: "X", Path: path, Editable: true}, {Header: "Sync"}}}}
+		_, err := cfg.BuildTabs(res)
+		return err
+	}
+	for _, ok := range []string{".spec.replicas", ".spec.template.spec.containers[0].image", ".metadata.labels.tier", ".metadata.annotations['a.b/c']"} {
+		if err := build(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{".spec.replica", ".spec.template.spec.containers[0].imag", ".spec.replicas[0]"} {
+		err := build(bad)
+		var se *sync.SettingError
+		if !errors.As(err, &se) || se.Key != "tabs[0].columns[2].path" || !strings.Contains(se.Fix, "is not a field of StatefulSet") {
+			t.Errorf("%s: err = %v, want a SettingError for tabs[0].columns[2].path", bad, err)
+		}
 	}
 }
