@@ -228,3 +228,24 @@ func TestBuildTabErrors(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestPathFilter: read-only columns may use filters, as kubectl's custom columns do.
+func TestPathFilter(t *testing.T) {
+	node := presetObjects()["Nodes"][0]
+	p, err := compilePath(`.status.conditions[?(@.type=="Ready")].status`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.editable() {
+		t.Fatal("a filter path is editable")
+	}
+	c := pathColumn(p, ColumnSpec{Header: "Ready", Path: p.expr})
+	if got := c.Value(node, now); got != "True" {
+		t.Fatalf("Ready = %q, want True", got)
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"conditions": []any{
+		map[string]any{"type": "Issuing", "status": "False"}, map[string]any{"type": "Ready", "status": "True"}}}}}
+	if got := c.Value(u, now); got != "True" {
+		t.Fatalf("Ready of a custom resource = %q, want True", got)
+	}
+}
