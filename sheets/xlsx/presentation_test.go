@@ -118,3 +118,22 @@ func TestPrintAndFonts(t *testing.T) {
 		t.Error("no chart")
 	}
 }
+
+func TestWrappedLines(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		width float64
+		want  int
+	}{
+		{"", 40, 1},
+		{"applied 12:01:07", 40, 1},
+		{"invalid: Replicas: not a whole number", 40, 1},
+		{"conflict: Replicas was 3, you typed 6, the cluster has 4; type again or force", 40, 2},
+		{"a\nb\nc", 40, 3},
+		{"x", 0, 1},
+	} {
+		if got := wrappedLines(c.text, c.width); got != c.want {
+			t.Errorf("wrappedLines(%q, %v) = %d, want %d", c.text, c.width, got, c.want)
+		}
+	}
+}

@@ -184,6 +184,7 @@ type column struct {
 	number bool           // whole-number text is written as a number
 	style  int            // of its data cells
 	head   int            // of its header cell
+	wrap   float64        // a wrapping column's width; 0: the column does not wrap
 }
 
 // renderOne writes one tab through excelize's stream writer (fast enough for the biggest
@@ -225,6 +226,11 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 		if c.head, err = st.id(cellStyle{role: header}); err != nil {
 			return err
+		}
+	}
+	for j := range cols {
+		if l := cols[j].layout; l != nil && l.Wrap && !l.Hidden {
+			cols[j].wrap = columnWidth(t, j, l)
 		}
 	}
 	if err := pageSetup(f, t.name, summary); err != nil {
@@ -283,10 +289,20 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			continue
 		}
 		n++
+		lines := 1
 		for j := range width {
 			values[j] = excelize.Cell{StyleID: cols[j].style, Value: cellValue(t, i, j, cols[j].number)}
+			if cols[j].wrap > 0 {
+				lines = max(lines, wrappedLines(cellAt(r, j), cols[j].wrap))
+			}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(n), values); err != nil {
+		var opts []excelize.RowOpts
+		if lines > 1 {
+			// Spreadsheet programs do not all grow a row for wrapped text when they open a
+			// file (LibreOffice keeps the default height): say how tall it is.
+			opts = append(opts, excelize.RowOpts{Height: float64(lines) * lineHeight})
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(n), values, opts...); err != nil {
 			return err
 		}
 	}
@@ -320,6 +336,22 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 // filter button. Data rows keep the default height, the same on every tab (every style
 // names the same font and size).
 const headerHeight = 18
+
+// lineHeight is the height in points of one line of text in the workbook's font.
+const lineHeight = 15
+
+// wrappedLines estimates how many lines s takes in a wrapping column width characters
+// wide. (A width counts the font's widest digits: a line holds more letters than that, in
+// Calibri and in the wider fonts LibreOffice draws it with where it has no Calibri; that
+// spare room is what word wrapping loses at the line ends.)
+func wrappedLines(s string, width float64) int {
+	perLine := max(int(width), 1)
+	lines := 0
+	for _, line := range strings.Split(s, "\n") {
+		lines += max((textWidth(line)+perLine-1)/perLine, 1)
+	}
+	return lines
+}
 
 // pageSetup prints a tab landscape, as wide as one page, with the header row on every
 // page; the summary (a short table and its chart) on one page.
