@@ -117,6 +117,9 @@ func content(obj runtime.Object) (map[string]any, error) {
 
 // find returns the value at the path in obj (its first match), nil when there is none.
 func (p *fieldPath) find(obj runtime.Object) any {
+	if v, ok := p.lookup(obj); ok {
+		return v
+	}
 	data, err := content(obj)
 	if err != nil {
 		return nil
