@@ -249,3 +249,38 @@ func TestPathFilter(t *testing.T) {
 		t.Fatalf("Ready of a custom resource = %q, want True", got)
 	}
 }
+
+// TestTypedWalkMatchesJSON: a single-field path read from a typed object's struct gives what
+// the object's JSON holds there (nil for what JSON omits), as its unstructured form does.
+func TestTypedWalkMatchesJSON(t *testing.T) {
+	paths := []string{".spec.replicas", ".status.readyReplicas", ".metadata.labels", ".metadata.creationTimestamp",
+		".metadata.name", ".spec.template.spec.containers[0].image", ".spec.template.spec.containers[3].image",
+		".spec.suspend", ".status.lastScheduleTime", ".spec.ports[0].targetPort", ".spec.ports[1].nodePort",
+		".status.capacity.pods", ".status.capacity", ".spec.unschedulable", ".data", ".binaryData", ".status.phase",
+		".spec.metrics[0].resource.target", ".status.conditions[0]", ".spec.nodeName", ".spec.containers", ".nothing.here"}
+	for name, objs := range presetObjects() {
+		for _, o := range objs {
+			m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range paths {
+				p, err := compilePath(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				typed, _ := p.lookup(o)
+				want := walkMap(m, p.segments)
+				if !jsonEqualValues(typed, want) {
+					t.Errorf("%s %s: typed %#v, JSON %#v", name, path, typed, want)
+				}
+			}
+		}
+	}
+}
+
+func jsonEqualValues(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}
