@@ -48,7 +48,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *namespace != "" {
 		cfg.Cluster.Namespaces = []string{*namespace}
 	}
-	cfg.Sheet.XLSX.Path = *out
+	if *format == "xlsx" {
+		cfg.Sheet.XLSX.Path = *out
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{strings.Replace(err.Error(), "cluster.labelSelector", "-l", 1)}
 	}
