@@ -91,7 +91,7 @@ func (c *collector) terminating(res *resource, obj runtime.Object) {
 
 func (c *collector) run(ctx context.Context) {
 	// Objects left marked for deletion by an earlier run of the engine.
-	for _, r := range resources {
+	for _, r := range storedResources() {
 		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{})
 		for _, obj := range page.Items {
 			if m, _ := meta.Accessor(obj); m.GetDeletionTimestamp() != nil {
@@ -104,7 +104,7 @@ func (c *collector) run(ctx context.Context) {
 	// already gone, such as a replica set a controller made from a stale cache.
 	var followers stdsync.WaitGroup
 	defer followers.Wait()
-	for _, r := range resources {
+	for _, r := range storedResources() {
 		followers.Go(func() { c.follow(ctx, r) })
 	}
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -118,7 +118,7 @@ func (c *collector) run(ctx context.Context) {
 		case <-c.kick:
 		case <-tick.C:
 		case <-scan.C:
-			for _, r := range resources {
+			for _, r := range storedResources() {
 				c.scanOwners(r)
 			}
 		}
@@ -385,7 +385,7 @@ type dependent struct {
 // dependents lists the objects in namespace with an owner reference to uid.
 func (c *collector) dependents(namespace string, uid types.UID) []dependent {
 	var out []dependent
-	for _, r := range resources {
+	for _, r := range storedResources() {
 		if !r.namespaced {
 			continue
 		}
@@ -457,7 +457,7 @@ func (c *collector) deletedIfGone(res *resource, it collectorItem) {
 // emptyNamespace deletes everything in a terminating namespace, then lets it go.
 func (c *collector) emptyNamespace(res *resource, name string) bool {
 	left := 0
-	for _, r := range resources {
+	for _, r := range storedResources() {
 		if !r.namespaced {
 			continue
 		}

@@ -84,8 +84,10 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		})
 	case "/apis":
 		list := &metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
+		seen := map[string]bool{}
 		for _, gv := range groupVersions() {
-			if gv.Group != "" {
+			if gv.Group != "" && !seen[gv.Group] {
+				seen[gv.Group] = true
 				list.Groups = append(list.Groups, apiGroup(gv))
 			}
 		}
@@ -102,14 +104,17 @@ func (s *Server) listenerAddr() string {
 	return s.opts.Addr
 }
 
+// apiGroup is the APIGroup of gv's group: every served version of it, the first one
+// (resources list the preferred version first) preferred.
 func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
-	v := metav1.GroupVersionForDiscovery{GroupVersion: gv.String(), Version: gv.Version}
-	return metav1.APIGroup{
-		TypeMeta:         metav1.TypeMeta{Kind: "APIGroup", APIVersion: "v1"},
-		Name:             gv.Group,
-		Versions:         []metav1.GroupVersionForDiscovery{v},
-		PreferredVersion: v,
+	g := metav1.APIGroup{TypeMeta: metav1.TypeMeta{Kind: "APIGroup", APIVersion: "v1"}, Name: gv.Group}
+	for _, other := range groupVersions() {
+		if other.Group == gv.Group {
+			g.Versions = append(g.Versions, metav1.GroupVersionForDiscovery{GroupVersion: other.String(), Version: other.Version})
+		}
 	}
+	g.PreferredVersion = g.Versions[0]
+	return g
 }
 
 // resourceList is the APIResourceList of one group version.

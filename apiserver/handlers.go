@@ -56,6 +56,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.res = res
+	if res.view != nil {
+		// a view runs its storage's pipelines; what it answers is converted back
+		ri.view, ri.res = res, res.view.storage
+		r = withView(r, res)
+	}
 	if res.warning != "" {
 		addWarning(w, res.warning)
 	}
@@ -108,7 +113,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		err = apierrors.NewMethodNotSupported(res.groupResource(), ri.verb)
 	}
 	if err != nil {
-		writeStatusError(w, err)
+		writeStatusError(w, relabel(err, ri.view))
 	}
 }
 
@@ -153,6 +158,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 	out, ok := negotiate(r, true)
 	if !ok {
 		return notAcceptable()
+	}
+	if v := viewOf(r.Context()); v != nil && out.kind != outTable {
+		obj = presentAs(v, obj)
 	}
 	isList := meta.IsListType(obj)
 	if !isList && out.kind == outObject && out.mediaType == mediaProtobuf {
@@ -327,14 +335,14 @@ func listOptions(r *http.Request, res *resource) (*metainternalversion.ListOptio
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	opts, err := listOptions(r, ri.res)
+	opts, err := listOptions(r, ri.selection())
 	if err != nil {
 		return err
 	}
 	// Protobuf lists are written from the stored encodings (respond answers the rest).
 	out, ok := negotiate(r, true)
-	rawList := ok && out.kind == outObject && out.mediaType == mediaProtobuf
-	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts), Limit: opts.Limit, Raw: rawList}
+	rawList := ok && out.kind == outObject && out.mediaType == mediaProtobuf && ri.view == nil
+	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.selection(), opts), Limit: opts.Limit, Raw: rawList}
 	if opts.Continue != "" {
 		t, err := decodeContinue(opts.Continue)
 		if err != nil {
@@ -540,8 +548,11 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 	if err != nil {
 		return err
 	}
-	obj, err := decodeInto(w, r, body, ri.res.gvk(), ri.res.newObj(), o)
+	obj, err := decodeInto(w, r, body, ri.served().gvk(), ri.served().newObj(), o)
 	if err != nil {
+		return err
+	}
+	if obj, err = ri.toStored(obj, true); err != nil {
 		return err
 	}
 	created, err := s.createObjectManaged(ri, obj, o, false)
@@ -567,8 +578,11 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 		}
 		return s.respond(w, r, http.StatusOK, out)
 	}
-	obj, err := decodeInto(w, r, body, ri.res.gvk(), ri.res.newObj(), o)
+	obj, err := decodeInto(w, r, body, ri.served().gvk(), ri.served().newObj(), o)
 	if err != nil {
+		return err
+	}
+	if obj, err = ri.toStored(obj, false); err != nil {
 		return err
 	}
 	m, err := meta.Accessor(obj)
@@ -581,7 +595,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 	if ri.res.namespaced && m.GetNamespace() != "" && m.GetNamespace() != ri.namespace {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
-	out, err := s.updateObject(ri, o, func(runtime.Object) (runtime.Object, error) { return obj, nil })
+	out, err := s.updateObject(ri, o, func(cur runtime.Object) (runtime.Object, error) { return obj, ri.checkViewUpdate(obj, cur) })
 	if err != nil {
 		return err
 	}
@@ -589,7 +603,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, ri requestInfo) 
 }
 
 func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	opts, err := listOptions(r, ri.res)
+	opts, err := listOptions(r, ri.selection())
 	if err != nil {
 		return err
 	}
@@ -597,7 +611,7 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, ri req
 	if err != nil {
 		return err
 	}
-	page, err := s.store.List(ri.res.storeKey, storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.res, opts)})
+	page, err := s.store.List(ri.res.storeKey, storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.selection(), opts)})
 	if err != nil {
 		return err
 	}

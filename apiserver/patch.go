@@ -66,14 +66,37 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		return s.respond(w, r, http.StatusOK, out)
 	}
 	out, err := s.updateObject(ri, o, func(cur runtime.Object) (runtime.Object, error) {
-		if types.PatchType(ct) == types.StrategicMergePatchType {
-			return strategicPatchObject(w, withTypeMeta(cur), body, ri.res.newObj(), o)
+		cur0 := cur
+		if ri.view != nil {
+			cur = ri.view.view.toView(cur)
 		}
-		patched, err := applyPatch(ct, withTypeMeta(cur), body, ri.res.newObj())
+		obj, err := patchObject(w, ct, body, cur, ri.served(), o)
+		if err != nil || ri.view == nil {
+			return obj, err
+		}
+		stored, err := ri.toStored(obj, false)
 		if err != nil {
 			return nil, err
 		}
-		obj, err := decodePatchedInto(w, ct, body, patched, ri.res.gvk(), ri.res.newObj(), o)
+		return stored, ri.checkViewUpdate(stored, cur0)
+	})
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, http.StatusOK, out)
+}
+
+// patchObject applies a JSON, merge or strategic merge patch to cur, an object of res.
+func patchObject(w http.ResponseWriter, ct string, body []byte, cur runtime.Object, res *resource, o writeOptions) (runtime.Object, error) {
+	{
+		if types.PatchType(ct) == types.StrategicMergePatchType {
+			return strategicPatchObject(w, withTypeMeta(cur), body, res.newObj(), o)
+		}
+		patched, err := applyPatch(ct, withTypeMeta(cur), body, res.newObj())
+		if err != nil {
+			return nil, err
+		}
+		obj, err := decodePatchedInto(w, ct, body, patched, res.gvk(), res.newObj(), o)
 		if err != nil && apierrors.IsBadRequest(err) && strings.Contains(err.Error(), "strict decoding error") {
 			// upstream reports unknown fields of a patch as an invalid "patch" value
 			value := string(patched)
@@ -85,11 +108,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 			return nil, apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"), value, err.Error())})
 		}
 		return obj, err
-	})
-	if err != nil {
-		return err
 	}
-	return s.respond(w, r, http.StatusOK, out)
 }
 
 // jsonPatchOp is one operation of a JSON patch, to check the patch's shape first.
@@ -336,6 +355,10 @@ func patchKeepsKind(patchType string, patch []byte) bool {
 // apply is server-side apply: merge the applied configuration into the live object (or
 // create it) with managed fields, conflicts reported as 409 unless forced.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o writeOptions, body []byte) error {
+	if ri.view != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("server-side apply on %s is not supported by this server; apply in %s or use another patch type",
+			ri.view.gvr.GroupVersion(), ri.res.gvr.GroupVersion()))
+	}
 	if ri.subresource == subScale {
 		return apierrors.NewBadRequest("server-side apply on the scale subresource is not supported by this server; use a merge patch")
 	}

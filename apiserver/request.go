@@ -1,6 +1,9 @@
 package apiserver
 
 import (
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"net/http"
 	"strings"
 
@@ -15,6 +18,51 @@ type requestInfo struct {
 	namespace   string
 	name        string
 	subresource string
+	// view is the resource the request names when it is a view (views.go); res is then
+	// the view's storage resource.
+	view *resource
+}
+
+// served is the resource whose version the client speaks: the view, or res.
+func (ri requestInfo) served() *resource {
+	if ri.view != nil {
+		return ri.view
+	}
+	return ri.res
+}
+
+// selection is the resource whose field selectors a list or watch takes.
+func (ri requestInfo) selection() *resource { return ri.served() }
+
+// toStored converts a decoded object of the served version into the stored one, checking
+// the rules of the view's version first on create.
+func (ri requestInfo) toStored(obj runtime.Object, create bool) (runtime.Object, error) {
+	if ri.view == nil {
+		return obj, nil
+	}
+	stored := ri.view.view.fromView(obj)
+	if create && ri.view.view.validate != nil {
+		m, _ := meta.Accessor(stored)
+		if m.GetNamespace() == "" && ri.res.namespaced {
+			m.SetNamespace(ri.namespace) // as the create pipeline will
+		}
+		if errs := ri.view.view.validate(stored); len(errs) > 0 {
+			return nil, apierrors.NewInvalid(ri.res.gvk().GroupKind(), m.GetName(), errs)
+		}
+	}
+	return stored, nil
+}
+
+// checkViewUpdate holds an update through a view to the rules of the view's version.
+func (ri requestInfo) checkViewUpdate(obj, cur runtime.Object) error {
+	if ri.view == nil || ri.view.view.validateUpdate == nil || ri.subresource != "" {
+		return nil
+	}
+	m, _ := meta.Accessor(obj)
+	if errs := ri.view.view.validateUpdate(obj, cur); len(errs) > 0 {
+		return apierrors.NewInvalid(ri.res.gvk().GroupKind(), m.GetName(), errs)
+	}
+	return nil
 }
 
 // parseResourcePath turns /api/v1/namespaces/ns/pods/name/status (and the /apis/group/version

@@ -96,6 +96,8 @@ type resource struct {
 	defaultOrphan bool
 	// warning is sent with every response about the kind (a deprecation), as upstream.
 	warning string
+	// view: the resource is another version of view.storage's objects (views.go).
+	view *view
 	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
 	strategy strategy
 
@@ -120,7 +122,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = append(workloadKinds, servedKinds...)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{
@@ -353,8 +355,11 @@ func init() {
 		r.listKind = r.kind + "List"
 		r.storeKey = r.gvr.GroupResource().String()
 		index[r.gvr] = r
-		byStoreKey[r.storeKey] = r
 		byType[reflect.TypeOf(r.newObj())] = r
+		if r.view != nil {
+			continue // resolved below, once every storage resource is indexed
+		}
+		byStoreKey[r.storeKey] = r
 		r.managers = map[string]*managedfields.FieldManager{}
 		for _, sub := range append([]string{""}, r.subs...) {
 			if sub == subScale || sub == subFinalize || sub == subBinding {
@@ -368,6 +373,29 @@ func init() {
 			r.managers[sub] = fm
 		}
 	}
+}
+
+func init() {
+	for _, r := range resources {
+		if r.view == nil {
+			continue
+		}
+		r.view.storage = index[r.view.storageGVR]
+		r.storeKey = r.view.storage.storeKey
+		r.strategy = r.view.storage.strategy
+	}
+}
+
+// storedResources are the resources whose objects the store holds in their own version:
+// every resource but the views.
+func storedResources() []*resource {
+	out := make([]*resource, 0, len(resources))
+	for _, r := range resources {
+		if r.view == nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // newStoreObject is the store's constructor for a resource key.

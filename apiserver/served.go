@@ -39,7 +39,7 @@ var servedKinds = []*resource{
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("endpoints"), kind: "Endpoints", singular: "endpoints", namespaced: true,
 		shortNames: []string{"ep"}, warning: "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
-		newObj:     func() storage.Marshaler { return &corev1.Endpoints{} }, newList: func() runtime.Object { return &corev1.EndpointsList{} },
+		newObj: func() storage.Marshaler { return &corev1.Endpoints{} }, newList: func() runtime.Object { return &corev1.EndpointsList{} },
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("configmaps"), kind: "ConfigMap", singular: "configmap", namespaced: true,
@@ -61,7 +61,7 @@ var servedKinds = []*resource{
 		gvr: corev1.SchemeGroupVersion.WithResource("replicationcontrollers"), kind: "ReplicationController", singular: "replicationcontroller", namespaced: true,
 		shortNames: []string{"rc"}, categories: []string{"all"}, subs: []string{subScale, subStatus}, owner: true, fieldLabelConversion: true,
 		defaultOrphan: true,
-		strategy: replicationControllerStrategy,
+		strategy:      replicationControllerStrategy,
 		fields: func(obj runtime.Object) fields.Set {
 			return fields.Set{"status.replicas": fmt.Sprint(obj.(*corev1.ReplicationController).Status.Replicas)}
 		},

@@ -92,6 +92,18 @@ func TestKubectlServedKinds(t *testing.T) {
 		kcWantContains(t, "scaled", k.ok(t, "get", "-n", "kinds", "sts/db", "--no-headers"), "0/2")
 	})
 
+	t.Run("views", func(t *testing.T) {
+		// autoscaling/v1 shows the v2 object's CPU target; events.k8s.io/v1 the v1 event
+		out := k.ok(t, "get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", "kinds", "-o", "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage}")
+		if out != "autoscaling/v1 80" {
+			t.Errorf("hpa through autoscaling/v1: %q", out)
+		}
+		out = k.ok(t, "get", "events.v1.events.k8s.io", "hello", "-n", "kinds", "-o", "jsonpath={.apiVersion} {.note} {.regarding.name}")
+		if out != "events.k8s.io/v1 hello p" {
+			t.Errorf("event through events.k8s.io/v1: %q", out)
+		}
+	})
+
 	t.Run("explain", func(t *testing.T) {
 		out := k.ok(t, "explain", "cronjob.spec.schedule")
 		kcWantContains(t, "explain", out, "Cron format")

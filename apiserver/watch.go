@@ -28,7 +28,7 @@ var bookmarkInterval = time.Minute
 const initialEventsAnnotation = "k8s.io/initial-events-end"
 
 func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) error {
-	opts, err := listOptions(r, ri.res)
+	opts, err := listOptions(r, ri.selection())
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		}
 	}
 	watcher, werr := s.store.Watch(ri.res.storeKey, storage.WatchOptions{
-		Namespace: ri.namespace, Match: predicate(ri.res, opts), Since: since, Initial: initial,
+		Namespace: ri.namespace, Match: predicate(ri.selection(), opts), Since: since, Initial: initial,
 	})
 	if errors.Is(werr, storage.ErrClosed) {
 		return apierrors.NewServiceUnavailable("the server is shutting down")
@@ -150,7 +150,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 				lastRV = rv
 			}
 			// never a bookmark before the revision the watch started from (one far ahead)
-			if lastRV > 0 && lastRV >= since && !ew.bookmark(ri.res, lastRV, false) {
+			if lastRV > 0 && lastRV >= since && !ew.bookmark(ri.served(), lastRV, false) {
 				return nil
 			}
 		default:
@@ -158,13 +158,19 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		for _, ev := range events {
 			if ev.Type == storage.InitialEventsEnd {
 				lastRV = ev.RV
-				if initialEnd && !ew.bookmark(ri.res, ev.RV, true) {
+				if initialEnd && !ew.bookmark(ri.served(), ev.RV, true) {
 					return nil
 				}
 				continue
 			}
 			lastRV = ev.RV
-			if !ew.write(ev.Type, withTypeMeta(ev.Object)) {
+			obj := ev.Object
+			if ri.view != nil && out.kind != outTable {
+				obj = presentAs(ri.view, obj)
+			} else {
+				obj = withTypeMeta(obj)
+			}
+			if !ew.write(ev.Type, obj) {
 				return nil
 			}
 		}

@@ -935,12 +935,138 @@ func validateEndpoints(e *corev1.Endpoints) field.ErrorList {
 	return errs
 }
 
-func validateCoreEvent(e *corev1.Event) field.ErrorList {
+func validateCoreEvent(e *corev1.Event) field.ErrorList { return ValidateEventCreate(e, false) }
+
+// Limits of upstream's event validation.
+const (
+	reportingInstanceLengthLimit = 128
+	actionLengthLimit            = 128
+	reasonLengthLimit            = 128
+	noteLengthLimit              = 1024
+)
+
+// legacyValidateEvent is the validation every event passes, whichever API version wrote
+// it; an event with an eventTime is held to the rules of events.k8s.io/v1's fields.
+// legacy names the API version: v1 calls reportingController reportingComponent.
+func legacyValidateEvent(e *corev1.Event, legacy bool) field.ErrorList {
 	var errs field.ErrorList
-	if e.InvolvedObject.Namespace != "" && e.Namespace != e.InvolvedObject.Namespace && e.Namespace != metav1.NamespaceDefault {
-		errs = append(errs, field.Invalid(field.NewPath("involvedObject", "namespace"), e.InvolvedObject.Namespace, "does not match event.namespace"))
+	controllerField := "reportingController"
+	if legacy {
+		controllerField = "reportingComponent"
+	}
+	nsPath := field.NewPath("involvedObject", "namespace")
+	if e.EventTime.IsZero() {
+		if e.InvolvedObject.Namespace == "" {
+			if e.Namespace != metav1.NamespaceNone && e.Namespace != metav1.NamespaceDefault {
+				errs = append(errs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
+			}
+		} else if e.Namespace != e.InvolvedObject.Namespace {
+			errs = append(errs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
+		}
+		return errs
+	}
+	if e.InvolvedObject.Namespace == "" && e.Namespace != metav1.NamespaceDefault && e.Namespace != metav1.NamespaceSystem {
+		errs = append(errs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
+	}
+	if e.ReportingController == "" {
+		errs = append(errs, field.Required(field.NewPath(controllerField), ""))
+	}
+	errs = append(errs, validateQualifiedName(e.ReportingController, field.NewPath(controllerField))...)
+	if e.ReportingInstance == "" {
+		errs = append(errs, field.Required(field.NewPath("reportingInstance"), ""))
+	}
+	if len(e.ReportingInstance) > reportingInstanceLengthLimit {
+		errs = append(errs, field.Invalid(field.NewPath("reportingInstance"), "", fmt.Sprintf("can have at most %v characters", reportingInstanceLengthLimit)))
+	}
+	if e.Action == "" {
+		errs = append(errs, field.Required(field.NewPath("action"), ""))
+	}
+	if len(e.Action) > actionLengthLimit {
+		errs = append(errs, field.Invalid(field.NewPath("action"), "", fmt.Sprintf("can have at most %v characters", actionLengthLimit)))
+	}
+	if e.Reason == "" {
+		errs = append(errs, field.Required(field.NewPath("reason"), ""))
+	}
+	if len(e.Reason) > reasonLengthLimit {
+		errs = append(errs, field.Invalid(field.NewPath("reason"), "", fmt.Sprintf("can have at most %v characters", reasonLengthLimit)))
+	}
+	if len(e.Message) > noteLengthLimit {
+		errs = append(errs, field.Invalid(field.NewPath("message"), "", fmt.Sprintf("can have at most %v characters", noteLengthLimit)))
 	}
 	return errs
+}
+
+// ValidateEventCreate is upstream's validation of a new event; strict is for one created
+// through events.k8s.io/v1, which must be written in that API's terms.
+func ValidateEventCreate(e *corev1.Event, strict bool) field.ErrorList {
+	errs := legacyValidateEvent(e, !strict)
+	if !strict {
+		return errs
+	}
+	errs = append(errs, validateEventSeries(e)...)
+	if e.EventTime.IsZero() {
+		errs = append(errs, field.Required(field.NewPath("eventTime"), ""))
+	}
+	if e.Type != corev1.EventTypeNormal && e.Type != corev1.EventTypeWarning {
+		errs = append(errs, field.Invalid(field.NewPath("type"), "", "has invalid value: "+e.Type))
+	}
+	if !e.FirstTimestamp.IsZero() {
+		errs = append(errs, field.Invalid(field.NewPath("firstTimestamp"), "", "needs to be unset"))
+	}
+	if !e.LastTimestamp.IsZero() {
+		errs = append(errs, field.Invalid(field.NewPath("lastTimestamp"), "", "needs to be unset"))
+	}
+	if e.Count != 0 {
+		errs = append(errs, field.Invalid(field.NewPath("count"), "", "needs to be unset"))
+	}
+	if e.Source.Component != "" || e.Source.Host != "" {
+		errs = append(errs, field.Invalid(field.NewPath("source"), "", "needs to be unset"))
+	}
+	return errs
+}
+
+func validateEventSeries(e *corev1.Event) field.ErrorList {
+	if e.Series == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if e.Series.Count < 2 {
+		errs = append(errs, field.Invalid(field.NewPath("series.count"), "", "should be at least 2"))
+	}
+	if e.Series.LastObservedTime.IsZero() {
+		errs = append(errs, field.Required(field.NewPath("series.lastObservedTime"), ""))
+	}
+	return errs
+}
+
+// ValidateEventUpdate is upstream's validation of an event update; strict is for one
+// through events.k8s.io/v1, which may change little of an event.
+func ValidateEventUpdate(e, old *corev1.Event, strict bool) field.ErrorList {
+	errs := legacyValidateEvent(e, !strict)
+	if !strict {
+		return errs
+	}
+	// (the metadata rules run with the storage's validation, after the update is prepared)
+	if !semanticEqual(e.Series, old.Series) {
+		errs = append(errs, validateEventSeries(e)...)
+	}
+	im := apimachineryvalidation.ValidateImmutableField
+	errs = append(errs, im(e.InvolvedObject, old.InvolvedObject, field.NewPath("involvedObject"))...)
+	errs = append(errs, im(e.Reason, old.Reason, field.NewPath("reason"))...)
+	errs = append(errs, im(e.Message, old.Message, field.NewPath("message"))...)
+	errs = append(errs, im(e.Source, old.Source, field.NewPath("source"))...)
+	errs = append(errs, im(e.FirstTimestamp, old.FirstTimestamp, field.NewPath("firstTimestamp"))...)
+	errs = append(errs, im(e.LastTimestamp, old.LastTimestamp, field.NewPath("lastTimestamp"))...)
+	errs = append(errs, im(e.Count, old.Count, field.NewPath("count"))...)
+	errs = append(errs, im(e.Reason, old.Reason, field.NewPath("reason"))...)
+	errs = append(errs, im(e.Type, old.Type, field.NewPath("type"))...)
+	if !e.EventTime.Truncate(time.Microsecond).UTC().Equal(old.EventTime.Truncate(time.Microsecond).UTC()) {
+		errs = append(errs, im(e.EventTime, old.EventTime, field.NewPath("eventTime"))...)
+	}
+	errs = append(errs, im(e.Action, old.Action, field.NewPath("action"))...)
+	errs = append(errs, im(e.Related, old.Related, field.NewPath("related"))...)
+	errs = append(errs, im(e.ReportingController, old.ReportingController, field.NewPath("reportingController"))...)
+	return append(errs, im(e.ReportingInstance, old.ReportingInstance, field.NewPath("reportingInstance"))...)
 }
 
 func validatePVC(p *corev1.PersistentVolumeClaim) field.ErrorList {
@@ -1204,17 +1330,17 @@ func validateHPA(h *autoscalingv2.HorizontalPodAutoscaler) field.ErrorList {
 	var errs field.ErrorList
 	spec := field.NewPath("spec")
 	ref := spec.Child("scaleTargetRef")
-	if h.Spec.MinReplicas != nil && *h.Spec.MinReplicas < 0 {
-		errs = append(errs, field.Invalid(spec.Child("minReplicas"), *h.Spec.MinReplicas, "must be greater than or equal to 0"))
-	}
-	if h.Spec.MinReplicas != nil && *h.Spec.MinReplicas == 0 {
+	if h.Spec.MinReplicas != nil && *h.Spec.MinReplicas < 1 {
 		errs = append(errs, field.Invalid(spec.Child("minReplicas"), *h.Spec.MinReplicas, "must be greater than or equal to 1"))
-	}
-	if h.Spec.MaxReplicas < 1 {
-		errs = append(errs, field.Invalid(spec.Child("maxReplicas"), h.Spec.MaxReplicas, "must be greater than 0"))
 	}
 	if h.Spec.MinReplicas != nil && h.Spec.MaxReplicas < *h.Spec.MinReplicas {
 		errs = append(errs, field.Invalid(spec.Child("maxReplicas"), h.Spec.MaxReplicas, "must be greater than or equal to `minReplicas`"))
+	}
+	switch {
+	case h.Spec.MaxReplicas == 0:
+		errs = append(errs, field.Required(spec.Child("maxReplicas"), ""))
+	case h.Spec.MaxReplicas < 0:
+		errs = append(errs, field.Invalid(spec.Child("maxReplicas"), h.Spec.MaxReplicas, "must be greater than 0"))
 	}
 	for _, f := range []struct{ name, value string }{{"kind", h.Spec.ScaleTargetRef.Kind}, {"name", h.Spec.ScaleTargetRef.Name}} {
 		if f.value == "" {

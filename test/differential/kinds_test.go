@@ -294,3 +294,57 @@ func scenarioKindsScale(ctx context.Context, s *server, ns string, r *record) {
 	}
 	r.resp("job-scale", call(ctx, s.rc, "GET", "/apis/batch/v1/namespaces/"+ns+"/jobs/x/scale", nil, "", nil))
 }
+
+// scenarioKindsViews reads and writes the same objects through two versions:
+// autoscaling/v1 and v2 HorizontalPodAutoscalers, v1 and events.k8s.io/v1 Events.
+func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
+	v1 := "/apis/autoscaling/v1/namespaces/" + ns + "/horizontalpodautoscalers"
+	v2 := "/apis/autoscaling/v2/namespaces/" + ns + "/horizontalpodautoscalers"
+	r.resp("hpa-v1.create", call(ctx, s.rc, "POST", v1, nil, "",
+		`{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"cpu"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":4,"targetCPUUtilizationPercentage":70}}`),
+		"apiVersion", "metadata.annotations", "spec", "status")
+	r.resp("hpa-v1.as-v2", call(ctx, s.rc, "GET", v2+"/cpu", nil, "", nil), "apiVersion", "metadata.annotations", "spec", "status")
+	r.resp("hpa-v1.default", call(ctx, s.rc, "POST", v1, nil, "",
+		`{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"dflt"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":4}}`),
+		"metadata.annotations", "spec")
+	r.resp("hpa-v1.default-as-v2", call(ctx, s.rc, "GET", v2+"/dflt", nil, "", nil), "spec")
+	r.resp("hpa-v2.create", call(ctx, s.rc, "POST", v2, nil, "",
+		`{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"two"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":4,"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":60}}}]}}`),
+		"spec")
+	r.resp("hpa-v2.as-v1", call(ctx, s.rc, "GET", v1+"/two", nil, "", nil), "apiVersion", "metadata.annotations", "spec", "status")
+	list := call(ctx, s.rc, "GET", v1, nil, "", nil)
+	r.resp("hpa-v1.list", list, "apiVersion")
+	r.set("hpa-v1.list.names", names(list.obj))
+	r.resp("hpa-v1.patch", call(ctx, s.rc, "PATCH", v1+"/cpu", nil, ctMergePatch, `{"spec":{"targetCPUUtilizationPercentage":90}}`), "spec")
+	r.resp("hpa-v1.patched-as-v2", call(ctx, s.rc, "GET", v2+"/cpu", nil, "", nil), "spec.metrics")
+	r.table("hpa-v1.table", callTable(ctx, s.rc, v1))
+	r.resp("hpa-v1.missing", call(ctx, s.rc, "GET", v1+"/nope", nil, "", nil))
+	r.resp("hpa-v1.invalid", call(ctx, s.rc, "POST", v1, nil, "",
+		`{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":0}}`))
+	r.resp("hpa-v1.delete", call(ctx, s.rc, "DELETE", v1+"/cpu", nil, "", nil), "metadata.name")
+
+	core := "/api/v1/namespaces/" + ns + "/events"
+	ev := "/apis/events.k8s.io/v1/namespaces/" + ns + "/events"
+	r.resp("event-core.create", call(ctx, s.rc, "POST", core, nil, "",
+		`{"apiVersion":"v1","kind":"Event","metadata":{"name":"core"},"involvedObject":{"kind":"Pod","name":"p","namespace":"`+ns+`"},"reason":"Started","message":"hello","type":"Normal","source":{"component":"kubelet"},"count":2}`),
+		"involvedObject", "message", "count")
+	r.resp("event-core.as-events", call(ctx, s.rc, "GET", ev+"/core", nil, "", nil),
+		"apiVersion", "regarding", "note", "reason", "type", "deprecatedSource", "deprecatedCount", "reportingController")
+	r.resp("event-v1.create", call(ctx, s.rc, "POST", ev, nil, "",
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"new"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"example.com/ctl","reportingInstance":"ctl-1","action":"Scale","reason":"Scaled","regarding":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"note":"scaled","type":"Normal"}`),
+		"apiVersion", "regarding", "note", "action", "reportingController", "eventTime")
+	r.resp("event-v1.as-core", call(ctx, s.rc, "GET", core+"/new", nil, "", nil),
+		"apiVersion", "involvedObject", "message", "action", "reportingComponent", "reportingInstance", "eventTime", "source")
+	r.resp("event-v1.invalid", call(ctx, s.rc, "POST", ev, nil, "",
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"bad"},"reason":"X","regarding":{"kind":"Pod","name":"p"},"type":"Normal"}`))
+	r.resp("event-v1.missing", call(ctx, s.rc, "GET", ev+"/nope", nil, "", nil))
+	sel := call(ctx, s.rc, "GET", ev, q("fieldSelector", "regarding.name=web"), "", nil)
+	r.resp("event-v1.field-selector", sel)
+	r.set("event-v1.field-selector.names", names(sel.obj))
+	r.resp("event-v1.field-selector-unsupported", call(ctx, s.rc, "GET", ev, q("fieldSelector", "note=x"), "", nil))
+	r.table("event-v1.table", callTable(ctx, s.rc, ev))
+	r.resp("event-v1.patch", call(ctx, s.rc, "PATCH", ev+"/core", nil, ctMergePatch, `{"note":"patched"}`), "note")
+	r.resp("event-v1.patched-as-core", call(ctx, s.rc, "GET", core+"/core", nil, "", nil), "message")
+	r.resp("event-v1.delete", call(ctx, s.rc, "DELETE", ev+"/new", nil, "", nil), "metadata.name")
+	r.resp("event-v1.deleted-as-core", call(ctx, s.rc, "GET", core+"/new", nil, "", nil))
+}

@@ -52,6 +52,7 @@ var scenarios = []scenario{
 	{"kinds-invalid", scenarioKindsInvalid},
 	{"kinds-watch", scenarioKindsWatch},
 	{"kinds-scale", scenarioKindsScale},
+	{"kinds-views", scenarioKindsViews},
 }
 
 // ---- objects ----
