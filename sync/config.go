@@ -372,7 +372,11 @@ func (staticResolver) Resolve(arg string) (kube.Resource, error) {
 // need none). Problems come back as a *SettingError naming tabs[i] or tabs[i].columns[j].
 func (c *Config) BuildTabs(res Resolver) ([]mapping.Tab, error) {
 	if len(c.Tabs) == 0 {
-		return mapping.DefaultTabs(), nil
+		tabs := mapping.DefaultTabs()
+		for i := range tabs {
+			tabs[i].Namespaces, tabs[i].LabelSelector = c.Cluster.Namespaces, c.Cluster.LabelSelector
+		}
+		return tabs, nil
 	}
 	if res == nil {
 		res = staticResolver{}

@@ -117,3 +117,26 @@ func TestCustomTabs(t *testing.T) {
 		t.Errorf("Pods has %d columns, want the default 11 + UID + RV", got)
 	}
 }
+
+// TestDefaultTabsKeepTheClusterScope: the default tabs watch cluster.namespaces with
+// cluster.labelSelector, as configured tabs do unless they say otherwise.
+func TestDefaultTabsKeepTheClusterScope(t *testing.T) {
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces, cfg.Cluster.LabelSelector = []string{"shop"}, "tier=web"
+	for _, tabs := range [][]sync.TabConfig{nil, {{Preset: "Deployments"}, {Preset: "Nodes", LabelSelector: "role=x"}}} {
+		cfg.Tabs = tabs
+		built, err := cfg.BuildTabs(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range built {
+			want := "tier=web"
+			if tb.Name == "Nodes" {
+				want = "role=x"
+			}
+			if len(tb.Namespaces) != 1 || tb.Namespaces[0] != "shop" || tb.LabelSelector != want {
+				t.Errorf("%s: namespaces %v selector %q", tb.Name, tb.Namespaces, tb.LabelSelector)
+			}
+		}
+	}
+}

@@ -275,7 +275,7 @@ func TestDecide(t *testing.T) {
 		{name: "no record of the render, force", sheet: "6", action: "force", cluster: 3, staleRV: true, want: sync.Apply},
 		{name: "gone, edited", sheet: "6", cluster: -1, want: sync.Gone},
 		{name: "gone, not edited", cluster: -1},
-		{name: "gone, delete", action: "delete", cluster: -1, want: sync.Gone},
+		{name: "gone, delete: done already", action: "delete", cluster: -1},
 		{name: "delete", action: "delete", cluster: 3, want: sync.Delete},
 		{name: "not a number", sheet: "abc", cluster: 3, want: sync.Invalid, wantIn: []string{"Replicas"}},
 		{name: "negative", sheet: "-1", cluster: 3, want: sync.Invalid, wantIn: []string{"Replicas"}},

@@ -211,7 +211,9 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 		return
 	}
 	if !exists {
-		edited := action == mapping.DeleteAction
+		// A delete of what is gone already is done: the row goes. Other edits of a gone
+		// object are reported.
+		edited := false
 		for _, c := range t.Columns {
 			if c.Patch == nil || c.Parse == nil {
 				continue

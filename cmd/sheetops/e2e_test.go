@@ -372,6 +372,28 @@ print(json.dumps({r[h.index("Name")]: r[h.index("Replicas")] for r in w.iter_row
 	if got["web"] != 4 || got["api"] != 2 || len(got) != 3 {
 		t.Fatalf("export = %v, want shop's three deployments with web 4", got)
 	}
+
+	// Any preset: the tabs given, the same rows as the daemon renders.
+	out, err = run("export", "--kubeconfig", filepath.Join(d2.dir, "apiserver", "kubeconfig"), "--tabs", "Deployments,Nodes,Namespaces", "-o", "more.xlsx")
+	if err != nil || !strings.Contains(out, "1 nodes") || !strings.Contains(out, "namespaces") {
+		t.Fatalf("export --tabs: %v\n%s", err, out)
+	}
+	check = exec.Command(python, "-c", `
+import openpyxl, sys
+wb = openpyxl.load_workbook(sys.argv[1])
+print(",".join(wb.sheetnames))
+print(",".join(str(c.value) for c in wb["Nodes"][2]))`, filepath.Join(d.dir, "more.xlsx"))
+	b, err = check.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v %s", err, b)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if lines[0] != "Deployments,Nodes,Namespaces,Summary" || !strings.HasPrefix(lines[1], "sheetops-node,false,Ready") {
+		t.Fatalf("export --tabs wrote %q", lines)
+	}
+	if out, err := run("export", "--tabs", "Gadgets", "-o", "x.xlsx"); err == nil || !strings.Contains(out, `--tabs: "Gadgets" is not a preset`) {
+		t.Fatalf("export --tabs Gadgets: %v\n%s", err, out)
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -64,13 +64,8 @@ func buildTabs(cfg sync.Config, c *cluster) ([]mapping.Tab, error) {
 	return tabs, nil
 }
 
-// openView starts the informers on the configured tabs' objects and waits until they are
-// in sync.
-func openView(ctx context.Context, cfg sync.Config, c *cluster) (*kube.View, error) {
-	tabs, err := buildTabs(cfg, c)
-	if err != nil {
-		return nil, err
-	}
+// openView starts the informers on the tabs' objects and waits until they are in sync.
+func openView(ctx context.Context, c *cluster, tabs []mapping.Tab) (*kube.View, error) {
 	var sources []kube.Source
 	for _, t := range tabs {
 		sources = append(sources, kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector})
@@ -89,11 +84,7 @@ func openView(ctx context.Context, cfg sync.Config, c *cluster) (*kube.View, err
 
 // newEngine builds the engine on an open sheet (where: openSheet's) and a synced view;
 // write=false makes it read-only.
-func newEngine(cfg sync.Config, c *cluster, view *kube.View, sheet sheets.Sheet, where string, log *slog.Logger, write bool) (*sync.Engine, error) {
-	tabs, err := buildTabs(cfg, c)
-	if err != nil {
-		return nil, err
-	}
+func newEngine(cfg sync.Config, c *cluster, view *kube.View, tabs []mapping.Tab, sheet sheets.Sheet, where string, log *slog.Logger, write bool) (*sync.Engine, error) {
 	opts := sync.Options{
 		Tabs: tabs, Sheet: sheet, View: view, StatePath: statePath(cfg, where),
 		PollInterval: cfg.Sheet.PollInterval.Duration, Logger: log,
@@ -117,11 +108,15 @@ func openEngine(ctx context.Context, cfg sync.Config, c *cluster, log *slog.Logg
 	if err != nil {
 		return nil, nil, "", err
 	}
-	view, err := openView(ctx, cfg, c)
+	tabs, err := buildTabs(cfg, c)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	e, err := newEngine(cfg, c, view, sheet, where, log, write)
+	view, err := openView(ctx, c, tabs)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	e, err := newEngine(cfg, c, view, tabs, sheet, where, log, write)
 	if err != nil {
 		view.Stop()
 		return nil, nil, "", err

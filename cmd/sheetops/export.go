@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets/csvfiles"
 	"github.com/sheetops/sheetops/sync"
 )
@@ -24,6 +24,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	selector := flags.String("l", "", "label selector, as kubectl's -l")
 	out := flags.String("o", "", "the file to write (required): FILE.xlsx, or FILE.csv for one CSV file per tab (FILE-Deployments.csv, ...)")
 	format := flags.String("format", "", "xlsx or csv; default: from -o's extension")
+	configPath := flags.String("config", "", "a config file: its cluster and tabs (flags given here override its cluster settings)")
+	tabList := flags.String("tabs", "", "presets to export, comma-separated (e.g. Deployments,StatefulSets,CronJobs); default: the config's tabs, else Deployments and Pods")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -44,9 +46,37 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-n and -A: choose one")
 	}
 	cfg := sync.DefaultConfig()
-	cfg.Cluster.Kubeconfig, cfg.Cluster.Context, cfg.Cluster.LabelSelector = *kubeconfig, *kubeContext, *selector
+	if *configPath != "" {
+		var err error
+		if cfg, err = loadConfig(*configPath); err != nil {
+			return err
+		}
+	}
+	if *kubeconfig != "" {
+		cfg.Cluster.Kubeconfig, cfg.Cluster.Embedded = *kubeconfig, nil
+	}
+	if *kubeContext != "" {
+		cfg.Cluster.Context = *kubeContext
+	}
+	if *selector != "" {
+		cfg.Cluster.LabelSelector = *selector
+	}
 	if *namespace != "" {
 		cfg.Cluster.Namespaces = []string{*namespace}
+	}
+	if *all {
+		cfg.Cluster.Namespaces = nil
+	}
+	if *tabList != "" {
+		cfg.Tabs = nil
+		for _, p := range strings.Split(*tabList, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				if _, ok := mapping.PresetNamed(p); !ok {
+					return usagef("--tabs: %q is not a preset (one of %s)", p, strings.Join(mapping.PresetNames(), ", "))
+				}
+				cfg.Tabs = append(cfg.Tabs, sync.TabConfig{Preset: p})
+			}
+		}
 	}
 	if *format == "xlsx" {
 		cfg.Sheet.XLSX.Path = *out
@@ -60,22 +90,22 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer c.close()
-	view, err := kube.NewView(c.cs, kube.Target{Namespaces: cfg.Cluster.Namespaces, LabelSelector: cfg.Cluster.LabelSelector})
+	tabs, err := buildTabs(cfg, c)
 	if err != nil {
-		return usagef("-l: %v", err)
-	}
-	view.Start(ctx)
-	defer view.Stop()
-	if err := view.WaitForSync(ctx); err != nil {
 		return err
 	}
+	view, err := openView(ctx, c, tabs)
+	if err != nil {
+		return err
+	}
+	defer view.Stop()
 	wrote := *out
 	if *format == "csv" {
 		var files []string
-		files, err = writeCSV(ctx, view, *out, log)
+		files, err = writeCSV(ctx, view, tabs, *out, log)
 		wrote = strings.Join(files, ", ")
 	} else {
-		err = writeExport(ctx, view, *out, log)
+		err = writeExport(ctx, view, tabs, *out, log)
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
@@ -83,15 +113,19 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "Wrote %s: %d deployments, %d pods.\n", wrote, len(view.Deployments()), len(view.Pods()))
+	var counts []string
+	for _, t := range tabs {
+		counts = append(counts, fmt.Sprintf("%d %s", len(view.Objects(t.Resource)), strings.ToLower(t.Name)))
+	}
+	fmt.Fprintf(stdout, "Wrote %s: %s.\n", wrote, strings.Join(counts, ", "))
 	return nil
 }
 
 // writeCSV writes the view as one RFC 4180 CSV file per tab, named after path
 // (cluster.csv: cluster-Deployments.csv, cluster-Pods.csv, cluster-Summary.csv).
-func writeCSV(ctx context.Context, view sync.ClusterView, path string, log *slog.Logger) ([]string, error) {
+func writeCSV(ctx context.Context, view sync.ClusterView, tabs []mapping.Tab, path string, log *slog.Logger) ([]string, error) {
 	files := csvfiles.New(path)
-	e, err := sync.New(sync.Options{Sheet: files, View: view, Logger: log})
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: files, View: view, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "keep the sheet and the cluster in step (the default command)", runRun},
-		{"export", "write the cluster's deployments and pods to an .xlsx file once", runExport},
+		{"export", "write the cluster's tabs (deployments and pods, or --tabs/--config) to an .xlsx or .csv file once", runExport},
 		{"plan", "read the sheet and print what apply would change; change nothing", runPlan},
 		{"apply", "one pass: read the sheet, apply the edits, write statuses back", runApply},
 		{"apiserver", "run the embedded Kubernetes-compatible API server alone", runAPIServer},

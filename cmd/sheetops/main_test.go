@@ -21,7 +21,7 @@ func TestRunExitCodesAndMessages(t *testing.T) {
 		{name: "version", args: []string{"version"}, wantCode: 0, wantStdout: "sheetops "},
 		{name: "help lists the commands", args: []string{"help"}, wantCode: 0, wantStdout: "export"},
 		{name: "bad config", args: []string{"run", "--config", "/nonexistent.yaml"}, wantCode: 2, wantStderr: "--config /nonexistent.yaml"},
-		{name: "export without -o", args: []string{"export"}, wantCode: 2, wantStderr: "-o: name the .xlsx file"},
+		{name: "export without -o", args: []string{"export"}, wantCode: 2, wantStderr: "-o: name the .xlsx or .csv file"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
 		{name: "unknown flag", args: []string{"apiserver", "--nope"}, wantCode: 2, wantStderr: "flag provided but not defined: -nope"},
 		{name: "bad address", args: []string{"apiserver", "--addr", "localhost"}, wantCode: 2, wantStderr: `--addr "localhost"`},

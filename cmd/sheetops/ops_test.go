@@ -46,7 +46,7 @@ func TestExportScheduleKeepsTheNewestOnAFakeClock(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	cfg := sync.DefaultConfig()
 	cfg.Export = sync.ExportConfig{Schedule: "0 * * * *", Dir: dir, Keep: 3}
-	stop, err := startSchedules(context.Background(), cfg, nil, emptyView{}, clk, quietLog)
+	stop, err := startSchedules(context.Background(), cfg, nil, emptyView{}, nil, clk, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,12 @@ func runDaemon(ctx context.Context, cfg sync.Config, log *slog.Logger, stdout io
 		return err
 	}
 	defer c.close()
-	view, err := openView(ctx, cfg, c)
+	tabs, err := buildTabs(cfg, c)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	view, err := openView(ctx, c, tabs)
 	if err != nil {
 		ln.Close()
 		return err
@@ -100,13 +105,13 @@ func runDaemon(ctx context.Context, cfg sync.Config, log *slog.Logger, stdout io
 		if ctx.Err() != nil {
 			return nil
 		}
-		engine, err := newEngine(cfg, c, view, sheet, where, log, true)
+		engine, err := newEngine(cfg, c, view, tabs, sheet, where, log, true)
 		if err != nil {
 			return err
 		}
 		say(fmt.Sprintf("SheetOps is keeping %s in step with the cluster (every %s).", where, cfg.Sheet.PollInterval.Duration),
 			"keeping the sheet in step with the cluster", "sheet", where, "every", cfg.Sheet.PollInterval.Duration)
-		stopSchedules, err := startSchedules(ctx, cfg, engine, view, nil, log)
+		stopSchedules, err := startSchedules(ctx, cfg, engine, view, tabs, nil, log)
 		if err != nil {
 			return err
 		}

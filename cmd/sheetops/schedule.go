@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/utils/clock"
 
+	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets/xlsx"
 	"github.com/sheetops/sheetops/sync"
 )
@@ -18,7 +19,7 @@ import (
 // startSchedules runs reconcile.schedule (a full refresh; with reconcile.mode enforce, drift
 // is restored) and export.schedule (timestamped exports, the newest export.keep kept) until
 // the returned stop is called; stop waits for a run in flight. A nil clock is the real one.
-func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, view sync.ClusterView, clk clock.Clock, log *slog.Logger) (stop func(), err error) {
+func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, view sync.ClusterView, tabs []mapping.Tab, clk clock.Clock, log *slog.Logger) (stop func(), err error) {
 	if clk == nil {
 		clk = clock.RealClock{}
 	}
@@ -35,7 +36,7 @@ func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, v
 		if err := os.MkdirAll(cfg.Export.Dir, 0o755); err != nil {
 			return nil, usagef("export.dir %s: %v", cfg.Export.Dir, err)
 		}
-		if err := s.Add("export", "export.schedule", spec, exportJob(cfg.Export, view, clk, log)); err != nil {
+		if err := s.Add("export", "export.schedule", spec, exportJob(cfg.Export, view, tabs, clk, log)); err != nil {
 			return nil, usagef("%v", err)
 		}
 	}
@@ -50,10 +51,10 @@ func startSchedules(ctx context.Context, cfg sync.Config, engine *sync.Engine, v
 
 // exportJob writes a timestamped export (the clock's time, UTC) into cfg.Dir and keeps the
 // newest cfg.Keep.
-func exportJob(cfg sync.ExportConfig, view sync.ClusterView, clk clock.Clock, log *slog.Logger) func(ctx context.Context) error {
+func exportJob(cfg sync.ExportConfig, view sync.ClusterView, tabs []mapping.Tab, clk clock.Clock, log *slog.Logger) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		path := filepath.Join(cfg.Dir, "sheetops-"+clk.Now().UTC().Format("20060102-150405")+".xlsx")
-		if err := writeExport(ctx, view, path, log); err != nil {
+		if err := writeExport(ctx, view, tabs, path, log); err != nil {
 			return err
 		}
 		log.Info("exported", "file", path)
@@ -61,11 +62,12 @@ func exportJob(cfg sync.ExportConfig, view sync.ClusterView, clk clock.Clock, lo
 	}
 }
 
-// writeExport writes the view into a new workbook at path (through a staging file and a rename).
-func writeExport(ctx context.Context, view sync.ClusterView, path string, log *slog.Logger) error {
+// writeExport writes the view's tabs (nil: the default ones) into a new workbook at path
+// (through a staging file and a rename).
+func writeExport(ctx context.Context, view sync.ClusterView, tabs []mapping.Tab, path string, log *slog.Logger) error {
 	staging := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".export.xlsx")
 	os.Remove(staging)
-	e, err := sync.New(sync.Options{Sheet: xlsx.New(staging), View: view, Logger: log})
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: xlsx.New(staging), View: view, Logger: log})
 	if err != nil {
 		return err
 	}
