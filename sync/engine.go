@@ -148,7 +148,7 @@ func New(opts Options) (*Engine, error) {
 		}
 		e.layout.Tabs = append(e.layout.Tabs, l)
 	}
-	e.layout.Tabs = append(e.layout.Tabs, summaryLayout())
+	e.layout.Tabs = append(e.layout.Tabs, summaryLayout(e.tabs))
 	if e.audit != nil {
 		e.layout.Tabs = append(e.layout.Tabs, auditLayout())
 	}

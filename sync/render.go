@@ -35,9 +35,33 @@ func summaryChart() *sheets.SummaryLayout {
 	}}
 }
 
-func summaryLayout() sheets.TabLayout {
+// clusterScoped is the Summary's row of cluster-scoped objects (nodes, namespaces, …).
+const clusterScoped = "(cluster)"
+
+// summaryTabs are the tabs the Summary counts besides pods and deployments: one column each.
+func summaryTabs(tabs []mapping.Tab) []*mapping.Tab {
+	var out []*mapping.Tab
+	for i := range tabs {
+		if r := tabs[i].Resource; r != mapping.Pod && r != mapping.Deployment {
+			out = append(out, &tabs[i])
+		}
+	}
+	return out
+}
+
+// summaryHeaderOf is the Summary's header: pods by phase and deployments, then a column per
+// other tab.
+func summaryHeaderOf(tabs []mapping.Tab) []string {
+	h := slices.Clone(summaryHeader)
+	for _, t := range summaryTabs(tabs) {
+		h = append(h, t.Name)
+	}
+	return h
+}
+
+func summaryLayout(tabs []mapping.Tab) sheets.TabLayout {
 	l := sheets.TabLayout{Name: SummaryTab}
-	for i, h := range summaryHeader {
+	for i, h := range summaryHeaderOf(tabs) {
 		l.Columns = append(l.Columns, sheets.Column{Name: h, Number: i > 0})
 	}
 	return l
@@ -238,17 +262,19 @@ func outcome(edits []*Edit) (out Outcome, pending, held map[string]bool, cleared
 	return rowOutcome(outs), pending, held, cleared
 }
 
-// summary counts pods per namespace and phase, and deployments and ready ones.
+// summary counts pods per namespace and phase, deployments and ready ones, and the objects
+// of every other tab (cluster-scoped ones in a row of their own).
 func (e *Engine) summary() *sheets.Tab {
 	type counts struct {
 		phases         map[corev1.PodPhase]int
 		deploys, ready int
+		tabs           map[string]int
 	}
 	byNS := map[string]*counts{}
 	get := func(ns string) *counts {
 		c := byNS[ns]
 		if c == nil {
-			c = &counts{phases: map[corev1.PodPhase]int{}}
+			c = &counts{phases: map[corev1.PodPhase]int{}, tabs: map[string]int{}}
 			byNS[ns] = c
 		}
 		return c
@@ -269,18 +295,32 @@ func (e *Engine) summary() *sheets.Tab {
 			c.ready++
 		}
 	}
+	others := summaryTabs(e.tabs)
+	for _, t := range others {
+		for _, obj := range e.view.Objects(t.Resource) {
+			ns := clusterScoped
+			if m, err := meta.Accessor(obj); err == nil && t.Resource.Namespaced {
+				ns = m.GetNamespace()
+			}
+			get(ns).tabs[t.Name]++
+		}
+	}
 	names := make([]string, 0, len(byNS))
 	for ns := range byNS {
 		names = append(names, ns)
 	}
 	sort.Strings(names)
-	tab := &sheets.Tab{Name: SummaryTab, Header: summaryHeader}
+	tab := &sheets.Tab{Name: SummaryTab, Header: summaryHeaderOf(e.tabs)}
 	for _, ns := range names {
 		c := byNS[ns]
-		tab.Rows = append(tab.Rows, []string{ns,
+		row := []string{ns,
 			fmt.Sprint(c.phases[corev1.PodRunning]), fmt.Sprint(c.phases[corev1.PodPending]),
 			fmt.Sprint(c.phases[corev1.PodSucceeded]), fmt.Sprint(c.phases[corev1.PodFailed]),
-			fmt.Sprint(c.phases[corev1.PodUnknown]), fmt.Sprint(c.deploys), fmt.Sprint(c.ready)})
+			fmt.Sprint(c.phases[corev1.PodUnknown]), fmt.Sprint(c.deploys), fmt.Sprint(c.ready)}
+		for _, t := range others {
+			row = append(row, fmt.Sprint(c.tabs[t.Name]))
+		}
+		tab.Rows = append(tab.Rows, row)
 	}
 	return tab
 }

@@ -117,6 +117,21 @@ func TestAnyKindTabs(t *testing.T) {
 		if got := cellOf(t, locks, "lock", "Labels"); got != "app=web" {
 			t.Fatalf("Labels = %q", got)
 		}
+		// The Summary counts every tab: leases per namespace, nodes in the cluster's row.
+		sum := b.Tab(sync.SummaryTab)
+		if !slices.Equal(sum.Header[len(sum.Header)-2:], []string{"Nodes", "Locks"}) {
+			t.Fatalf("Summary header = %q", sum.Header)
+		}
+		rows := map[string][]string{}
+		for _, r := range sum.Rows {
+			rows[r[0]] = r
+		}
+		if r := rows["shop"]; r == nil || r[len(r)-1] != "1" {
+			t.Fatalf("Summary shop row = %q, want one lock", r)
+		}
+		if r := rows["(cluster)"]; r == nil || r[len(r)-2] != "1" {
+			t.Fatalf("Summary cluster row = %q, want one node", r)
+		}
 
 		// Edits of each type; a cordon from the sheet.
 		f.editBook(func(b *sheets.Book) {
