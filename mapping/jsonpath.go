@@ -97,6 +97,13 @@ func parseSegments(p string) []segment {
 // editable reports whether the path names one field that a patch can set.
 func (p *fieldPath) editable() bool { return p.segments != nil }
 
+// inStringMap reports whether the path names one key of an object's labels or annotations,
+// whose values are always text.
+func (p *fieldPath) inStringMap() bool {
+	return len(p.segments) == 3 && p.segments[0].key == "metadata" &&
+		(p.segments[1].key == "labels" || p.segments[1].key == "annotations") && p.segments[2].index < 0
+}
+
 // hasIndex reports whether the path goes through a list.
 func (p *fieldPath) hasIndex() bool {
 	for _, s := range p.segments {

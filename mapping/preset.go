@@ -332,10 +332,18 @@ func pathColumn(p *fieldPath, spec ColumnSpec) Column {
 		}
 		return typ.Parse(cell)
 	}
+	stringMap := p.inStringMap()
 	c.Patch = func(obj runtime.Object, v string) (types.PatchType, []byte, error) {
 		val, err := typ.PatchValue(value(obj, time.Time{}), v)
 		if err != nil {
 			return "", nil, inColumn(spec.Header, err)
+		}
+		if stringMap && val != nil {
+			// Labels and annotations hold text: an integer or a boolean goes in as its text.
+			val, err = typ.Parse(v)
+			if err != nil {
+				return "", nil, inColumn(spec.Header, err)
+			}
 		}
 		return p.patch(obj, val)
 	}

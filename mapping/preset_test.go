@@ -154,6 +154,9 @@ func TestPathPatch(t *testing.T) {
 		{"{.spec.replicas}", ValueType{Type: TypeInteger}, "", types.MergePatchType, `{"metadata":{"resourceVersion":"11"},"spec":{"replicas":null}}`},
 		{"spec.minReadySeconds", ValueType{Type: TypeInteger}, "7", types.MergePatchType, `{"metadata":{"resourceVersion":"11"},"spec":{"minReadySeconds":7}}`},
 		{".metadata.labels['app.kubernetes.io/name']", ValueType{}, "web", types.MergePatchType, `{"metadata":{"labels":{"app.kubernetes.io/name":"web"},"resourceVersion":"11"}}`},
+		{".metadata.annotations['example.com/off']", ValueType{Type: TypeInteger}, "2.0", types.MergePatchType, `{"metadata":{"annotations":{"example.com/off":"2"},"resourceVersion":"11"}}`},
+		{".metadata.annotations.paused", ValueType{Type: TypeBoolean}, "TRUE", types.MergePatchType, `{"metadata":{"annotations":{"paused":"true"},"resourceVersion":"11"}}`},
+		{".metadata.annotations.paused", ValueType{Type: TypeBoolean}, "", types.MergePatchType, `{"metadata":{"annotations":{"paused":null},"resourceVersion":"11"}}`},
 		{".spec.template.spec.containers[0].image", ValueType{Type: TypeImage}, "nginx:1.28", types.JSONPatchType,
 			`[{"op":"replace","path":"/metadata/resourceVersion","value":"11"},{"op":"add","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28"}]`},
 	}
