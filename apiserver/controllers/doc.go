@@ -1,16 +1,16 @@
 // Package controllers makes the embedded API server behave like a cluster: a deployment
-// controller, a replica set controller and a simulated kubelet that run against it as
-// ordinary API clients.
+// controller, a replica set controller, a ServiceAccount controller and a simulated
+// kubelet that run against it as ordinary API clients.
 //
 // # What runs
 //
-// Run starts one set of client-go shared informers (deployments, replica sets, pods) and three
-// controllers, each a work queue with Options.Workers workers. Event handlers only enqueue
-// namespace/name keys (and keep the replica set controller's expectations); the workers read
-// from the informer caches and write through a kubernetes.Clientset made from the given
-// *rest.Config. Writes carry a field manager equal to the user agent of their component:
-// "sheetops-controller-manager" for deployments and replica sets, "sheetops-kubelet" for the
-// kubelet.
+// Run starts one set of client-go shared informers (deployments, replica sets, pods,
+// namespaces, service accounts) and four controllers, each a work queue with
+// Options.Workers workers. Event handlers only enqueue namespace/name keys (and keep the
+// replica set controller's expectations); the workers read from the informer caches and
+// write through a kubernetes.Clientset made from the given *rest.Config. Writes carry a
+// field manager equal to the user agent of their component: "sheetops-controller-manager"
+// for deployments, replica sets and service accounts, "sheetops-kubelet" for the kubelet.
 //
 //   - The replica set controller keeps the number of active pods of each replica set at
 //     spec.replicas: it creates pods from the template (generateName "<rs>-", a controller
@@ -33,6 +33,9 @@
 //     revisionHistoryLimit, and reports status with the Available and Progressing conditions
 //     and upstream's reasons and messages, so that kubectl rollout status, history and undo
 //     work.
+//   - The ServiceAccount controller is upstream's serviceaccounts-controller: every namespace
+//     that is not terminating has a ServiceAccount "default", created with the namespace and
+//     again whenever it is deleted.
 //   - The kubelet registers the Node named by Options.NodeName (Ready, with heartbeats every
 //     minute), renews its Lease in kube-node-lease every 10 s, binds every unscheduled pod of
 //     the default scheduler to the node through pods/binding, and moves each pod bound to it

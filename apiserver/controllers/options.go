@@ -153,12 +153,14 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	rsc := newReplicaSetController(managerClient, factory, log.With("controller", "replicaset"))
 	dc := newDeploymentController(managerClient, factory, log.With("controller", "deployment"))
 	kl := newKubelet(kubeletClient, factory, opts, log.With("controller", "kubelet", "node", opts.NodeName))
+	sac := newServiceAccountController(managerClient, factory, log.With("controller", "serviceaccount"))
 
 	factory.Start(ctx.Done())
 	var wg stdsync.WaitGroup
 	wg.Go(func() { rsc.run(ctx, opts.Workers) })
 	wg.Go(func() { dc.run(ctx, opts.Workers) })
 	wg.Go(func() { kl.run(ctx, opts.Workers) })
+	wg.Go(func() { sac.run(ctx, opts.Workers) })
 	log.Info("controllers started", "workers", opts.Workers, "node", opts.NodeName)
 	wg.Wait()
 	factory.Shutdown()
