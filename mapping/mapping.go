@@ -156,6 +156,20 @@ func NewTab(name string, kind kube.Resource, headers []string) (Tab, error) {
 	return t, nil
 }
 
+// Source is what the tab's informer watches: its resource, namespaces and selector.
+func (t Tab) Source() kube.Source {
+	return kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector}
+}
+
+// Sources are the tabs' sources, for one view of them all.
+func Sources(tabs []Tab) []kube.Source {
+	out := make([]kube.Source, len(tabs))
+	for i, t := range tabs {
+		out[i] = t.Source()
+	}
+	return out
+}
+
 // Layout returns the tab's presentation: its name and every column's Sheet, in order.
 func (t Tab) Layout() sheets.TabLayout {
 	l := sheets.TabLayout{Name: t.Name, Columns: make([]sheets.Column, len(t.Columns))}

@@ -81,19 +81,7 @@ func TestAnyKindTabs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sources []kube.Source
-		for _, tb := range tabs {
-			sources = append(sources, kube.Source{Resource: tb.Resource, Namespaces: tb.Namespaces, LabelSelector: tb.LabelSelector})
-		}
-		view, err := kube.NewViewOf(f.cs, nil, sources)
-		if err != nil {
-			t.Fatal(err)
-		}
-		view.Start(ctx)
-		t.Cleanup(view.Stop)
-		if err := view.WaitForSync(ctx); err != nil {
-			t.Fatal(err)
-		}
+		view := f.viewOf(tabs)
 		e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath, Logger: discard})
 		if err != nil {
 			t.Fatal(err)
@@ -239,19 +227,7 @@ func TestPresetTabsOnTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sources []kube.Source
-	for _, tb := range tabs {
-		sources = append(sources, kube.Source{Resource: tb.Resource, Namespaces: tb.Namespaces})
-	}
-	view, err := kube.NewViewOf(f.cs, nil, sources)
-	if err != nil {
-		t.Fatal(err)
-	}
-	view.Start(ctx)
-	t.Cleanup(view.Stop)
-	if err := view.WaitForSync(ctx); err != nil {
-		t.Fatal(err)
-	}
+	view := f.viewOf(tabs)
 	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
@@ -332,4 +308,19 @@ func TestEditablePathMustBeAField(t *testing.T) {
 			t.Errorf("%s: err = %v, want a SettingError for tabs[0].columns[2].path", bad, err)
 		}
 	}
+}
+
+// viewOf is a synced view of the tabs' resources on the fixture's engine.
+func (f *fixture) viewOf(tabs []mapping.Tab) *kube.View {
+	f.t.Helper()
+	view, err := kube.NewViewOf(f.cs, nil, mapping.Sources(tabs))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	view.Start(f.ctx)
+	f.t.Cleanup(view.Stop)
+	if err := view.WaitForSync(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return view
 }

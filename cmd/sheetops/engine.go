@@ -66,11 +66,7 @@ func buildTabs(cfg sync.Config, c *cluster) ([]mapping.Tab, error) {
 
 // openView starts the informers on the tabs' objects and waits until they are in sync.
 func openView(ctx context.Context, c *cluster, tabs []mapping.Tab) (*kube.View, error) {
-	var sources []kube.Source
-	for _, t := range tabs {
-		sources = append(sources, kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector})
-	}
-	view, err := kube.NewViewOf(c.cs, c.dyn, sources)
+	view, err := kube.NewViewOf(c.cs, c.dyn, mapping.Sources(tabs))
 	if err != nil {
 		return nil, usagef("cluster.labelSelector: %v", err)
 	}
