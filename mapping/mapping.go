@@ -82,6 +82,9 @@ type Column struct {
 	// Sheet is the column's presentation. Its Name, Editable and Hidden are the Column's.
 	Sheet sheets.Column
 
+	// Resolve, when set, turns relative input ("+3h") into absolute input at the pass's
+	// time; the engine calls it before Parse.
+	Resolve func(cell string, now time.Time) string
 	// Field is the field an editable JSONPath column writes, for checking it against the
 	// kind's schema; nil for other columns.
 	Field []kube.FieldStep

@@ -35,6 +35,12 @@ type ColumnSpec struct {
 	Type ValueType
 	// Required: an editable cell that may not be emptied.
 	Required bool
+	// Parse, when set, reads the cells instead of Type (a string column of its own syntax,
+	// such as an Uptime schedule); its canonical text is what is written.
+	Parse func(cell string) (string, error)
+	// Resolve, when set, turns a relative input ("+3h") into an absolute one at the time of
+	// the pass, before Parse.
+	Resolve func(cell string, now time.Time) string
 	// Width in characters; 0: a width for the type.
 	Width float64
 	// Colors are status colours.
@@ -326,14 +332,31 @@ func pathColumn(p *fieldPath, spec ColumnSpec) Column {
 	}
 	required := spec.Required
 	c.Editable = true
+	c.Resolve = spec.Resolve
+	parse := typ.Parse
+	if spec.Parse != nil {
+		parse = spec.Parse
+		typ = ValueType{} // a string written as its canonical text
+	}
 	c.Parse = func(cell string) (string, error) {
 		if required && strings.TrimSpace(cell) == "" {
 			return "", invalid("must not be empty")
 		}
-		return typ.Parse(cell)
+		return parse(cell)
 	}
 	stringMap := p.inStringMap()
 	c.Patch = func(obj runtime.Object, v string) (types.PatchType, []byte, error) {
+		if spec.Parse != nil {
+			canonical, err := parse(v)
+			if err != nil {
+				return "", nil, inColumn(spec.Header, err)
+			}
+			var val any
+			if canonical != "" {
+				val = canonical
+			}
+			return p.patch(obj, val)
+		}
 		val, err := typ.PatchValue(value(obj, time.Time{}), v)
 		if err != nil {
 			return "", nil, inColumn(spec.Header, err)

@@ -526,6 +526,13 @@ func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resour
 	for j, cc := range tc.Columns {
 		ckey := fmt.Sprintf("%s.columns[%d]", key, j)
 		if cc.Path == "" && !cc.Editable && cc.Type == "" && cc.Min == nil && cc.Max == nil && cc.Values == nil {
+			if spec, ok := mapping.ScheduleColumn(cc.Header, r); ok {
+				if !mapping.Scalable(r) && r.GroupVersionResource.Resource != "" {
+					return nil, &SettingError{ckey, cc.Header, "needs a resource that scales (deployments, statefulsets, replicasets, replicationcontrollers); " + r.String() + " does not"}
+				}
+				specs[j] = spec
+				continue
+			}
 			if preset != nil {
 				if ps, ok := preset.Column(cc.Header); ok {
 					specs[j] = ps

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
+	"github.com/sheetops/sheetops/internal/uptime"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
@@ -77,17 +78,19 @@ type Engine struct {
 	clock     clock.WithTicker
 	log       *slog.Logger
 
-	mu          stdsync.Mutex // one pass at a time
-	state       *State
-	recent      map[types.UID]recentObject
-	lastVersion string
-	layout      *sheets.Layout
-	stats       Stats
-	enforcing   bool  // this pass is a scheduled reconcile in enforce mode
-	refreshing  bool  // this pass is a scheduled reconcile: write even if no value changed
-	sheetErr    error // the last pass's failure to read or write the sheet; nil: it worked
-	failed      bool  // the last pass failed: the next poll tries again whatever the version
-	retries     *retries
+	mu           stdsync.Mutex // one pass at a time
+	state        *State
+	recent       map[types.UID]recentObject
+	lastVersion  string
+	layout       *sheets.Layout
+	stats        Stats
+	enforcing    bool  // this pass is a scheduled reconcile in enforce mode
+	refreshing   bool  // this pass is a scheduled reconcile: write even if no value changed
+	sheetErr     error // the last pass's failure to read or write the sheet; nil: it worked
+	failed       bool  // the last pass failed: the next poll tries again whatever the version
+	retries      *retries
+	schedules    map[string]uptime.Schedule // parsed Uptime texts
+	nextBoundary time.Time                  // the next schedule transition; zero: none
 }
 
 // recentObject is the answer of a write, newer than the informer until it catches up.
@@ -132,6 +135,7 @@ func New(opts Options) (*Engine, error) {
 		tabs: opts.Tabs, sheet: opts.Sheet, view: opts.View, writer: opts.Writer,
 		statePath: opts.StatePath, opts: opts, clock: opts.Clock, log: opts.Logger.With("component", "sync"),
 		state: st, recent: map[types.UID]recentObject{}, retries: newRetries(opts.PollInterval),
+		schedules: map[string]uptime.Schedule{},
 	}
 	if opts.Writer != nil {
 		e.audit = openAudit(opts.AuditPath, e.log)
@@ -149,6 +153,9 @@ func New(opts Options) (*Engine, error) {
 		e.layout.Tabs = append(e.layout.Tabs, l)
 	}
 	e.layout.Tabs = append(e.layout.Tabs, summaryLayout(e.tabs))
+	if e.scheduled() {
+		e.layout.Tabs = append(e.layout.Tabs, holidaysLayout())
+	}
 	if e.audit != nil {
 		e.layout.Tabs = append(e.layout.Tabs, auditLayout())
 	}
@@ -296,9 +303,18 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		now := e.clock.Now()
 		plan := e.decide(book, now)
 		e.apply(ctx, plan, now)
+		var hol *sheets.Tab
+		if e.scheduled() {
+			var days uptime.Holidays
+			days, hol = holidays(book)
+			e.nextBoundary = e.applySchedules(ctx, book, plan, days, now)
+		}
 		all.Edits = append(all.Edits, plan.Edits...)
 		renderStart := e.clock.Now()
 		next := e.render(book, plan, now)
+		if hol != nil {
+			next.Tabs = append(next.Tabs, hol)
+		}
 		if e.statePath != "" {
 			if err := e.state.Save(e.statePath); err != nil {
 				return &all, err
@@ -418,7 +434,8 @@ func (e *Engine) SheetChanged(ctx context.Context) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return cur != e.lastVersion || e.failed || e.retries.due(e.clock.Now())
+	now := e.clock.Now()
+	return cur != e.lastVersion || e.failed || e.retries.due(now) || (!e.nextBoundary.IsZero() && !now.Before(e.nextBoundary))
 }
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }

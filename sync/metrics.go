@@ -86,7 +86,7 @@ var (
 // Collectors are the engine's Prometheus metrics, for the daemon to register.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{appliedChanges, editDecisions, apiErrors, polls, passes, renders,
-		pollSeconds, passSeconds, renderSeconds, lastSync, scheduledRuns, auditFailures, auditDropped}
+		pollSeconds, passSeconds, renderSeconds, lastSync, scheduledRuns, auditFailures, auditDropped, scheduleTransitions}
 }
 
 // countAPIError counts a failed Kubernetes API call by status code.

@@ -22,6 +22,8 @@ const (
 	OutcomeDeleted OutcomeKind = "deleted"
 	// OutcomeEnforced: a scheduled reconcile in enforce mode sent the sheet's value back.
 	OutcomeEnforced OutcomeKind = "enforced"
+	// OutcomeScaled: the object's Uptime schedule scaled it (Scaled says down or up).
+	OutcomeScaled OutcomeKind = "scaled"
 	// OutcomeDrift: enforce mode; the cluster moved away from an unedited cell.
 	OutcomeDrift OutcomeKind = "drift"
 	// OutcomeConflict: the sheet and the cluster both changed the field; nothing applied.
@@ -34,11 +36,11 @@ const (
 
 // outcomeKinds are the kinds in the order a row's outcome prefers them: the first kind any
 // of a row's edits has is the row's kind (an error outweighs an applied change beside it).
-var outcomeKinds = []OutcomeKind{OutcomeError, OutcomeInvalid, OutcomeConflict, OutcomeDrift, OutcomeEnforced, OutcomeDeleted, OutcomeApplied}
+var outcomeKinds = []OutcomeKind{OutcomeError, OutcomeInvalid, OutcomeConflict, OutcomeDrift, OutcomeEnforced, OutcomeScaled, OutcomeDeleted, OutcomeApplied}
 
 // Done reports whether the outcome is a change that was made.
 func (k OutcomeKind) Done() bool {
-	return k == OutcomeApplied || k == OutcomeDeleted || k == OutcomeEnforced
+	return k == OutcomeApplied || k == OutcomeDeleted || k == OutcomeEnforced || k == OutcomeScaled
 }
 
 // Unresolved reports whether an edit with this outcome is still open: the typed value stays
@@ -50,7 +52,7 @@ func (k OutcomeKind) Unresolved() bool {
 // Color is the Sync cell's colour for the kind.
 func (k OutcomeKind) Color() sheets.Color {
 	switch k {
-	case OutcomeApplied, OutcomeDeleted, OutcomeEnforced:
+	case OutcomeApplied, OutcomeDeleted, OutcomeEnforced, OutcomeScaled:
 		return sheets.Green
 	case OutcomeConflict, OutcomeDrift:
 		return sheets.Yellow
@@ -75,6 +77,8 @@ type Outcome struct {
 	Retryable bool `json:"retryable,omitempty"`
 	// RetryAt is when a retryable error is tried next; zero: at the next pass.
 	RetryAt time.Time `json:"retryAt,omitzero"`
+	// Scaled is "down" or "up" for OutcomeScaled.
+	Scaled string `json:"scaled,omitempty"`
 	// Parts are the outcomes of a row's several edits when they differ; Kind is then the
 	// most pressing of theirs.
 	Parts []Outcome `json:"parts,omitempty"`
@@ -92,6 +96,9 @@ func (o Outcome) Cell() string {
 	switch o.Kind {
 	case "":
 		return ""
+	case OutcomeScaled:
+		// "scaled down 19:30 (schedule): Replicas 3 → 0"
+		return "scaled " + o.Scaled + " " + o.At.Format("15:04") + " (schedule): " + o.Message
 	case OutcomeApplied, OutcomeDeleted, OutcomeEnforced:
 		s := string(o.Kind)
 		if !o.At.IsZero() {

@@ -243,7 +243,11 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 		}
 		ed := ident
 		ed.Column, ed.Force, ed.object = c.Header, force, obj
-		sheetVal, err := c.Parse(cells[c.Header])
+		cell := cells[c.Header]
+		if c.Resolve != nil {
+			cell = c.Resolve(cell, now) // "+3h": from now
+		}
+		sheetVal, err := c.Parse(cell)
 		if err != nil {
 			ed.Decision, ed.Reason = Invalid, c.Header+": "+err.Error()
 			add(ed)

@@ -1,0 +1,278 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/sheetops/sheetops/internal/uptime"
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sheets"
+)
+
+// Schedules (DESIGN.md "Schedules"). A tab with an Uptime column scales its objects: outside
+// their uptime (and not woken: Wake Until) to their Off Replicas (default 0), keeping the
+// count they had in the annotation sheetops.io/original-replicas, and back to that count
+// when uptime begins. The engine acts once per boundary (the annotation
+// sheetops.io/scheduled-at says when it last did), so a person's Replicas edit while an
+// object is down stands until the next boundary. Everything lives on the object: a restart
+// or a second replica of SheetOps picks up where the first left off. Each transition is a
+// merge patch with the object's resourceVersion as a precondition, audited ("scaled down
+// 19:30 (schedule): Replicas 3 → 0") and counted in sheetops_schedule_transitions_total.
+
+// HolidaysTab is the tab of days on which scheduled objects stay down: Date, Name.
+const HolidaysTab = "Holidays"
+
+var holidaysHeader = []string{"Date", "Name", mapping.Sync}
+
+var scheduleTransitions = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Namespace: "sheetops",
+	Name:      "schedule_transitions_total",
+	Help:      "Objects scaled by their Uptime schedule, by direction (down, up).",
+}, []string{"direction"})
+
+// Schedule is the decision of a scheduled transition (Edit.Decision).
+const Schedule Decision = "schedule"
+
+// scheduled reports whether any tab has schedules.
+func (e *Engine) scheduled() bool {
+	for i := range e.tabs {
+		if e.tabs[i].Column(mapping.Uptime) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func holidaysLayout() sheets.TabLayout {
+	return sheets.TabLayout{Name: HolidaysTab, Columns: []sheets.Column{
+		{Name: "Date", Editable: true, Width: 12}, {Name: "Name", Editable: true, Width: 28}, {Name: mapping.Sync, Width: 40},
+	}}
+}
+
+// holidays reads the Holidays tab: the days, and the tab to write back (each row as typed,
+// with Sync saying when a date cannot be read).
+func holidays(book *sheets.Book) (uptime.Holidays, *sheets.Tab) {
+	var h uptime.Holidays
+	out := &sheets.Tab{Name: HolidaysTab, Header: holidaysHeader}
+	t := book.Tab(HolidaysTab)
+	if t == nil {
+		return h, out
+	}
+	for _, row := range t.Rows {
+		cells := cellsOf(t.Header, row)
+		sync := ""
+		if strings.TrimSpace(cells["Date"]) != "" {
+			d, err := uptime.ParseHoliday(cells["Date"])
+			if err != nil {
+				sync = "invalid: " + err.Error()
+			} else {
+				h.Add(d)
+			}
+		}
+		out.Rows = append(out.Rows, []string{cells["Date"], cells["Name"], sync})
+	}
+	return h, out
+}
+
+// objectSchedule is what an object's annotations say about its schedule.
+type objectSchedule struct {
+	schedule    uptime.Schedule
+	off         int32
+	wake        time.Time
+	original    int32
+	hasOriginal bool
+	scheduledAt time.Time
+	replicas    int32
+}
+
+func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
+	var s objectSchedule
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return s, err
+	}
+	ann := m.GetAnnotations()
+	if text := ann[mapping.UptimeAnnotation]; text != "" {
+		sched, ok := e.schedules[text]
+		if !ok {
+			if sched, err = uptime.Parse(text); err != nil {
+				return s, err
+			}
+			e.schedules[text] = sched
+		}
+		s.schedule = sched
+	}
+	if v := ann[mapping.OffReplicasAnnotation]; v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("%s %q is not a replica count", mapping.OffReplicasAnnotation, v)
+		}
+		s.off = int32(n)
+	}
+	if v := ann[mapping.WakeUntilAnnotation]; v != "" {
+		if s.wake, err = time.Parse(time.RFC3339, v); err != nil {
+			return s, fmt.Errorf("%s %q is not a time", mapping.WakeUntilAnnotation, v)
+		}
+	}
+	if v, ok := ann[mapping.OriginalReplicasAnnotation]; ok {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err == nil && n >= 0 {
+			s.original, s.hasOriginal = int32(n), true
+		}
+	}
+	if v := ann[mapping.ScheduledAtAnnotation]; v != "" {
+		s.scheduledAt, _ = time.Parse(time.RFC3339, v)
+	}
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return s, err
+	}
+	s.replicas = 1
+	if spec, ok := content["spec"].(map[string]any); ok {
+		if r, ok := spec["replicas"].(int64); ok {
+			s.replicas = int32(r)
+		}
+	}
+	return s, nil
+}
+
+// lastBoundary is the latest transition of the schedule (or the end of a wake) at or before
+// now; zero when there was none in the last eight days.
+func lastBoundary(s objectSchedule, now time.Time, h uptime.Holidays) time.Time {
+	var last time.Time
+	if !s.wake.IsZero() && !s.wake.After(now) {
+		last = s.wake
+	}
+	if s.schedule.IsZero() {
+		return last
+	}
+	t := now.Add(-8 * 24 * time.Hour)
+	for {
+		next, ok := s.schedule.Next(t, h)
+		if !ok || next.After(now) {
+			return last
+		}
+		if next.After(last) {
+			last = next
+		}
+		t = next
+	}
+}
+
+// applySchedules scales the scheduled objects whose boundary has come, and returns when the
+// next boundary is (zero: none). The transitions join the plan as Schedule edits.
+func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Plan, h uptime.Holidays, now time.Time) time.Time {
+	var next time.Time
+	for ti := range e.tabs {
+		t := &e.tabs[ti]
+		if t.Column(mapping.Uptime) == nil || !mapping.Scalable(t.Resource) {
+			continue
+		}
+		rows := map[types.UID]int{}
+		if st := book.Tab(t.Name); st != nil {
+			if uc := slices.Index(st.Header, mapping.UID); uc >= 0 {
+				for i, r := range st.Rows {
+					if uc < len(r) {
+						rows[types.UID(strings.TrimSpace(r[uc]))] = i
+					}
+				}
+			}
+		}
+		for _, listed := range e.view.Objects(t.Resource) {
+			uid := uidOf(listed)
+			obj, ok := e.current(t.Resource, uid)
+			if !ok {
+				continue
+			}
+			s, err := e.readSchedule(obj)
+			if err != nil {
+				continue // an annotation someone else wrote: the cells say what is wrong when edited
+			}
+			if s.schedule.IsZero() && !s.hasOriginal {
+				continue
+			}
+			if n, ok := s.schedule.Next(now, h); ok && (next.IsZero() || n.Before(next)) {
+				next = n
+			}
+			if s.wake.After(now) && (next.IsZero() || s.wake.Before(next)) {
+				next = s.wake
+			}
+			up := s.schedule.IsZero() || s.schedule.Up(now, h) || s.wake.After(now)
+			boundary := lastBoundary(s, now, h)
+			// Due once per boundary; at once for a wake (a person asked for it now) and for a
+			// schedule removed while down.
+			due := s.scheduledAt.IsZero() || s.scheduledAt.Before(boundary) ||
+				(up && s.wake.After(now)) || (s.schedule.IsZero() && s.hasOriginal)
+			if e.writer == nil || !due {
+				continue
+			}
+			var target int32
+			var direction string
+			switch {
+			case !up && !s.hasOriginal && s.replicas != s.off:
+				target, direction = s.off, "down"
+			case up && s.hasOriginal:
+				target, direction = s.original, "up"
+			default:
+				continue
+			}
+			m, _ := meta.Accessor(obj)
+			ed := Edit{Tab: t.Name, Resource: t.Resource, Namespace: m.GetNamespace(), Name: m.GetName(), UID: uid,
+				Column: mapping.Replicas, Cluster: strconv.Itoa(int(s.replicas)), Sheet: strconv.Itoa(int(target)),
+				Decision: Schedule, row: -1, object: obj}
+			if i, ok := rows[uid]; ok {
+				ed.row = i
+			}
+			e.scale(ctx, &ed, s, direction, target, now)
+			plan.Edits = append(plan.Edits, ed)
+		}
+	}
+	return next
+}
+
+// scale makes one scheduled transition: Replicas to target, the original count kept (down)
+// or dropped (up), the time recorded; one merge patch with the resourceVersion.
+func (e *Engine) scale(ctx context.Context, ed *Edit, s objectSchedule, direction string, target int32, now time.Time) {
+	m, _ := meta.Accessor(ed.object)
+	ann := map[string]any{mapping.ScheduledAtAnnotation: now.UTC().Format(time.RFC3339)}
+	if direction == "down" {
+		ann[mapping.OriginalReplicasAnnotation] = strconv.Itoa(int(s.replicas))
+	} else {
+		ann[mapping.OriginalReplicasAnnotation] = nil
+	}
+	body, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": m.GetResourceVersion(), "annotations": ann},
+		"spec":     map[string]any{"replicas": target},
+	})
+	if err != nil {
+		ed.Outcome = Outcome{Kind: OutcomeError, Message: err.Error()}
+		return
+	}
+	out, err := e.writer.Patch(ctx, ed.Resource, ed.Namespace, ed.Name, types.MergePatchType, body)
+	if err != nil {
+		if apierrors.IsConflict(err) {
+			// Someone wrote meanwhile: the next pass decides again on the fresh object.
+			ed.Outcome = Outcome{Kind: OutcomeError, Message: "the object changed during the scheduled scaling; trying again", Retryable: true}
+			return
+		}
+		e.fail(ed, err)
+		return
+	}
+	e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed)}
+	ed.Outcome = Outcome{Kind: OutcomeScaled, At: now, Scaled: direction,
+		Message: fmt.Sprintf("%s %s → %s", mapping.Replicas, ed.Cluster, ed.Sheet)}
+	scheduleTransitions.WithLabelValues(direction).Inc()
+	e.stats.Applied++
+	e.record(ed)
+}

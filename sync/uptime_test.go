@@ -1,0 +1,171 @@
+package sync_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/sheetops/sheetops/kube"
+	"github.com/sheetops/sheetops/mapping"
+	"github.com/sheetops/sheetops/sheets"
+	"github.com/sheetops/sheetops/sync"
+)
+
+// TestScheduleScalesAtItsBoundaries: office hours typed into Uptime scale a deployment down
+// at the end of the day and back up in the morning, on a fake clock; the count to come
+// back to lives on the object (a restarted engine picks up where the first left off); a
+// Replicas edit while down stands until the next boundary; a holiday keeps it down all day;
+// Wake Until wakes it at once; an invalid Uptime is reported and moves nothing.
+func TestScheduleScalesAtItsBoundaries(t *testing.T) {
+	eachBackend(t, testScheduleScales)
+}
+
+func testScheduleScales(t *testing.T, f *fixture) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 2, 12, 0, 0, 0, berlin)) // Monday noon
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces = []string{"shop"}
+	cfg.Tabs = []sync.TabConfig{{Preset: "Deployments", Columns: []sync.ColumnConfig{
+		{Header: "Namespace"}, {Header: "Name"}, {Header: "Replicas"}, {Header: "Uptime"}, {Header: "Off Replicas"},
+		{Header: "Wake Until"}, {Header: "Action"}, {Header: "Sync"}}}}
+	tabs, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newEngine := func() *sync.Engine {
+		e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil),
+			StatePath: f.statePath, Logger: discard, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := newEngine()
+	f.pass(e)
+	syncOf := func(name string) string { return cell(t, f.read(), mapping.DeploymentsTab, name, mapping.Sync) }
+	replicas := func(name string) int32 { return *f.get(name).Spec.Replicas }
+	at := func(day, hour, min int) {
+		clk.SetTime(time.Date(2026, 3, day, hour, min, 0, 0, berlin))
+		if !e.SheetChanged(context.Background()) {
+			t.Fatalf("no pass due at %s", clk.Now())
+		}
+		f.pass(e)
+	}
+
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{"Uptime": "mon-fri 8:00-18:00 europe/berlin"})
+	f.edit(mapping.DeploymentsTab, "api", map[string]string{"Uptime": "Mon-Fru 08:00-18:00 Europe/Berlin"})
+	f.pass(e)
+	if got := f.get("web").Annotations[mapping.UptimeAnnotation]; got != "Mon-Fri 08:00-18:00 Europe/Berlin" {
+		t.Fatalf("uptime annotation = %q, want the canonical text", got)
+	}
+	if s := syncOf("api"); !strings.HasPrefix(s, "invalid: Uptime") || !strings.Contains(s, "Fru") {
+		t.Fatalf("api Sync = %q, want the invalid weekday named", s)
+	}
+	if v := cell(t, f.read(), mapping.DeploymentsTab, "api", "Uptime"); v != "Mon-Fru 08:00-18:00 Europe/Berlin" {
+		t.Fatalf("typed schedule lost: %q", v)
+	}
+	if replicas("web") != 3 {
+		t.Fatal("scaled at noon on a Monday")
+	}
+	down := transitions(t, "down")
+
+	// 18:00: down to 0, the 3 kept on the object.
+	at(2, 18, 0)
+	f.waitReplicas("web", 0)
+	if got := f.get("web").Annotations[mapping.OriginalReplicasAnnotation]; got != "3" {
+		t.Fatalf("original-replicas = %q, want 3", got)
+	}
+	if s := syncOf("web"); s != "scaled down 18:00 (schedule): Replicas 3 → 0" {
+		t.Fatalf("Sync = %q", s)
+	}
+	if got := transitions(t, "down") - down; got != 1 {
+		t.Fatalf("down transitions rose by %v, want 1", got)
+	}
+	if replicas("api") != 2 {
+		t.Fatal("an invalid schedule moved api")
+	}
+
+	// A Replicas edit while down is applied and stands; a new engine (a restart, a lost
+	// state file) does not scale it again before the next boundary.
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "1"})
+	f.pass(e)
+	f.waitReplicas("web", 1)
+	e = newEngine()
+	clk.Step(time.Hour)
+	f.pass(e)
+	if replicas("web") != 1 {
+		t.Fatalf("the schedule overrode a person's edit between boundaries: %d", replicas("web"))
+	}
+
+	// Tuesday 08:00: back to the count it had.
+	at(3, 8, 0)
+	f.waitReplicas("web", 3)
+	if _, ok := f.get("web").Annotations[mapping.OriginalReplicasAnnotation]; ok {
+		t.Fatal("original-replicas left after scaling up")
+	}
+	if s := syncOf("web"); s != "scaled up 08:00 (schedule): Replicas 1 → 3" {
+		t.Fatalf("Sync = %q", s)
+	}
+
+	// Wednesday is a holiday: down from Tuesday 18:00 all through Wednesday.
+	f.editBook(func(b *sheets.Book) {
+		hol := b.Tab(sync.HolidaysTab) // written by the engine, empty
+		if hol == nil || len(hol.Header) < 2 || hol.Header[0] != "Date" || hol.Header[1] != "Name" {
+			t.Fatalf("no Holidays tab to fill: %+v", hol)
+		}
+		hol.Rows = [][]string{{"2026-03-04", "Company day", ""}, {"31.02.2026", "Typo", ""}}
+	})
+	at(3, 18, 0)
+	f.waitReplicas("web", 0)
+	clk.SetTime(time.Date(2026, 3, 4, 9, 0, 0, 0, berlin))
+	f.pass(e)
+	if replicas("web") != 0 {
+		t.Fatal("up on a holiday")
+	}
+	hol := f.read().Tab(sync.HolidaysTab)
+	if hol == nil || len(hol.Rows) != 2 || !strings.HasPrefix(hol.Rows[1][2], "invalid:") {
+		t.Fatalf("Holidays tab = %+v, want the bad date reported", hol)
+	}
+
+	// Wake Until +3h: up at once, down again when it ends.
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{"Wake Until": "+3h"})
+	f.pass(e) // applies the wake
+	f.pass(e) // acts on it
+	f.waitReplicas("web", 3)
+	if got := f.get("web").Annotations[mapping.WakeUntilAnnotation]; got != "2026-03-04T11:00:00Z" {
+		t.Fatalf("wake-until = %q", got)
+	}
+	at(4, 12, 0)
+	f.waitReplicas("web", 0)
+}
+
+// transitions is sheetops_schedule_transitions_total{direction}.
+func transitions(t *testing.T, direction string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(sync.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fam := range families {
+		if fam.GetName() != "sheetops_schedule_transitions_total" {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "direction" && l.GetValue() == direction {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
