@@ -28,7 +28,19 @@ const (
 	// ScheduledAtAnnotation is when the engine last acted on the schedule (RFC 3339): it
 	// acts once per boundary, so a person's change between boundaries stands.
 	ScheduledAtAnnotation = "sheetops.io/scheduled-at"
+	// SuspendedAnnotation marks a CronJob the schedule suspended (to resume at uptime).
+	SuspendedAnnotation = "sheetops.io/suspended-by-schedule"
 )
+
+// Suspendable reports whether a resource's objects are paused by .spec.suspend while down
+// (CronJobs: their Schedule column stays the cron spec).
+func Suspendable(r kube.Resource) bool { return r.GroupResource().String() == "cronjobs.batch" }
+
+// Schedulable reports whether a schedule column fits a resource: all of them on scalable
+// resources, Uptime and Wake Until on suspendable ones.
+func Schedulable(header string, r kube.Resource) bool {
+	return Scalable(r) || (Suspendable(r) && header != OffReplicas)
+}
 
 // Scalable reports whether a resource's objects have .spec.replicas that schedules move.
 func Scalable(r kube.Resource) bool {

@@ -273,7 +273,7 @@ func auditResult(ed *Edit) string {
 	case ed.Decision == Create && ed.Outcome.Kind == OutcomeApplied:
 		return "created"
 	case ed.Outcome.Kind == OutcomeScaled:
-		return "scaled " + ed.Outcome.Scaled
+		return ed.Outcome.Scaled
 	case ed.Outcome.Kind.Done():
 		return string(ed.Outcome.Kind)
 	case ed.Outcome.Kind == OutcomeDrift:

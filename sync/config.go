@@ -527,8 +527,8 @@ func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resour
 		ckey := fmt.Sprintf("%s.columns[%d]", key, j)
 		if cc.Path == "" && !cc.Editable && cc.Type == "" && cc.Min == nil && cc.Max == nil && cc.Values == nil {
 			if spec, ok := mapping.ScheduleColumn(cc.Header, r); ok {
-				if !mapping.Scalable(r) && r.GroupVersionResource.Resource != "" {
-					return nil, &SettingError{ckey, cc.Header, "needs a resource that scales (deployments, statefulsets, replicasets, replicationcontrollers); " + r.String() + " does not"}
+				if !mapping.Schedulable(cc.Header, r) && r.GroupVersionResource.Resource != "" {
+					return nil, &SettingError{ckey, cc.Header, "needs a resource that scales (deployments, statefulsets, replicasets, replicationcontrollers), or for Uptime and Wake Until cronjobs; " + r.String() + " is neither"}
 				}
 				specs[j] = spec
 				continue

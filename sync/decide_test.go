@@ -575,8 +575,13 @@ func TestSyncColoursFollowTheKind(t *testing.T) {
 				rules = c.Colors
 			}
 		}
+		outcomes := []sync.Outcome{{Kind: sync.OutcomeScaled, At: at, Scaled: "scaled down", Message: "Replicas 3 → 0"},
+			{Kind: sync.OutcomeScaled, At: at, Scaled: "resumed", Message: "Suspend true → false"}}
 		for _, k := range kinds {
-			text := sync.Outcome{Kind: k, At: at, Message: "something"}.Cell()
+			outcomes = append(outcomes, sync.Outcome{Kind: k, At: at, Message: "something"})
+		}
+		for _, o := range outcomes {
+			k, text := o.Kind, o.Cell()
 			var got sheets.Color
 			for _, r := range rules {
 				if r.Match == sheets.Prefix && strings.HasPrefix(text, r.Value) {

@@ -22,7 +22,7 @@ const (
 	OutcomeDeleted OutcomeKind = "deleted"
 	// OutcomeEnforced: a scheduled reconcile in enforce mode sent the sheet's value back.
 	OutcomeEnforced OutcomeKind = "enforced"
-	// OutcomeScaled: the object's Uptime schedule scaled it (Scaled says down or up).
+	// OutcomeScaled: the object's Uptime schedule scaled or suspended it (Scaled says how).
 	OutcomeScaled OutcomeKind = "scaled"
 	// OutcomeDrift: enforce mode; the cluster moved away from an unedited cell.
 	OutcomeDrift OutcomeKind = "drift"
@@ -77,7 +77,8 @@ type Outcome struct {
 	Retryable bool `json:"retryable,omitempty"`
 	// RetryAt is when a retryable error is tried next; zero: at the next pass.
 	RetryAt time.Time `json:"retryAt,omitzero"`
-	// Scaled is "down" or "up" for OutcomeScaled.
+	// Scaled is what the schedule did, for OutcomeScaled: "scaled down", "scaled up",
+	// "suspended", "resumed".
 	Scaled string `json:"scaled,omitempty"`
 	// Parts are the outcomes of a row's several edits when they differ; Kind is then the
 	// most pressing of theirs.
@@ -98,7 +99,7 @@ func (o Outcome) Cell() string {
 		return ""
 	case OutcomeScaled:
 		// "scaled down 19:30 (schedule): Replicas 3 → 0"
-		return "scaled " + o.Scaled + " " + o.At.Format("15:04") + " (schedule): " + o.Message
+		return o.Scaled + " " + o.At.Format("15:04") + " (schedule): " + o.Message
 	case OutcomeApplied, OutcomeDeleted, OutcomeEnforced:
 		s := string(o.Kind)
 		if !o.At.IsZero() {
@@ -215,11 +216,16 @@ func legacyOutcome(text string) Outcome {
 func syncColors() []sheets.ColorRule {
 	var rules []sheets.ColorRule
 	for _, k := range outcomeKinds {
-		prefix := string(k)
-		if !k.Done() {
-			prefix += ":"
+		prefixes := []string{string(k)}
+		switch {
+		case k == OutcomeScaled:
+			prefixes = scheduleVerbs
+		case !k.Done():
+			prefixes = []string{string(k) + ":"}
 		}
-		rules = append(rules, sheets.ColorRule{Match: sheets.Prefix, Value: prefix, Color: k.Color()})
+		for _, p := range prefixes {
+			rules = append(rules, sheets.ColorRule{Match: sheets.Prefix, Value: p, Color: k.Color()})
+		}
 	}
 	return rules
 }

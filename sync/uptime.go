@@ -94,6 +94,8 @@ type objectSchedule struct {
 	hasOriginal bool
 	scheduledAt time.Time
 	replicas    int32
+	suspended   bool // a CronJob's .spec.suspend
+	suspendedBy bool // the schedule suspended it
 }
 
 func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
@@ -143,7 +145,9 @@ func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
 		if r, ok := spec["replicas"].(int64); ok {
 			s.replicas = int32(r)
 		}
+		s.suspended, _ = spec["suspend"].(bool)
 	}
+	s.suspendedBy = ann[mapping.SuspendedAnnotation] == "true"
 	return s, nil
 }
 
@@ -176,7 +180,8 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 	var next time.Time
 	for ti := range e.tabs {
 		t := &e.tabs[ti]
-		if t.Column(mapping.Uptime) == nil || !mapping.Scalable(t.Resource) {
+		scalable, suspendable := mapping.Scalable(t.Resource), mapping.Suspendable(t.Resource)
+		if t.Column(mapping.Uptime) == nil || (!scalable && !suspendable) {
 			continue
 		}
 		rows := map[types.UID]int{}
@@ -199,7 +204,8 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 			if err != nil {
 				continue // an annotation someone else wrote: the cells say what is wrong when edited
 			}
-			if s.schedule.IsZero() && !s.hasOriginal {
+			isDown := s.hasOriginal || s.suspendedBy
+			if s.schedule.IsZero() && !isDown {
 				continue
 			}
 			if n, ok := s.schedule.Next(now, h); ok && (next.IsZero() || n.Before(next)) {
@@ -213,47 +219,64 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 			// Due once per boundary; at once for a wake (a person asked for it now) and for a
 			// schedule removed while down.
 			due := s.scheduledAt.IsZero() || s.scheduledAt.Before(boundary) ||
-				(up && s.wake.After(now)) || (s.schedule.IsZero() && s.hasOriginal)
+				(up && s.wake.After(now)) || (s.schedule.IsZero() && isDown)
 			if e.writer == nil || !due {
 				continue
 			}
-			var target int32
-			var direction string
+			var change scheduleChange
 			switch {
-			case !up && !s.hasOriginal && s.replicas != s.off:
-				target, direction = s.off, "down"
-			case up && s.hasOriginal:
-				target, direction = s.original, "up"
+			case scalable && !up && !isDown && s.replicas != s.off:
+				change = scheduleChange{direction: "down", verb: "scaled down", field: mapping.Replicas, from: strconv.Itoa(int(s.replicas)), to: strconv.Itoa(int(s.off)),
+					spec: map[string]any{"replicas": s.off}, ann: map[string]any{mapping.OriginalReplicasAnnotation: strconv.Itoa(int(s.replicas))}}
+			case scalable && up && s.hasOriginal:
+				change = scheduleChange{direction: "up", verb: "scaled up", field: mapping.Replicas, from: strconv.Itoa(int(s.replicas)), to: strconv.Itoa(int(s.original)),
+					spec: map[string]any{"replicas": s.original}, ann: map[string]any{mapping.OriginalReplicasAnnotation: nil}}
+			case suspendable && !up && !isDown && !s.suspended:
+				change = scheduleChange{direction: "down", verb: "suspended", field: "Suspend", from: "false", to: "true",
+					spec: map[string]any{"suspend": true}, ann: map[string]any{mapping.SuspendedAnnotation: "true"}}
+			case suspendable && up && s.suspendedBy:
+				change = scheduleChange{direction: "up", verb: "resumed", field: "Suspend", from: strconv.FormatBool(s.suspended), to: "false",
+					spec: map[string]any{"suspend": false}, ann: map[string]any{mapping.SuspendedAnnotation: nil}}
 			default:
 				continue
 			}
 			m, _ := meta.Accessor(obj)
 			ed := Edit{Tab: t.Name, Resource: t.Resource, Namespace: m.GetNamespace(), Name: m.GetName(), UID: uid,
-				Column: mapping.Replicas, Cluster: strconv.Itoa(int(s.replicas)), Sheet: strconv.Itoa(int(target)),
-				Decision: Schedule, row: -1, object: obj}
+				Column: change.field, Cluster: change.from, Sheet: change.to, Decision: Schedule, row: -1, object: obj}
 			if i, ok := rows[uid]; ok {
 				ed.row = i
 			}
-			e.scale(ctx, &ed, s, direction, target, now)
+			e.scale(ctx, &ed, change, now)
 			plan.Edits = append(plan.Edits, ed)
 		}
 	}
 	return next
 }
 
-// scale makes one scheduled transition: Replicas to target, the original count kept (down)
-// or dropped (up), the time recorded; one merge patch with the resourceVersion.
-func (e *Engine) scale(ctx context.Context, ed *Edit, s objectSchedule, direction string, target int32, now time.Time) {
+// scheduleVerbs are what a scheduled transition's Sync cell begins with.
+var scheduleVerbs = []string{"scaled down", "scaled up", "suspended", "resumed"}
+
+// scheduleChange is one scheduled transition: the spec fields and annotations it sets
+// (nil removes one), and what the Sync cell and the audit say (field: from → to).
+type scheduleChange struct {
+	direction string // down, up
+	verb      string // what the Sync cell says: scaled down, suspended, …
+	field     string
+	from, to  string
+	spec, ann map[string]any
+}
+
+// scale makes one scheduled transition, the time recorded: one merge patch with the
+// resourceVersion.
+func (e *Engine) scale(ctx context.Context, ed *Edit, change scheduleChange, now time.Time) {
 	m, _ := meta.Accessor(ed.object)
 	ann := map[string]any{mapping.ScheduledAtAnnotation: now.UTC().Format(time.RFC3339)}
-	if direction == "down" {
-		ann[mapping.OriginalReplicasAnnotation] = strconv.Itoa(int(s.replicas))
-	} else {
-		ann[mapping.OriginalReplicasAnnotation] = nil
+	for k, v := range change.ann {
+		ann[k] = v
 	}
 	body, err := json.Marshal(map[string]any{
 		"metadata": map[string]any{"resourceVersion": m.GetResourceVersion(), "annotations": ann},
-		"spec":     map[string]any{"replicas": target},
+		"spec":     change.spec,
 	})
 	if err != nil {
 		ed.Outcome = Outcome{Kind: OutcomeError, Message: err.Error()}
@@ -270,9 +293,9 @@ func (e *Engine) scale(ctx context.Context, ed *Edit, s objectSchedule, directio
 		return
 	}
 	e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed)}
-	ed.Outcome = Outcome{Kind: OutcomeScaled, At: now, Scaled: direction,
-		Message: fmt.Sprintf("%s %s → %s", mapping.Replicas, ed.Cluster, ed.Sheet)}
-	scheduleTransitions.WithLabelValues(direction).Inc()
+	ed.Outcome = Outcome{Kind: OutcomeScaled, At: now, Scaled: change.verb,
+		Message: fmt.Sprintf("%s %s → %s", change.field, ed.Cluster, ed.Sheet)}
+	scheduleTransitions.WithLabelValues(change.direction).Inc()
 	e.stats.Applied++
 	e.record(ed)
 }

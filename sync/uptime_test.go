@@ -2,11 +2,15 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/kube"
@@ -168,4 +172,69 @@ func transitions(t *testing.T, direction string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestScheduleSuspendsCronJobs: on a CronJobs tab an Uptime suspends the CronJob outside its
+// uptime and resumes it after; its Schedule column stays the cron spec. Off Replicas does
+// not fit a CronJob: the config says so.
+func TestScheduleSuspendsCronJobs(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.cs.BatchV1().CronJobs("shop").Create(f.ctx, &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "report"},
+		Spec: batchv1.CronJobSpec{Schedule: "*/10 * * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyOnFailure,
+				Containers: []corev1.Container{{Name: "r", Image: "busybox"}}}}}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces = []string{"shop"}
+	cfg.Tabs = []sync.TabConfig{{Preset: "CronJobs", Columns: []sync.ColumnConfig{{Header: "Namespace"}, {Header: "Name"},
+		{Header: "Schedule"}, {Header: "Suspend"}, {Header: "Uptime"}, {Header: "Off Replicas"}, {Header: "Sync"}}}}
+	var se *sync.SettingError
+	if _, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery())); !errors.As(err, &se) || se.Key != "tabs[0].columns[5]" {
+		t.Fatalf("Off Replicas on CronJobs: err = %v, want a SettingError for tabs[0].columns[5]", err)
+	}
+	cfg.Tabs[0].Columns = cfg.Tabs[0].Columns[:5]
+	cfg.Tabs[0].Columns = append(cfg.Tabs[0].Columns, sync.ColumnConfig{Header: "Sync"})
+	tabs, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := time.UTC
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 2, 12, 0, 0, 0, utc))
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.viewOf(tabs), Writer: kube.NewApplier(f.cs, nil),
+		StatePath: f.statePath, Logger: discard, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pass(e)
+	f.editBook(func(b *sheets.Book) { setCellOf(t, b.Tab("CronJobs"), "report", "Uptime", "Mon-Fri 09:00-17:00 UTC") })
+	f.pass(e)
+	suspended := func() bool {
+		cj, err := f.cs.BatchV1().CronJobs("shop").Get(f.ctx, "report", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cj.Spec.Suspend != nil && *cj.Spec.Suspend
+	}
+	if suspended() {
+		t.Fatal("suspended during uptime")
+	}
+	clk.SetTime(time.Date(2026, 3, 2, 17, 0, 5, 0, utc))
+	f.pass(e)
+	if !suspended() {
+		t.Fatal("not suspended after uptime")
+	}
+	if s := cellOf(t, f.read().Tab("CronJobs"), "report", "Sync"); s != "suspended 17:00 (schedule): Suspend false → true" {
+		t.Fatalf("Sync = %q", s)
+	}
+	if s := cellOf(t, f.read().Tab("CronJobs"), "report", "Schedule"); s != "*/10 * * * *" {
+		t.Fatalf("Schedule = %q, want the cron spec kept", s)
+	}
+	clk.SetTime(time.Date(2026, 3, 3, 9, 0, 5, 0, utc))
+	f.pass(e)
+	if suspended() {
+		t.Fatal("still suspended in the morning")
+	}
 }
