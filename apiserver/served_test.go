@@ -4,8 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sheetops/sheetops/apiserver/controllers"
 )
 
 // TestKubectlServedKinds applies one object of every plain kind with kubectl (client-side,
@@ -136,4 +139,21 @@ func TestKubectlServedKinds(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestKubectlServedControllers: against an engine that runs its controllers, a cron job's
+// template runs as a job whose pod completes, a statefulset rolls out with stable names, and
+// every namespace has its default ServiceAccount.
+func TestKubectlServedControllers(t *testing.T) {
+	path := needTool(t, "/usr/bin/kubectl")
+	srv := startCluster(t, controllers.Options{StartDelay: 10 * time.Millisecond, TerminationDelay: 20 * time.Millisecond, Workers: 2})
+	k := newKubectl(t, path, srv)
+	k.ok(t, "apply", "-f", "testdata/served-kinds.yaml")
+	k.ok(t, "create", "job", "manual", "--from=cronjob/nightly", "-n", "kinds")
+	k.ok(t, "wait", "--for=condition=complete", "job/manual", "-n", "kinds", "--timeout=60s")
+	kcWantContains(t, "job", k.ok(t, "get", "job/manual", "-n", "kinds", "--no-headers"), "Complete", "1/1")
+	k.ok(t, "scale", "-n", "kinds", "sts/db", "--replicas=2")
+	k.ok(t, "rollout", "status", "sts/db", "-n", "kinds", "--timeout=60s")
+	kcWantContains(t, "pods", k.ok(t, "get", "pods", "-n", "kinds", "-l", "app=db", "--no-headers"), "db-0 ", "db-1 ")
+	k.ok(t, "get", "sa", "default", "-n", "kinds") // made while the rollout ran
 }

@@ -1,16 +1,17 @@
 // Package controllers makes the embedded API server behave like a cluster: a deployment
-// controller, a replica set controller, a ServiceAccount controller and a simulated
-// kubelet that run against it as ordinary API clients.
+// controller, a replica set controller, a statefulset controller, a job controller, a
+// ServiceAccount controller and a simulated kubelet that run against it as ordinary API
+// clients.
 //
 // # What runs
 //
 // Run starts one set of client-go shared informers (deployments, replica sets, pods,
-// namespaces, service accounts) and four controllers, each a work queue with
-// Options.Workers workers. Event handlers only enqueue namespace/name keys (and keep the
-// replica set controller's expectations); the workers read from the informer caches and
-// write through a kubernetes.Clientset made from the given *rest.Config. Writes carry a
-// field manager equal to the user agent of their component: "sheetops-controller-manager"
-// for deployments, replica sets and service accounts, "sheetops-kubelet" for the kubelet.
+// namespaces, service accounts, jobs, statefulsets) and six controllers, each a work queue
+// with Options.Workers workers. Event handlers only enqueue namespace/name keys (and keep
+// the replica set and job controllers' expectations); the workers read from the informer
+// caches and write through a kubernetes.Clientset made from the given *rest.Config. Writes
+// carry a field manager equal to the user agent of their component:
+// "sheetops-controller-manager" for the controllers, "sheetops-kubelet" for the kubelet.
 //
 //   - The replica set controller keeps the number of active pods of each replica set at
 //     spec.replicas: it creates pods from the template (generateName "<rs>-", a controller
@@ -33,6 +34,26 @@
 //     revisionHistoryLimit, and reports status with the Available and Progressing conditions
 //     and upstream's reasons and messages, so that kubectl rollout status, history and undo
 //     work.
+//   - The statefulset controller gives a set pods with stable names "<set>-<ordinal>"
+//     (from spec.ordinals.start), hostname the pod's name and subdomain spec.serviceName,
+//     and upstream's statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index and
+//     controller-revision-hash labels. OrderedReady creates a pod only when every lower
+//     ordinal runs and is ready and scales down from the highest ordinal, one at a time;
+//     Parallel does both at once. Each template is a revision, a ControllerRevision
+//     "<set>-<hash>"; RollingUpdate replaces pods of older revisions from the highest
+//     ordinal down to the partition, one at a time while the others are ready; OnDelete
+//     leaves that to the user. Status (replicas, ready, available, current and updated
+//     replicas and revisions, observedGeneration) is upstream's, so kubectl rollout status
+//     sts finishes. Volume claim templates get no claims.
+//   - The job controller is upstream's for NonIndexed jobs: it creates pods from the template
+//     ("<job>-" names, a controller owner reference), spec.parallelism at a time and never
+//     more than the completions still missing, until spec.completions succeeded (or, without
+//     completions, one did and none runs), or more than spec.backoffLimit failed; it reports
+//     active, ready, succeeded, failed, startTime and completionTime, and the conditions
+//     SuccessCriteriaMet then Complete (CompletionsReached), or FailureTarget then Failed
+//     (BackoffLimitExceeded, deleting the pods still running). A suspended job gets no pods.
+//     Indexed completion, pod failure policies, success policies, activeDeadlineSeconds and
+//     ttlSecondsAfterFinished are not implemented.
 //   - The ServiceAccount controller is upstream's serviceaccounts-controller: every namespace
 //     that is not terminating has a ServiceAccount "default", created with the namespace and
 //     again whenever it is deleted.
@@ -44,7 +65,9 @@
 //     runs. An image whose name contains "crashloop" runs briefly, exits with code 1 and waits
 //     in CrashLoopBackOff (a back-off that doubles up to 16 steps; the message gives the
 //     kubelet's 10s…5m0s), over and over, never ready; one containing "doesnotexist"
-//     alternates between ErrImagePull and ImagePullBackOff. A container whose image is changed
+//     alternates between ErrImagePull and ImagePullBackOff. The containers of a pod whose
+//     restartPolicy is Never or OnFailure (a job's) run for one step and exit with code 0
+//     (Completed), so the pod Succeeded. A container whose image is changed
 //     in the pod restarts with the new one. A pod being deleted keeps its containers running
 //     for the shorter of its deletionGracePeriodSeconds and Options.TerminationDelay (kubectl
 //     shows it Terminating), then has them terminated (Completed, exit 0, phase Succeeded) and

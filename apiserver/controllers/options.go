@@ -154,6 +154,8 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	dc := newDeploymentController(managerClient, factory, log.With("controller", "deployment"))
 	kl := newKubelet(kubeletClient, factory, opts, log.With("controller", "kubelet", "node", opts.NodeName))
 	sac := newServiceAccountController(managerClient, factory, log.With("controller", "serviceaccount"))
+	jc := newJobController(managerClient, factory, log.With("controller", "job"))
+	ssc := newStatefulSetController(managerClient, factory, log.With("controller", "statefulset"))
 
 	factory.Start(ctx.Done())
 	var wg stdsync.WaitGroup
@@ -161,6 +163,8 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	wg.Go(func() { dc.run(ctx, opts.Workers) })
 	wg.Go(func() { kl.run(ctx, opts.Workers) })
 	wg.Go(func() { sac.run(ctx, opts.Workers) })
+	wg.Go(func() { jc.run(ctx, opts.Workers) })
+	wg.Go(func() { ssc.run(ctx, opts.Workers) })
 	log.Info("controllers started", "workers", opts.Workers, "node", opts.NodeName)
 	wg.Wait()
 	factory.Shutdown()

@@ -83,7 +83,7 @@ func containerDelay(c *corev1.Container, cs *corev1.ContainerStatus, policy core
 		}
 		return d
 	case cs.State.Running != nil:
-		if strings.Contains(c.Image, crashLoopImage) || imageChanged(c, cs) {
+		if strings.Contains(c.Image, crashLoopImage) || imageChanged(c, cs) || (policy != corev1.RestartPolicyAlways && policy != "") {
 			return d
 		}
 		return 0
@@ -94,6 +94,12 @@ func containerDelay(c *corev1.Container, cs *corev1.ContainerStatus, policy core
 		return 0
 	}
 	return d
+}
+
+// runsToCompletion reports whether the pod's containers run once, exit and are not
+// restarted when they succeed (restartPolicy Never or OnFailure, as a job's pods).
+func runsToCompletion(pod *corev1.Pod) bool {
+	return pod.Spec.RestartPolicy == corev1.RestartPolicyNever || pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
 }
 
 // restarts reports whether a container that exited with code is started again.
@@ -223,7 +229,15 @@ func nextContainerStatus(pod *corev1.Pod, c *corev1.Container, cs corev1.Contain
 			cs.RestartCount++
 			return start()
 		}
+		if !crash && !runsToCompletion(pod) {
+			return cs
+		}
 		if !crash {
+			// a container of a pod that is not restarted (a job's) does its work and exits
+			cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ExitCode: 0, Reason: reasonCompleted, StartedAt: cs.State.Running.StartedAt, FinishedAt: t, ContainerID: cs.ContainerID,
+			}}
+			cs.Ready, cs.Started = false, ptrTo(false)
 			return cs
 		}
 		cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
