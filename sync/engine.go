@@ -212,7 +212,13 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read sheet: %w", err)
 	}
-	return e.decide(book, e.clock.Now()), nil
+	now := e.clock.Now()
+	plan := e.decide(book, now)
+	if e.scheduled() {
+		days, _ := holidays(book)
+		plan.Transitions = e.forecast(days, now)
+	}
+	return plan, nil
 }
 
 // maxMerges bounds how often one pass reads again after a save landed during it.

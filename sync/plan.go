@@ -102,6 +102,8 @@ func (e Edit) String() string {
 // Plan is the edits of one read of the sheet, in sheet order.
 type Plan struct {
 	Edits []Edit
+	// Transitions are the scheduled rows' next transitions (Engine.Plan only).
+	Transitions []Transition
 }
 
 // Changes counts the edits that would change the cluster.
@@ -315,13 +317,17 @@ func contains(list []string, s string) bool {
 
 // String lists the plan for people: changes first, then what will not be applied.
 func (p *Plan) String() string {
+	var b strings.Builder
+	for _, t := range p.Transitions {
+		fmt.Fprintf(&b, "%-12s %s\n", t.Tab, t)
+	}
 	if len(p.Edits) == 0 {
-		return "No changes: the sheet and the cluster agree.\n"
+		b.WriteString("No changes: the sheet and the cluster agree.\n")
+		return b.String()
 	}
 	edits := append([]Edit(nil), p.Edits...)
 	rank := map[Decision]int{Create: 0, Apply: 1, Delete: 2, Conflict: 3, Invalid: 4, Gone: 5}
 	sort.SliceStable(edits, func(i, j int) bool { return rank[edits[i].Decision] < rank[edits[j].Decision] })
-	var b strings.Builder
 	for _, e := range edits {
 		fmt.Fprintf(&b, "%-12s %s\n", e.Tab, e.String())
 	}

@@ -299,3 +299,70 @@ func (e *Engine) scale(ctx context.Context, ed *Edit, change scheduleChange, now
 	e.stats.Applied++
 	e.record(ed)
 }
+
+// Transition is a scheduled row's next transition, for `sheetops plan`.
+type Transition struct {
+	Tab, Namespace, Name string
+	// At is when; zero with Now set: due at the next pass.
+	At  time.Time
+	Now bool
+	// Up: the object comes up then (else it goes down).
+	Up bool
+}
+
+func (t Transition) String() string {
+	what, when := "down", t.At.Format("Mon 2006-01-02 15:04 MST")
+	if t.Up {
+		what = "up  "
+	}
+	if t.Now {
+		when = "at the next pass"
+	}
+	return fmt.Sprintf("schedule %s/%s: %s %s", t.Namespace, t.Name, what, when)
+}
+
+// forecast lists the next transition of every scheduled object, soonest first.
+func (e *Engine) forecast(h uptime.Holidays, now time.Time) []Transition {
+	var out []Transition
+	for ti := range e.tabs {
+		t := &e.tabs[ti]
+		if t.Column(mapping.Uptime) == nil || (!mapping.Scalable(t.Resource) && !mapping.Suspendable(t.Resource)) {
+			continue
+		}
+		for _, obj := range e.view.Objects(t.Resource) {
+			s, err := e.readSchedule(obj)
+			if err != nil || s.schedule.IsZero() {
+				continue
+			}
+			m, _ := meta.Accessor(obj)
+			tr := Transition{Tab: t.Name, Namespace: m.GetNamespace(), Name: m.GetName()}
+			up := s.schedule.Up(now, h) || s.wake.After(now)
+			isDown := s.hasOriginal || s.suspendedBy
+			switch {
+			case up == isDown && (s.scheduledAt.IsZero() || s.scheduledAt.Before(lastBoundary(s, now, h))):
+				tr.Now, tr.Up = true, up
+			default:
+				next, ok := s.schedule.Next(now, h)
+				if s.wake.After(now) && (!ok || s.wake.Before(next)) {
+					next, ok = s.wake, true
+				}
+				if !ok {
+					continue
+				}
+				tr.At, tr.Up = next, !up
+			}
+			out = append(out, tr)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Transition) int {
+		switch {
+		case a.Now != b.Now:
+			if a.Now {
+				return -1
+			}
+			return 1
+		}
+		return a.At.Compare(b.At)
+	})
+	return out
+}

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,15 +44,15 @@ func testScheduleScales(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newEngine := func() *sync.Engine {
+	newEngine := func(statePath string) *sync.Engine {
 		e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil),
-			StatePath: f.statePath, Logger: discard, Clock: clk})
+			StatePath: statePath, Logger: discard, Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return e
 	}
-	e := newEngine()
+	e := newEngine(f.statePath)
 	f.pass(e)
 	syncOf := func(name string) string { return cell(t, f.read(), mapping.DeploymentsTab, name, mapping.Sync) }
 	replicas := func(name string) int32 { return *f.get(name).Spec.Replicas }
@@ -78,6 +79,15 @@ func testScheduleScales(t *testing.T, f *fixture) {
 	if replicas("web") != 3 {
 		t.Fatal("scaled at noon on a Monday")
 	}
+	// `sheetops plan` lists the next transition of each scheduled row.
+	p, err := e.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Transitions) != 1 || p.Transitions[0].Up || !p.Transitions[0].At.Equal(time.Date(2026, 3, 2, 18, 0, 0, 0, berlin)) ||
+		!strings.Contains(p.String(), "schedule shop/web: down Mon 2026-03-02 18:00 CET") {
+		t.Fatalf("plan transitions = %+v\n%s", p.Transitions, p)
+	}
 	down := transitions(t, "down")
 
 	// 18:00: down to 0, the 3 kept on the object.
@@ -96,12 +106,13 @@ func testScheduleScales(t *testing.T, f *fixture) {
 		t.Fatal("an invalid schedule moved api")
 	}
 
-	// A Replicas edit while down is applied and stands; a new engine (a restart, a lost
-	// state file) does not scale it again before the next boundary.
+	// A Replicas edit while down is applied and stands; another replica of SheetOps taking
+	// over with no state file (a failover) does not scale it again before the next boundary,
+	// and brings it back in the morning from what the object says.
 	f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "1"})
 	f.pass(e)
 	f.waitReplicas("web", 1)
-	e = newEngine()
+	e = newEngine(filepath.Join(t.TempDir(), "other-replica.json"))
 	clk.Step(time.Hour)
 	f.pass(e)
 	if replicas("web") != 1 {
@@ -237,4 +248,39 @@ func TestScheduleSuspendsCronJobs(t *testing.T) {
 	if suspended() {
 		t.Fatal("still suspended in the morning")
 	}
+}
+
+// TestScheduleAcrossDST: a window that ends inside the hour Europe/Berlin skips (02:30 on
+// the last Sunday of March) ends when the clocks jump, at 03:00 CEST: not a second before,
+// and a pass is due then.
+func TestScheduleAcrossDST(t *testing.T) {
+	f := newFixture(t)
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces = []string{"shop"}
+	cfg.Tabs = []sync.TabConfig{{Preset: "Deployments", Columns: []sync.ColumnConfig{
+		{Header: "Namespace"}, {Header: "Name"}, {Header: "Replicas"}, {Header: "Uptime"}, {Header: "Sync"}}}}
+	tabs, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC)) // 00:30 CET, Sunday
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil),
+		StatePath: f.statePath, Logger: discard, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{"Uptime": "Sun 00:00-02:30 Europe/Berlin"})
+	f.pass(e)
+	clk.SetTime(time.Date(2026, 3, 29, 0, 59, 59, 0, time.UTC)) // 01:59:59 CET
+	f.pass(e)
+	if *f.get("web").Spec.Replicas != 3 {
+		t.Fatal("down before the clocks jumped")
+	}
+	clk.SetTime(time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC)) // 03:00 CEST
+	if !e.SheetChanged(context.Background()) {
+		t.Fatal("no pass due at the boundary")
+	}
+	f.pass(e)
+	f.waitReplicas("web", 0)
 }
