@@ -164,11 +164,21 @@ func (t Tab) Source() kube.Source {
 	return kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector}
 }
 
-// Sources are the tabs' sources, for one view of them all.
+// Sources are the tabs' sources, for one view of them all; a tab that schedules a scalable
+// resource also watches the autoscalers of its namespaces (a schedule leaves their targets
+// alone).
 func Sources(tabs []Tab) []kube.Source {
-	out := make([]kube.Source, len(tabs))
-	for i, t := range tabs {
-		out[i] = t.Source()
+	out := make([]kube.Source, 0, len(tabs))
+	hpas := false
+	for _, t := range tabs {
+		out = append(out, t.Source())
+		hpas = hpas || t.Resource == HorizontalPodAutoscalers
+	}
+	for _, t := range tabs {
+		if t.Column(Uptime) != nil && Scalable(t.Resource) && !hpas {
+			out = append(out, kube.Source{Resource: HorizontalPodAutoscalers, Namespaces: t.Namespaces})
+			hpas = true
+		}
 	}
 	return out
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/sheetops/sheetops/internal/uptime"
 	"github.com/sheetops/sheetops/kube"
 )
@@ -40,6 +42,13 @@ func Suspendable(r kube.Resource) bool { return r.GroupResource().String() == "c
 // resources, Uptime and Wake Until on suspendable ones.
 func Schedulable(header string, r kube.Resource) bool {
 	return Scalable(r) || (Suspendable(r) && header != OffReplicas)
+}
+
+// HorizontalPodAutoscalers is what the engine watches beside a scheduled tab: a schedule
+// leaves the targets of autoscalers alone.
+var HorizontalPodAutoscalers = kube.Resource{
+	GroupVersionResource: schema.GroupVersionResource{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
+	Kind:                 "HorizontalPodAutoscaler", Namespaced: true,
 }
 
 // Scalable reports whether a resource's objects have .spec.replicas that schedules move.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -184,6 +185,7 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 		if t.Column(mapping.Uptime) == nil || (!scalable && !suspendable) {
 			continue
 		}
+		targets := e.autoscaled()
 		rows := map[types.UID]int{}
 		if st := book.Tab(t.Name); st != nil {
 			if uc := slices.Index(st.Header, mapping.UID); uc >= 0 {
@@ -246,11 +248,33 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 			if i, ok := rows[uid]; ok {
 				ed.row = i
 			}
+			if hpa, ok := targets[m.GetNamespace()+"/"+t.Resource.Kind+"/"+m.GetName()]; ok {
+				// The autoscaler would scale it right back: leave it, and say what to do.
+				ed.Column = mapping.Uptime
+				ed.Outcome = Outcome{Kind: OutcomeInvalid, Message: fmt.Sprintf(
+					"Uptime: the autoscaler %s scales this %s; the schedule leaves it alone (set its minReplicas instead, or remove the Uptime)",
+					hpa, strings.ToLower(t.Resource.Kind))}
+				plan.Edits = append(plan.Edits, ed)
+				continue
+			}
 			e.scale(ctx, &ed, change, now)
 			plan.Edits = append(plan.Edits, ed)
 		}
 	}
 	return next
+}
+
+// autoscaled maps "namespace/Kind/name" of every autoscaler's target to the autoscaler.
+func (e *Engine) autoscaled() map[string]string {
+	out := map[string]string{}
+	for _, obj := range e.view.Objects(mapping.HorizontalPodAutoscalers) {
+		h, ok := obj.(*autoscalingv2.HorizontalPodAutoscaler)
+		if !ok {
+			continue
+		}
+		out[h.Namespace+"/"+h.Spec.ScaleTargetRef.Kind+"/"+h.Spec.ScaleTargetRef.Name] = h.Name
+	}
+	return out
 }
 
 // scheduleVerbs are what a scheduled transition's Sync cell begins with.

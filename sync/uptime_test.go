@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -283,4 +284,43 @@ func TestScheduleAcrossDST(t *testing.T) {
 	}
 	f.pass(e)
 	f.waitReplicas("web", 0)
+}
+
+// TestScheduleLeavesAutoscaledTargets: a deployment an HPA scales is not scaled by its
+// schedule (the autoscaler would scale it right back); Sync says so and what to do.
+func TestScheduleLeavesAutoscaledTargets(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.cs.AutoscalingV2().HorizontalPodAutoscalers("shop").Create(f.ctx, &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: "api-hpa"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MaxReplicas: 5,
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "api"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces = []string{"shop"}
+	cfg.Tabs = []sync.TabConfig{{Preset: "Deployments", Columns: []sync.ColumnConfig{
+		{Header: "Namespace"}, {Header: "Name"}, {Header: "Replicas"}, {Header: "Uptime"}, {Header: "Sync"}}}}
+	tabs, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.viewOf(tabs), Writer: kube.NewApplier(f.cs, nil),
+		StatePath: f.statePath, Logger: discard, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "api", map[string]string{"Uptime": "never"})
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{"Uptime": "never"})
+	f.pass(e)
+	f.pass(e)
+	if *f.get("api").Spec.Replicas != 2 {
+		t.Fatal("the schedule scaled an autoscaler's target")
+	}
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "api", mapping.Sync); !strings.Contains(s, "autoscaler api-hpa scales this deployment") {
+		t.Fatalf("Sync = %q, want the autoscaler named", s)
+	}
+	f.waitReplicas("web", 0) // the other deployment follows its schedule
 }
