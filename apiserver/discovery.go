@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"net/http"
 	"runtime"
 	"sort"
@@ -30,7 +31,34 @@ var Version = version.Info{
 }
 
 func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, Version)
+	// upstream writes the version indented, whoever asks
+	data, err := json.MarshalIndent(Version, "", "  ")
+	if err != nil {
+		writeStatusError(w, apierrors.NewInternalError(err))
+		return
+	}
+	w.Header().Set("Content-Type", mediaJSON)
+	w.WriteHeader(http.StatusOK)
+	w.Write(data)
+}
+
+// serveRoot answers / as kube-apiserver does: the paths it serves, sorted.
+func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
+	paths := []string{"/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/readyz", "/version"}
+	seen := map[string]bool{}
+	for _, gv := range groupVersions() {
+		if gv.Group == "" {
+			continue
+		}
+		for _, p := range []string{"/apis/" + gv.Group, "/apis/" + gv.String()} {
+			if !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	sort.Strings(paths)
+	writeJSON(w, http.StatusOK, &metav1.RootPaths{Paths: paths})
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +80,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	}
 	w.Header().Set("Content-Type", mediaJSON)
 	w.WriteHeader(code)
-	w.Write(data)
+	w.Write(indentFor(w, data, mediaJSON))
 }
 
 // groups lists the served API groups ("" for core) with their versions, in discovery order.
@@ -73,7 +101,7 @@ var servedGroupVersions = sync.OnceValue(func() []schema.GroupVersion {
 })
 
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
+	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/api":
 		writeJSON(w, http.StatusOK, &metav1.APIVersions{
 			TypeMeta: metav1.TypeMeta{Kind: "APIVersions"},

@@ -112,6 +112,53 @@ func encode(obj runtime.Object, mediaType string) ([]byte, error) {
 	}
 }
 
+// prettyWriter marks a response to a request that asked for indented JSON.
+type prettyWriter struct{ http.ResponseWriter }
+
+// Flush lets watches flush through the wrapper.
+func (p prettyWriter) Flush() {
+	if f, ok := p.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (p prettyWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
+
+// withPretty marks the responses that upstream indents: ?pretty=true (any boolean), or,
+// without the parameter, a request from curl, Wget or a browser.
+func withPretty(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pretty, v := false, ""
+		if strings.Contains(r.URL.RawQuery, "pretty") { // as upstream: no query parse otherwise
+			v = r.URL.Query().Get("pretty")
+		}
+		if v != "" {
+			pretty, _ = strconv.ParseBool(v)
+		} else {
+			ua := r.UserAgent()
+			pretty = strings.HasPrefix(ua, "curl") || strings.HasPrefix(ua, "Wget") || strings.HasPrefix(ua, "Mozilla/5.0")
+		}
+		if pretty {
+			w = prettyWriter{w}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// indentFor indents JSON data by two spaces, as upstream's pretty serializer (no final
+// newline), when w is a prettyWriter.
+func indentFor(w http.ResponseWriter, data []byte, mediaType string) []byte {
+	if _, ok := w.(prettyWriter); !ok || mediaType != mediaJSON {
+		return data
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, bytes.TrimSpace(data), "", "  "); err != nil {
+		return data
+	}
+	return buf.Bytes()
+}
+
 // writeObject writes obj with the status code in the negotiated media type.
 func writeObject(w http.ResponseWriter, code int, obj runtime.Object, mediaType string) {
 	data, err := encode(obj, mediaType)
@@ -119,6 +166,7 @@ func writeObject(w http.ResponseWriter, code int, obj runtime.Object, mediaType 
 		writeStatusError(w, apierrors.NewInternalError(fmt.Errorf("encode response: %w", err)))
 		return
 	}
+	data = indentFor(w, data, mediaType)
 	w.Header().Set("Content-Type", mediaType)
 	w.WriteHeader(code)
 	w.Write(data)
@@ -150,6 +198,7 @@ func writeStatusError(w http.ResponseWriter, err error) {
 		status.Code = int32(code)
 	}
 	data, _ := encode(&status, mediaJSON)
+	data = indentFor(w, data, mediaJSON)
 	if d := status.Details; d != nil && d.RetryAfterSeconds > 0 {
 		// as upstream's responsewriters: client-go waits this long before it retries
 		w.Header().Set("Retry-After", strconv.Itoa(int(d.RetryAfterSeconds)))

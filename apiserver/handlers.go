@@ -38,6 +38,10 @@ func notFoundPath() error {
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/" || r.URL.Path == "/apis/" {
+		s.serveDiscovery(w, r) // as /api and /apis
+		return
+	}
 	if s.serveGroupPaths(w, r) {
 		return
 	}

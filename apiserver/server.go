@@ -254,9 +254,13 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("/apis", s.serveDiscovery)
 	mux.HandleFunc("/apis/", s.serveAPI)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			s.serveRoot(w, r)
+			return
+		}
 		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 	})
-	return s.withRecovery(s.withAuthentication(mux))
+	return s.withRecovery(withPretty(s.withAuthentication(mux)))
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {

@@ -3,6 +3,9 @@ package differential
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
 	"k8s.io/client-go/rest"
@@ -347,4 +350,65 @@ func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("event-v1.patched-as-core", call(ctx, s.rc, "GET", core+"/core", nil, "", nil), "message")
 	r.resp("event-v1.delete", call(ctx, s.rc, "DELETE", ev+"/new", nil, "", nil), "metadata.name")
 	r.resp("event-v1.deleted-as-core", call(ctx, s.rc, "GET", core+"/new", nil, "", nil))
+}
+
+// rawBody is one GET with a user agent, as curl or kubectl sends it: the code, the content
+// type and the body as it is.
+func rawBody(ctx context.Context, s *server, path, userAgent string) (int, string, string, error) {
+	hc, err := rest.HTTPClientFor(s.admin)
+	if err != nil {
+		return 0, "", "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(s.admin.Host, "/")+path, nil)
+	if err != nil {
+		return 0, "", "", err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body), err
+}
+
+// scenarioPaths reads the root paths as a newcomer does with curl: /, /api/, /apis/,
+// /version, and ?pretty=true.
+func scenarioPaths(ctx context.Context, s *server, ns string, r *record) {
+	root := call(ctx, s.rc, "GET", "/", nil, "", nil)
+	r.set("root.code", root.code)
+	paths := map[string]bool{}
+	if list, ok := lookup(root.obj, "paths").([]any); ok {
+		for _, p := range list {
+			paths[fmt.Sprint(p)] = true
+		}
+	}
+	for _, p := range []string{"/api", "/api/v1", "/apis", "/apis/", "/apis/apps", "/apis/apps/v1", "/apis/batch/v1", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"} {
+		r.set("root.has "+p, paths[p])
+	}
+	r.resp("api-slash", call(ctx, s.rc, "GET", "/api/", nil, "", nil), "versions")
+	apis := call(ctx, s.rc, "GET", "/apis/", nil, "", nil)
+	r.resp("apis-slash", apis)
+	r.set("apis-slash.has-apps", strings.Contains(format(lookup(apis.obj, "groups")), `"name":"apps"`))
+	r.resp("autoscaling", call(ctx, s.rc, "GET", "/apis/autoscaling", nil, "", nil), "versions", "preferredVersion")
+	for _, c := range []struct{ step, path, ua string }{
+		{"pretty-param", "/api/v1/namespaces/" + ns + "?pretty=true", "kubectl/v1.32"},
+		{"pretty-curl", "/api/v1/namespaces/" + ns, "curl/8.5.0"},
+		{"pretty-off", "/api/v1/namespaces/" + ns + "?pretty=false", "curl/8.5.0"},
+		{"plain", "/api/v1/namespaces/" + ns, "kubectl/v1.32"},
+		{"pretty-error", "/api/v1/namespaces/" + ns + "-none?pretty=1", "kubectl/v1.32"},
+		{"version", "/version", "kubectl/v1.32"},
+	} {
+		code, ct, body, err := rawBody(ctx, s, c.path, c.ua)
+		if err != nil {
+			r.set(c.step+".error", err)
+			continue
+		}
+		lines := strings.Split(body, "\n")
+		r.set(c.step+".code", code)
+		r.set(c.step+".content-type", ct)
+		r.set(c.step+".indented", len(lines) > 1 && lines[0] == "{" && strings.HasPrefix(lines[1], "  \""))
+		r.set(c.step+".ends-with-newline", strings.HasSuffix(body, "\n"))
+	}
 }

@@ -53,6 +53,7 @@ var scenarios = []scenario{
 	{"kinds-watch", scenarioKindsWatch},
 	{"kinds-scale", scenarioKindsScale},
 	{"kinds-views", scenarioKindsViews},
+	{"paths", scenarioPaths},
 }
 
 // ---- objects ----
