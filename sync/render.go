@@ -56,8 +56,16 @@ func summaryHeaderOf(tabs []mapping.Tab) []string {
 	for _, t := range summaryTabs(tabs) {
 		h = append(h, t.Name)
 	}
+	for _, t := range tabs {
+		if t.Column(mapping.Uptime) != nil {
+			return append(h, savedHeader)
+		}
+	}
 	return h
 }
+
+// savedHeader is the Summary's column of replica-hours saved by schedules.
+const savedHeader = "Replica-hours saved (7 days)"
 
 func summaryLayout(tabs []mapping.Tab) sheets.TabLayout {
 	l := sheets.TabLayout{Name: SummaryTab}
@@ -108,7 +116,7 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 		out.Rows = placeRows(t, out.Rows, added)
 		next.Tabs = append(next.Tabs, out)
 	}
-	next.Tabs = append(next.Tabs, e.summary())
+	next.Tabs = append(next.Tabs, e.summary(now))
 	if e.audit != nil {
 		next.Tabs = append(next.Tabs, e.audit.tab())
 	}
@@ -264,7 +272,7 @@ func outcome(edits []*Edit) (out Outcome, pending, held map[string]bool, cleared
 
 // summary counts pods per namespace and phase, deployments and ready ones, and the objects
 // of every other tab (cluster-scoped ones in a row of their own).
-func (e *Engine) summary() *sheets.Tab {
+func (e *Engine) summary(now time.Time) *sheets.Tab {
 	type counts struct {
 		phases         map[corev1.PodPhase]int
 		deploys, ready int
@@ -305,12 +313,20 @@ func (e *Engine) summary() *sheets.Tab {
 			get(ns).tabs[t.Name]++
 		}
 	}
+	header := summaryHeaderOf(e.tabs)
+	var saved map[string]float64
+	if header[len(header)-1] == savedHeader {
+		saved = e.replicaHoursSaved(now)
+		for ns := range saved {
+			get(ns)
+		}
+	}
 	names := make([]string, 0, len(byNS))
 	for ns := range byNS {
 		names = append(names, ns)
 	}
 	sort.Strings(names)
-	tab := &sheets.Tab{Name: SummaryTab, Header: summaryHeaderOf(e.tabs)}
+	tab := &sheets.Tab{Name: SummaryTab, Header: header}
 	for _, ns := range names {
 		c := byNS[ns]
 		row := []string{ns,
@@ -319,6 +335,9 @@ func (e *Engine) summary() *sheets.Tab {
 			fmt.Sprint(c.phases[corev1.PodUnknown]), fmt.Sprint(c.deploys), fmt.Sprint(c.ready)}
 		for _, t := range others {
 			row = append(row, fmt.Sprint(c.tabs[t.Name]))
+		}
+		if saved != nil {
+			row = append(row, strconv.FormatFloat(saved[ns], 'f', 1, 64))
 		}
 		tab.Rows = append(tab.Rows, row)
 	}

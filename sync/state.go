@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // keepRenders is how many renders (resourceVersions) of one object the state keeps: a person
@@ -36,6 +37,19 @@ type State struct {
 	// drift is applied (the sheet is the source of truth); over an unreported change it is a
 	// conflict as in refresh mode.
 	Drift map[string]string `json:"drift,omitempty"`
+	// Downtime is the periods scheduled objects spent scaled down, for the replica-hours
+	// saved that the Summary shows (the last seven days are kept).
+	Downtime []DownPeriod `json:"downtime,omitempty"`
+}
+
+// DownPeriod is one scheduled scale-down: how many replicas it saved, from when, until when
+// (zero: still down).
+type DownPeriod struct {
+	UID       string    `json:"uid"`
+	Namespace string    `json:"namespace"`
+	Saved     int32     `json:"saved"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to,omitzero"`
 }
 
 // ConflictRecord is one reported conflict.

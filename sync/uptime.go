@@ -207,6 +207,9 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 				continue // an annotation someone else wrote: the cells say what is wrong when edited
 			}
 			isDown := s.hasOriginal || s.suspendedBy
+			if m, err := meta.Accessor(obj); err == nil {
+				e.adoptDowntime(uid, m.GetNamespace(), s)
+			}
 			if s.schedule.IsZero() && !isDown {
 				continue
 			}
@@ -264,6 +267,65 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 	return next
 }
 
+// keepDowntime is how far back the replica-hours saved go.
+const keepDowntime = 7 * 24 * time.Hour
+
+// noteDowntime opens a down period at a scale-down and closes it at the scale-up.
+func (e *Engine) noteDowntime(ed *Edit, change scheduleChange, now time.Time) {
+	from, _ := strconv.Atoi(change.from)
+	to, _ := strconv.Atoi(change.to)
+	if change.direction == "down" {
+		e.state.Downtime = append(e.state.Downtime, DownPeriod{UID: string(ed.UID), Namespace: ed.Namespace, Saved: int32(from - to), From: now})
+		return
+	}
+	for i := range e.state.Downtime {
+		if d := &e.state.Downtime[i]; d.UID == string(ed.UID) && d.To.IsZero() {
+			d.To = now
+		}
+	}
+}
+
+// adoptDowntime opens the period of an object down by its schedule that the state does not
+// know of (a new leader, a lost state file): since the time the schedule last acted.
+func (e *Engine) adoptDowntime(uid types.UID, namespace string, s objectSchedule) {
+	if !s.hasOriginal || s.scheduledAt.IsZero() || s.original <= s.replicas {
+		return
+	}
+	for _, d := range e.state.Downtime {
+		if d.UID == string(uid) && d.To.IsZero() {
+			return
+		}
+	}
+	e.state.Downtime = append(e.state.Downtime, DownPeriod{UID: string(uid), Namespace: namespace, Saved: s.original - s.replicas, From: s.scheduledAt})
+}
+
+// replicaHoursSaved sums, per namespace, replicas × hours spent scaled down by schedules in
+// the last seven days, and forgets older periods.
+func (e *Engine) replicaHoursSaved(now time.Time) map[string]float64 {
+	since := now.Add(-keepDowntime)
+	out := map[string]float64{}
+	kept := e.state.Downtime[:0]
+	for _, d := range e.state.Downtime {
+		end := d.To
+		if end.IsZero() {
+			end = now
+		}
+		if !end.After(since) && !d.To.IsZero() {
+			continue // older than a week
+		}
+		kept = append(kept, d)
+		start := d.From
+		if start.Before(since) {
+			start = since
+		}
+		if end.After(start) {
+			out[d.Namespace] += float64(d.Saved) * end.Sub(start).Hours()
+		}
+	}
+	e.state.Downtime = kept
+	return out
+}
+
 // autoscaled maps "namespace/Kind/name" of every autoscaler's target to the autoscaler.
 func (e *Engine) autoscaled() map[string]string {
 	out := map[string]string{}
@@ -317,6 +379,9 @@ func (e *Engine) scale(ctx context.Context, ed *Edit, change scheduleChange, now
 		return
 	}
 	e.recent[ed.UID] = recentObject{obj: out, informer: e.informerRV(ed)}
+	if change.field == mapping.Replicas {
+		e.noteDowntime(ed, change, now)
+	}
 	ed.Outcome = Outcome{Kind: OutcomeScaled, At: now, Scaled: change.verb,
 		Message: fmt.Sprintf("%s %s → %s", change.field, ed.Cluster, ed.Sheet)}
 	scheduleTransitions.WithLabelValues(change.direction).Inc()

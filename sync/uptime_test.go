@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,8 +121,13 @@ func testScheduleScales(t *testing.T, f *fixture) {
 		t.Fatalf("the schedule overrode a person's edit between boundaries: %d", replicas("web"))
 	}
 
-	// Tuesday 08:00: back to the count it had.
+	// Tuesday 08:00: back to the count it had. Down 14 hours; the replica that took over
+	// (no state file) counts from what the object says: 3 to come back to, 1 running since
+	// the person's edit, so 2 saved: 28 replica-hours in the Summary.
 	at(3, 8, 0)
+	if got := summaryCell(t, f.read(), "shop", "Replica-hours saved (7 days)"); got != "28.0" {
+		t.Fatalf("replica-hours saved = %q, want 28.0", got)
+	}
 	f.waitReplicas("web", 3)
 	if _, ok := f.get("web").Annotations[mapping.OriginalReplicasAnnotation]; ok {
 		t.Fatal("original-replicas left after scaling up")
@@ -323,4 +329,20 @@ func TestScheduleLeavesAutoscaledTargets(t *testing.T) {
 		t.Fatalf("Sync = %q, want the autoscaler named", s)
 	}
 	f.waitReplicas("web", 0) // the other deployment follows its schedule
+}
+
+func summaryCell(t *testing.T, b *sheets.Book, namespace, header string) string {
+	t.Helper()
+	sum := b.Tab(sync.SummaryTab)
+	col := slices.Index(sum.Header, header)
+	if col < 0 {
+		t.Fatalf("Summary has no %q: %q", header, sum.Header)
+	}
+	for _, r := range sum.Rows {
+		if r[0] == namespace {
+			return r[col]
+		}
+	}
+	t.Fatalf("Summary has no row %s", namespace)
+	return ""
 }
