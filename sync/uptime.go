@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"github.com/sheetops/sheetops/internal/uptime"
 	"github.com/sheetops/sheetops/mapping"
@@ -106,6 +110,9 @@ func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
 		return s, err
 	}
 	ann := m.GetAnnotations()
+	if !scheduledObject(ann) {
+		return s, nil // the common case: nothing to read
+	}
 	if text := ann[mapping.UptimeAnnotation]; text != "" {
 		sched, ok := e.schedules[text]
 		if !ok {
@@ -137,19 +144,42 @@ func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
 	if v := ann[mapping.ScheduledAtAnnotation]; v != "" {
 		s.scheduledAt, _ = time.Parse(time.RFC3339, v)
 	}
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return s, err
-	}
-	s.replicas = 1
-	if spec, ok := content["spec"].(map[string]any); ok {
-		if r, ok := spec["replicas"].(int64); ok {
-			s.replicas = int32(r)
-		}
-		s.suspended, _ = spec["suspend"].(bool)
-	}
 	s.suspendedBy = ann[mapping.SuspendedAnnotation] == "true"
+	s.replicas, s.suspended = 1, false
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		s.replicas = ptr.Deref(o.Spec.Replicas, 1)
+	case *appsv1.StatefulSet:
+		s.replicas = ptr.Deref(o.Spec.Replicas, 1)
+	case *appsv1.ReplicaSet:
+		s.replicas = ptr.Deref(o.Spec.Replicas, 1)
+	case *corev1.ReplicationController:
+		s.replicas = ptr.Deref(o.Spec.Replicas, 1)
+	case *batchv1.CronJob:
+		s.suspended = ptr.Deref(o.Spec.Suspend, false)
+	default:
+		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if err != nil {
+			return s, err
+		}
+		if spec, ok := content["spec"].(map[string]any); ok {
+			if r, ok := spec["replicas"].(int64); ok {
+				s.replicas = int32(r)
+			}
+			s.suspended, _ = spec["suspend"].(bool)
+		}
+	}
 	return s, nil
+}
+
+// scheduledObject reports whether an object's annotations concern a schedule at all.
+func scheduledObject(ann map[string]string) bool {
+	for _, k := range []string{mapping.UptimeAnnotation, mapping.OriginalReplicasAnnotation, mapping.SuspendedAnnotation, mapping.WakeUntilAnnotation} {
+		if _, ok := ann[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // lastBoundary is the latest transition of the schedule (or the end of a wake) at or before
