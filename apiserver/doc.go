@@ -31,8 +31,8 @@
 // termination, and dangling owner references: an object whose owners no longer exist, by
 // name and UID, is deleted, checked as objects are written and every 30 s). Controllers
 // that act like a cluster (deployments → replica sets → pods, statefulsets with stable pod
-// names, jobs whose pods run and complete, the default ServiceAccount of every namespace,
-// a simulated kubelet) run as API clients of it (package controllers).
+// names, jobs whose pods run and complete, endpoints and endpoint slices of services, the
+// default ServiceAccount of every namespace, a simulated kubelet) run as API clients of it (package controllers).
 //
 // Concurrency: every write goes through the store's single write lock, so preconditions
 // (resourceVersion, uid) are checked and applied atomically. Handlers never mutate stored

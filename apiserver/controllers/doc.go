@@ -1,17 +1,18 @@
 // Package controllers makes the embedded API server behave like a cluster: a deployment
-// controller, a replica set controller, a statefulset controller, a job controller, a
-// ServiceAccount controller and a simulated kubelet that run against it as ordinary API
-// clients.
+// controller, a replica set controller, a statefulset controller, a job controller, an
+// endpoints controller, a ServiceAccount controller and a simulated kubelet that run
+// against it as ordinary API clients.
 //
 // # What runs
 //
 // Run starts one set of client-go shared informers (deployments, replica sets, pods,
-// namespaces, service accounts, jobs, statefulsets) and six controllers, each a work queue
-// with Options.Workers workers. Event handlers only enqueue namespace/name keys (and keep
-// the replica set and job controllers' expectations); the workers read from the informer
-// caches and write through a kubernetes.Clientset made from the given *rest.Config. Writes
-// carry a field manager equal to the user agent of their component:
-// "sheetops-controller-manager" for the controllers, "sheetops-kubelet" for the kubelet.
+// namespaces, service accounts, jobs, statefulsets, services, endpoints, endpoint slices)
+// and seven controllers, each a work queue with Options.Workers workers. Event handlers
+// only enqueue namespace/name keys (and keep the replica set and job controllers'
+// expectations); the workers read from the informer caches and write through a
+// kubernetes.Clientset made from the given *rest.Config. Writes carry a field manager equal
+// to the user agent of their component: "sheetops-controller-manager" for the controllers,
+// "sheetops-kubelet" for the kubelet.
 //
 //   - The replica set controller keeps the number of active pods of each replica set at
 //     spec.replicas: it creates pods from the template (generateName "<rs>-", a controller
@@ -54,6 +55,12 @@
 //     (BackoffLimitExceeded, deleting the pods still running). A suspended job gets no pods.
 //     Indexed completion, pod failure policies, success policies, activeDeadlineSeconds and
 //     ttlSecondsAfterFinished are not implemented.
+//   - The endpoints controller is upstream's endpoints and endpointslice controllers in one:
+//     a service with a selector has an Endpoints object of its name and one EndpointSlice
+//     ("<service>-xxxxx", owned by the service, with upstream's service-name and managed-by
+//     labels) listing the pods with an IP that the selector matches, ready ones as ready
+//     addresses, on the target port (a number, or a container port name). The Endpoints of a
+//     deleted service is deleted with it.
 //   - The ServiceAccount controller is upstream's serviceaccounts-controller: every namespace
 //     that is not terminating has a ServiceAccount "default", created with the namespace and
 //     again whenever it is deleted.

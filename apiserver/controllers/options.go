@@ -156,6 +156,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	sac := newServiceAccountController(managerClient, factory, log.With("controller", "serviceaccount"))
 	jc := newJobController(managerClient, factory, log.With("controller", "job"))
 	ssc := newStatefulSetController(managerClient, factory, log.With("controller", "statefulset"))
+	epc := newEndpointsController(managerClient, factory, log.With("controller", "endpoints"))
 
 	factory.Start(ctx.Done())
 	var wg stdsync.WaitGroup
@@ -165,6 +166,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	wg.Go(func() { sac.run(ctx, opts.Workers) })
 	wg.Go(func() { jc.run(ctx, opts.Workers) })
 	wg.Go(func() { ssc.run(ctx, opts.Workers) })
+	wg.Go(func() { epc.run(ctx, opts.Workers) })
 	log.Info("controllers started", "workers", opts.Workers, "node", opts.NodeName)
 	wg.Wait()
 	factory.Shutdown()
