@@ -117,25 +117,44 @@ func (p *Plan) Changes() int {
 	return n
 }
 
-// rowCells maps a sheet row to cells by header (a person may have reordered columns).
-type rowCells map[string]string
+// rowCells reads a sheet row's cells by header (a person may have reordered columns).
+type rowCells struct {
+	index map[string]int // header → column, shared by the rows of a tab
+	row   []string
+}
 
-func cellsOf(header, row []string) rowCells {
-	c := make(rowCells, len(header))
+// headerIndex maps a tab's headers to their columns (the last of a repeated header).
+func headerIndex(header []string) map[string]int {
+	idx := make(map[string]int, len(header))
 	for i, h := range header {
-		if i < len(row) {
-			c[h] = row[i]
-		} else {
-			c[h] = ""
-		}
+		idx[h] = i
 	}
-	return c
+	return idx
+}
+
+func cellsOf(index map[string]int, row []string) rowCells { return rowCells{index, row} }
+
+// get is the cell under header h; "" when the tab or the row has none.
+func (c rowCells) get(h string) string {
+	if i, ok := c.index[h]; ok && i < len(c.row) {
+		return c.row[i]
+	}
+	return ""
+}
+
+// asMap is the cells by header, for building an object from a new row.
+func (c rowCells) asMap() map[string]string {
+	m := make(map[string]string, len(c.index))
+	for h := range c.index {
+		m[h] = c.get(h)
+	}
+	return m
 }
 
 // blank: a row without any content a person could have meant (Sync alone does not count).
 func (c rowCells) blank() bool {
-	for h, v := range c {
-		if h != mapping.Sync && strings.TrimSpace(v) != "" {
+	for h, i := range c.index {
+		if i < len(c.row) && h != mapping.Sync && strings.TrimSpace(c.row[i]) != "" {
 			return false
 		}
 	}
@@ -157,13 +176,14 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 			continue
 		}
 		seen := map[string]bool{}
+		index := headerIndex(st.Header)
 		for i, row := range st.Rows {
-			cells := cellsOf(st.Header, row)
-			uid := strings.TrimSpace(cells[mapping.UID])
+			cells := cellsOf(index, row)
+			uid := strings.TrimSpace(cells.get(mapping.UID))
 			add := func(ed Edit) {
 				ed.Tab, ed.Resource, ed.row = t.Name, t.Resource, i
 				if ed.Namespace == "" {
-					ed.Namespace, ed.Name = strings.TrimSpace(cells[mapping.Namespace]), strings.TrimSpace(cells[mapping.Name])
+					ed.Namespace, ed.Name = strings.TrimSpace(cells.get(mapping.Namespace)), strings.TrimSpace(cells.get(mapping.Name))
 				}
 				plan.Edits = append(plan.Edits, ed)
 			}
@@ -171,7 +191,7 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 				if cells.blank() {
 					continue
 				}
-				obj, err := t.NewObject(cells)
+				obj, err := t.NewObject(cells.asMap())
 				if err != nil {
 					add(Edit{Decision: Invalid, Reason: err.Error()})
 					continue
@@ -192,8 +212,8 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 
 // decideRow decides the edits of one row of an existing object.
 func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add func(Edit)) {
-	uid, rv := strings.TrimSpace(cells[mapping.UID]), strings.TrimSpace(cells[mapping.RV])
-	action, aerr := mapping.ParseAction(cells[mapping.Action])
+	uid, rv := strings.TrimSpace(cells.get(mapping.UID)), strings.TrimSpace(cells.get(mapping.RV))
+	action, aerr := mapping.ParseAction(cells.get(mapping.Action))
 	obj, exists := e.current(t.Resource, types.UID(uid))
 	base, baseKnown := e.state.base(uid, rv)
 	ident := Edit{UID: types.UID(uid)}
@@ -220,7 +240,7 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 			if c.Patch == nil || c.Parse == nil {
 				continue
 			}
-			if v, err := c.Parse(cells[c.Header]); err == nil && baseKnown && v != base[c.Header] {
+			if v, err := c.Parse(cells.get(c.Header)); err == nil && baseKnown && v != base[c.Header] {
 				edited = true
 			}
 		}
@@ -245,7 +265,7 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add fu
 		}
 		ed := ident
 		ed.Column, ed.Force, ed.object = c.Header, force, obj
-		cell := cells[c.Header]
+		cell := cells.get(c.Header)
 		if c.Resolve != nil {
 			cell = c.Resolve(cell, now) // "+3h": from now
 		}

@@ -97,8 +97,9 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 		seen := map[types.UID]bool{}
 		var added [][]string
 		if st := book.Tab(t.Name); st != nil && contains(st.Header, mapping.UID) {
+			index := headerIndex(st.Header)
 			for i, row := range st.Rows {
-				cells := cellsOf(st.Header, row)
+				cells := cellsOf(index, row)
 				if r := e.renderRow(t, cells, byRow[t.Name][i], seen, now); r != nil {
 					out.Rows = append(out.Rows, r)
 				}
@@ -133,19 +134,24 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out Outcome, held map[string]string) []string {
 	row := t.Row(obj, now)
 	uid, rv := string(uidOf(obj)), rvOf(obj)
-	editable := map[string]string{}
+	var editable map[string]string // nil: the tab edits no field of its objects
 	for i, c := range t.Columns {
 		if v, ok := held[c.Header]; ok {
 			row[i] = v
 		}
 		if c.Patch != nil {
+			if editable == nil {
+				editable = map[string]string{}
+			}
 			editable[c.Header] = row[i]
 		}
 		if c.Header == mapping.Sync {
 			row[i] = out.Cell()
 		}
 	}
-	e.state.remember(uid, rv, editable)
+	if editable != nil {
+		e.state.remember(uid, rv, editable)
+	}
 	if out.IsZero() {
 		delete(e.state.Status, uid)
 	} else {
@@ -157,11 +163,11 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out
 // renderRow renders one row of the sheet as read; nil drops it.
 func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen map[types.UID]bool, now time.Time) []string {
 	out, pending, held, cleared := outcome(edits)
-	uid := types.UID(strings.TrimSpace(cells[mapping.UID]))
+	uid := types.UID(strings.TrimSpace(cells.get(mapping.UID)))
 	typed := func() []string {
 		row := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
-			row[i] = cells[c.Header]
+			row[i] = cells.get(c.Header)
 			if c.Header == mapping.Sync {
 				row[i] = out.Cell()
 			}
@@ -199,12 +205,12 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	if len(pending) == 0 {
 		keep := map[string]string{}
 		for h := range held {
-			keep[h] = cells[h]
+			keep[h] = cells.get(h)
 		}
 		row := e.freshRow(t, obj, now, out, keep)
 		if !cleared {
 			if i := columnIndex(t, mapping.Action); i >= 0 {
-				row[i] = keepAction(cells[mapping.Action])
+				row[i] = keepAction(cells.get(mapping.Action))
 			}
 		}
 		return row
@@ -217,7 +223,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 		case c.Header == mapping.Sync:
 			row[i] = out.Cell()
 		case c.Header == mapping.RV, pending[c.Header], held[c.Header], c.Header == mapping.Action && !cleared:
-			row[i] = cells[c.Header]
+			row[i] = cells.get(c.Header)
 		}
 	}
 	e.state.Status[string(uid)] = out

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -139,6 +140,9 @@ func (s *State) remember(uid, rv string, cells map[string]string) {
 	if m == nil {
 		m = map[string]map[string]string{}
 		s.Renders[uid] = m
+	}
+	if old, ok := m[rv]; ok && maps.Equal(old, cells) {
+		return // rendered as before: nothing new to remember
 	}
 	m[rv] = cells
 	if len(m) <= keepRenders {

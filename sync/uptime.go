@@ -74,18 +74,19 @@ func holidays(book *sheets.Book) (uptime.Holidays, *sheets.Tab) {
 	if t == nil {
 		return h, out
 	}
+	index := headerIndex(t.Header)
 	for _, row := range t.Rows {
-		cells := cellsOf(t.Header, row)
+		cells := cellsOf(index, row)
 		sync := ""
-		if strings.TrimSpace(cells["Date"]) != "" {
-			d, err := uptime.ParseHoliday(cells["Date"])
+		if strings.TrimSpace(cells.get("Date")) != "" {
+			d, err := uptime.ParseHoliday(cells.get("Date"))
 			if err != nil {
 				sync = "invalid: " + err.Error()
 			} else {
 				h.Add(d)
 			}
 		}
-		out.Rows = append(out.Rows, []string{cells["Date"], cells["Name"], sync})
+		out.Rows = append(out.Rows, []string{cells.get("Date"), cells.get("Name"), sync})
 	}
 	return h, out
 }
