@@ -297,8 +297,11 @@ func (v *View) checkAccess(ctx context.Context) error {
 		}
 		for _, ns := range namespaces {
 			path := resourcePath(src.Resource, ns)
-			raw, err := rc.Get().AbsPath(path).SetHeader("Accept", "application/json").
-				Param("limit", "1").Param("labelSelector", src.LabelSelector).Do(ctx).Raw()
+			res := rc.Get().AbsPath(path).SetHeader("Accept", "application/json").
+				Param("limit", "1").Param("labelSelector", src.LabelSelector).Do(ctx)
+			// Error, not Raw's error: it carries the server's Status (the 403's message).
+			err := res.Error()
+			raw, _ := res.Raw()
 			if apierrors.IsForbidden(err) {
 				return &AccessError{Verb: "list", Resource: src.Resource.Resource, Namespace: ns, Err: err}
 			}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,9 @@ func TestWaitForSync(t *testing.T) {
 			}
 			if !apierrors.IsForbidden(err) {
 				t.Fatalf("err = %v, want it to wrap the API server's 403", err)
+			}
+			if !strings.Contains(err.Error(), `cannot list resource "deployments"`) {
+				t.Fatalf("err = %v, want the API server's own message", err)
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("WaitForSync waited for the deadline: %v", err)
