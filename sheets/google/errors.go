@@ -64,6 +64,10 @@ func (s *Sheet) explain(op string, err error) error {
 	if errors.As(err, &named) {
 		return named
 	}
+	var limit *CellLimitError
+	if errors.As(err, &limit) {
+		return limit
+	}
 	var te *tokenError
 	if errors.As(err, &te) {
 		return s.creds.explainToken(te.err)
@@ -87,6 +91,9 @@ func (s *Sheet) explain(op string, err error) error {
 
 func (s *Sheet) explainAPI(op string, ge *googleapi.Error) error {
 	id := s.id
+	if isCellLimit(ge) {
+		return cellLimitOf(ge)
+	}
 	switch ge.Code {
 	case http.StatusNotFound:
 		return &Error{Key: "google.spreadsheetID", Value: id, Kind: ErrNotFound, Err: ge,

@@ -340,14 +340,18 @@ func (s *Sheet) Read(ctx context.Context) (*sheets.Book, error) {
 // Write makes the sheet hold next's tabs. It reads the sheet first (one values.batchGet)
 // and returns sheets.ErrModified, writing nothing, if the version is no longer base's:
 // Google has no conditional write, so a save in the moment between that read and the
-// write can still be overwritten in the cells this Write changes. Then at most one
-// spreadsheets.batchUpdate (new tabs, grid growth, layout) and one values.batchUpdate
-// (only the cells that change, as RAW values: text stays text) follow.
+// write can still be overwritten in the cells this Write changes. Then the
+// spreadsheets.batchUpdate requests (new tabs, grid growth, layout) and the
+// values.batchUpdate requests (only the cells that change, as RAW values: text stays
+// text) follow, each under 2 MB of JSON: one of each for a render that changes little.
+// A write after which the spreadsheet would pass Google's 10,000,000 cells is refused
+// before anything is sent, with a *CellLimitError.
 //
 // A write answered with a 429 or a 5xx, or not answered, is never sent again as it was:
 // Write backs off, reads again and, if someone saved meanwhile, returns sheets.ErrModified
 // (the caller reads, merges and decides again); else it plans again from that read and
-// sends. If the read finds exactly what the failed write meant to leave, the write was
+// sends what still differs — after a failure part-way, the parts that landed are not sent
+// again. If the read finds exactly what the failed write meant to leave, the write was
 // applied and only its answer was lost: Write returns its version. After MaxAttempts
 // sends (3 for network failures) it returns the last error.
 func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sheets.Book) (string, error) {
@@ -369,10 +373,11 @@ func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sh
 			return "", fmt.Errorf("write tab %s: the name is reserved for SheetOps' own hidden tab", metaTab)
 		}
 	}
-	// unchanged are the versions that hold nobody else's save: base's, and base's with the
-	// tabs and layout of a spreadsheets.batchUpdate of ours that may have been applied.
+	// unchanged are the versions that hold nobody else's save: base's, and base's with what
+	// requests of ours that failed may have left (tabs, layout, some of the values).
 	unchanged := []string{baseVersion}
-	var lost *writePlan // a plan whose values.batchUpdate failed: it may have been applied
+	var lost *writePlan // a plan whose last values.batchUpdate failed: it may have been applied
+	limitRefused := false
 	for attempt := 1; ; attempt++ {
 		if s.tabsStale {
 			if err := s.refreshTabs(ctx); err != nil {
@@ -394,32 +399,58 @@ func (s *Sheet) Write(ctx context.Context, layout *sheets.Layout, base, next *sh
 		if err != nil {
 			return "", s.explain("write", err)
 		}
-		kind, err := s.send(ctx, layout, p)
-		if err == nil {
+		f := s.send(ctx, layout, p)
+		if f == nil {
 			return p.version, nil
 		}
-		unchanged = append(unchanged, p.laidOutVersion)
-		if kind == kindValuesBatchUpdate {
-			lost = p
+		// What the requests before the failed one left, and what the failed one leaves
+		// if it was applied: no one else's save.
+		lost = nil
+		switch f.kind {
+		case kindBatchUpdate:
+			unchanged = append(unchanged, p.tabsVersion(cur, f.batch), p.tabsVersion(cur, f.batch+1))
+		case kindValuesBatchUpdate:
+			unchanged = append(unchanged, p.laidOutVersion)
+			if f.batch == len(p.values)-1 {
+				lost = p
+			} else {
+				unchanged = append(unchanged, p.valuesVersion(cur, f.batch), p.valuesVersion(cur, f.batch+1))
+			}
 		}
-		if err := s.writeAgain(ctx, kind, attempt, err); err != nil {
+		if isCellLimit(f.err) && !limitRefused {
+			// Google counts cells of tabs we had not seen (a person added or grew one):
+			// learn the tabs (tabsStale) and plan again, which says what to change.
+			limitRefused = true
+			continue
+		}
+		if err := s.writeAgain(ctx, f.kind, attempt, f.err); err != nil {
 			return "", s.explain("write", err)
 		}
 	}
 }
 
-// send sends a plan: the spreadsheets.batchUpdate if it has requests, then the
-// values.batchUpdate. On failure it returns which of the two failed.
-func (s *Sheet) send(ctx context.Context, layout *sheets.Layout, p *writePlan) (string, error) {
-	if len(p.requests) > 0 {
-		_, err := s.svc.Spreadsheets.BatchUpdate(s.id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: p.requests}).Context(ctx).Do()
+// sendFailure is a request of a plan that failed: its kind, and its place among the
+// plan's requests of that kind.
+type sendFailure struct {
+	kind  string
+	batch int
+	err   error
+}
+
+// send sends a plan: its spreadsheets.batchUpdate requests, then its values.batchUpdate
+// requests, in order. It stops at the first that fails and says which.
+func (s *Sheet) send(ctx context.Context, layout *sheets.Layout, p *writePlan) *sendFailure {
+	for i, reqs := range p.requests {
+		_, err := s.svc.Spreadsheets.BatchUpdate(s.id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: reqs}).Context(ctx).Do()
 		if err != nil {
 			// Applied or not, we cannot tell: learn the tabs and check the layout again
 			// before the next write.
 			s.laidOut = map[string]bool{}
 			s.tabsStale = true
-			return kindBatchUpdate, err
+			return &sendFailure{kindBatchUpdate, i, err}
 		}
+	}
+	if len(p.requests) > 0 {
 		s.tabs = p.tabs
 	}
 	if layout != nil {
@@ -432,13 +463,15 @@ func (s *Sheet) send(ctx context.Context, layout *sheets.Layout, p *writePlan) (
 			s.lastCheck = s.clock.Now() // the next check is due in RepairInterval
 		}
 	}
-	_, err := s.svc.Spreadsheets.Values.BatchUpdate(s.id, &sheetsapi.BatchUpdateValuesRequest{
-		ValueInputOption: "RAW", Data: p.data,
-	}).Context(ctx).Do()
-	if err != nil {
-		return kindValuesBatchUpdate, err
+	for i, batch := range p.values {
+		_, err := s.svc.Spreadsheets.Values.BatchUpdate(s.id, &sheetsapi.BatchUpdateValuesRequest{
+			ValueInputOption: "RAW", Data: apiRanges(batch),
+		}).Context(ctx).Do()
+		if err != nil {
+			return &sendFailure{kindValuesBatchUpdate, i, err}
+		}
 	}
-	return "", nil
+	return nil
 }
 
 // writeAgain decides whether a failed write of a Write's attempt-th send is tried again:
@@ -467,21 +500,47 @@ func (s *Sheet) writeAgain(ctx context.Context, kind string, attempt int, err er
 	return nil
 }
 
-// writePlan is what one Write sends.
+// writePlan is what one Write sends: spreadsheets.batchUpdate requests (new tabs, grid
+// growth, layout), then values.batchUpdate requests (the cells that change, the write ID
+// last), each under maxRequestBytes of JSON.
 type writePlan struct {
-	requests []*sheetsapi.Request
-	data     []*sheetsapi.ValueRange
+	requests [][]*sheetsapi.Request
+	values   [][]valueRange
 	tabs     []tabInfo // the tabs after the requests
+	newTabs  int       // the last newTabs of tabs are added by the requests, in order
+	addsIn   []int     // the tabs each of requests adds
 	laidOut  map[string]bool
 	checked  bool // the layout of the existing tabs was checked
 	version  string
-	// laidOutVersion is the version a read finds after the spreadsheets.batchUpdate alone:
-	// the new tabs, still empty, and the values as they were.
+	// laidOutVersion is the version a read finds after the spreadsheets.batchUpdate
+	// requests alone: the new tabs, still empty, and the values as they were.
 	laidOutVersion string
 }
 
-// rowsFor is the grid height for n rows: room for a quarter more, at least 100.
-func rowsFor(n int) int { return n + max(n/4, 100) }
+// tabsVersion is the version a read finds after the first n spreadsheets.batchUpdate
+// requests: their new tabs, empty, and the values as they were.
+func (p *writePlan) tabsVersion(cur *snapshot, n int) string {
+	if n >= len(p.requests) {
+		return p.laidOutVersion
+	}
+	added := 0
+	for _, a := range p.addsIn[:n] {
+		added += a
+	}
+	return versionAfter(p.tabs[:len(p.tabs)-p.newTabs+added], cur, nil)
+}
+
+// valuesVersion is the version a read finds after all the spreadsheets.batchUpdate
+// requests and the first n values.batchUpdate requests.
+func (p *writePlan) valuesVersion(cur *snapshot, n int) string {
+	if n == 0 {
+		return p.laidOutVersion
+	}
+	if n >= len(p.values) {
+		return p.version
+	}
+	return versionAfter(p.tabs, cur, applied(cur, p.values[:n]))
+}
 
 // newSheetID picks a sheet ID no tab has.
 func (s *Sheet) newSheetID(tabs []tabInfo) int64 {
@@ -501,6 +560,9 @@ func (s *Sheet) newSheetID(tabs []tabInfo) int64 {
 	}
 }
 
+// plan works out what turns cur into next: new tabs, grid growth and layout, then the
+// cells that change, cut into requests under maxRequestBytes. It refuses, with a
+// *CellLimitError, a write after which the spreadsheet would pass Google's cell limit.
 func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, next *sheets.Book) (*writePlan, error) {
 	p := &writePlan{tabs: append([]tabInfo(nil), s.tabs...), laidOut: map[string]bool{}}
 	find := func(title string) *tabInfo {
@@ -511,6 +573,8 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 		}
 		return nil
 	}
+	var reqs []*sheetsapi.Request
+	var data []valueRange
 	// The layout of tabs that exist but that this process has not checked yet.
 	var toCheck []string
 	if layout != nil {
@@ -521,69 +585,62 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 		}
 	}
 	if len(toCheck) > 0 {
-		reqs, err := s.check(ctx, layout, toCheck)
+		r, err := s.check(ctx, layout, toCheck)
 		if err != nil {
 			return nil, err
 		}
-		p.requests = append(p.requests, reqs...)
+		reqs = append(reqs, r...)
 		p.tabs = append([]tabInfo(nil), s.tabs...) // check read the tabs again
 		p.checked = true
 		for _, t := range toCheck {
 			p.laidOut[t] = true
 		}
 	}
+	tabs := tabsOf(next, layout)
+	roomy, err := fitCells(p.tabs, tabs)
+	if err != nil {
+		return nil, err
+	}
 	written := map[string]grid{}
-	seen := map[string]bool{}
-	for _, t := range next.Tabs {
-		if t == nil || seen[t.Name] {
-			continue
-		}
-		seen[t.Name] = true
+	for _, w := range tabs {
+		t := w.tab
 		g := make(grid, 0, len(t.Rows)+1)
 		g = append(g, t.Header)
 		g = append(g, t.Rows...)
-		rows, cols := len(g), 0
-		for _, r := range g {
-			cols = max(cols, len(r))
-		}
-		cols = max(cols, 1)
 		var tl *sheets.TabLayout
 		if layout != nil {
 			tl = layout.Tab(t.Name)
 		}
 		info := find(t.Name)
 		if info == nil {
-			extra := 0
-			if layout != nil && layout.Summary != nil && layout.Summary.Name == t.Name {
-				extra = chartColumns
-			}
-			p.tabs = append(p.tabs, tabInfo{id: s.newSheetID(p.tabs), title: t.Name, rows: rowsFor(rows), cols: cols + extra, frozen: 1})
+			rows, cols := w.grid(nil, roomy)
+			p.tabs = append(p.tabs, tabInfo{id: s.newSheetID(p.tabs), title: t.Name, rows: rows, cols: cols, frozen: 1})
 			info = &p.tabs[len(p.tabs)-1]
-			p.requests = append(p.requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
+			p.newTabs++
+			reqs = append(reqs, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
 				SheetId: info.id, Title: info.title,
 				GridProperties: &sheetsapi.GridProperties{RowCount: int64(info.rows), ColumnCount: int64(info.cols), FrozenRowCount: 1},
 			}}})
 			if tl != nil {
-				p.requests = append(p.requests, layoutRequests(*info, tl, t.Header, t.Rows, layout.Summary, allParts)...)
+				reqs = append(reqs, layoutRequests(*info, tl, t.Header, t.Rows, layout.Summary, allParts)...)
 				p.laidOut[t.Name] = true
 			}
 		} else {
+			rows, cols := w.grid(info, roomy)
 			grown := false
 			if rows > info.rows {
-				n := rowsFor(rows) - info.rows
-				p.requests = append(p.requests, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "ROWS", Length: int64(n)}})
-				info.rows += n
+				reqs = append(reqs, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "ROWS", Length: int64(rows - info.rows)}})
+				info.rows = rows
 				grown = true
 			}
 			if cols > info.cols {
-				n := cols - info.cols
-				p.requests = append(p.requests, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "COLUMNS", Length: int64(n)}})
-				info.cols += n
+				reqs = append(reqs, &sheetsapi.Request{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: info.id, Dimension: "COLUMNS", Length: int64(cols - info.cols)}})
+				info.cols = cols
 				grown = true
 			}
 			if grown && tl != nil {
 				// Validation and formats belong to cells: give the new ones theirs.
-				p.requests = append(p.requests, layoutRequests(*info, tl, t.Header, nil, nil, partValidation|partReadOnly)...)
+				reqs = append(reqs, layoutRequests(*info, tl, t.Header, nil, nil, partValidation|partReadOnly)...)
 			}
 		}
 		old, _ := cur.grid(t.Name)
@@ -598,13 +655,14 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 				return col != nil && col.Number
 			}
 		}
-		p.data = append(p.data, changedRanges(t.Name, old, g, number)...)
+		data = append(data, changedRanges(t.Name, old, g, number)...)
 		written[t.Name] = g.trimmed()
 	}
 	// The write ID, on the hidden bookkeeping tab.
 	if find(metaTab) == nil {
 		p.tabs = append(p.tabs, tabInfo{id: s.newSheetID(p.tabs), title: metaTab, hidden: true, rows: 2, cols: 2})
-		p.requests = append(p.requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
+		p.newTabs++
+		reqs = append(reqs, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{
 			SheetId: p.tabs[len(p.tabs)-1].id, Title: metaTab, Hidden: true,
 			GridProperties: &sheetsapi.GridProperties{RowCount: 2, ColumnCount: 2},
 		}}})
@@ -612,11 +670,24 @@ func (s *Sheet) plan(ctx context.Context, layout *sheets.Layout, cur *snapshot, 
 	var id [8]byte
 	rand.Read(id[:])
 	meta := grid{{"SheetOps write", hex.EncodeToString(id[:])}}
-	p.data = append(p.data, &sheetsapi.ValueRange{Range: a1(metaTab, 0, 1, 0, 2), MajorDimension: "ROWS",
-		Values: [][]any{{meta[0][0], meta[0][1]}}})
+	data = append(data, valueRange{title: metaTab, rows: [][]any{{meta[0][0], meta[0][1]}}})
 	written[metaTab] = meta
+	// Requests of at most batchBytes each, in order; the write ID goes last.
+	if p.requests, err = requestBatches(reqs, batchBytes); err != nil {
+		return nil, err
+	}
+	for _, batch := range p.requests {
+		n := 0
+		for _, r := range batch {
+			if r.AddSheet != nil {
+				n++
+			}
+		}
+		p.addsIn = append(p.addsIn, n)
+	}
+	p.values = valueBatches(data, batchBytes)
 	// The version the next read will find, and the one it finds if only the
-	// spreadsheets.batchUpdate lands.
+	// spreadsheets.batchUpdate requests land.
 	p.version = versionAfter(p.tabs, cur, written)
 	p.laidOutVersion = versionAfter(p.tabs, cur, nil)
 	return p, nil

@@ -167,15 +167,42 @@ func wholeNumber(s string) (int64, bool) {
 	return n, true
 }
 
+// valueRange is a rectangle of values to write: rows from row r0 and column c0 of a tab,
+// as the API takes them (strings, and int64 for whole numbers in Number columns).
+type valueRange struct {
+	title  string
+	r0, c0 int
+	rows   [][]any
+}
+
+// width is the number of columns the range covers.
+func (v valueRange) width() int {
+	w := 0
+	for _, r := range v.rows {
+		w = max(w, len(r))
+	}
+	return w
+}
+
+// api is the range as the API takes it.
+func (v valueRange) api() *sheetsapi.ValueRange {
+	return &sheetsapi.ValueRange{Range: a1(v.title, v.r0, v.r0+len(v.rows), v.c0, v.c0+v.width()), MajorDimension: "ROWS", Values: v.rows}
+}
+
 // changedRanges returns the value ranges that turn old into next: runs of changed cells
-// in each row, stacked into rectangles where consecutive rows change the same columns.
-// A cell next lacks is cleared. number says whether a column holds numbers (Number columns:
-// whole numbers are sent as numbers); the header row is always text.
-func changedRanges(title string, old, next grid, number func(col int) bool) []*sheetsapi.ValueRange {
+// in each row, stacked into rectangles where consecutive rows change the same columns
+// (a run continues the rectangle of the row above that has its columns, whatever other
+// runs the rows have). A cell next lacks is cleared. number says whether a column holds
+// numbers (Number columns: whole numbers are sent as numbers); the header row is always
+// text.
+func changedRanges(title string, old, next grid, number func(col int) bool) []valueRange {
 	type rect struct{ r0, r1, c0, c1 int }
+	type run struct{ c0, c1, rect int }
 	var rects []rect
+	var above, here []run // the runs of the previous row and of this one
 	for r := range max(len(old), len(next)) {
 		w := max(old.rowLen(r), next.rowLen(r))
+		here = here[:0]
 		for c := 0; c < w; {
 			if old.cell(r, c) == next.cell(r, c) {
 				c++
@@ -185,16 +212,26 @@ func changedRanges(title string, old, next grid, number func(col int) bool) []*s
 			for c < w && old.cell(r, c) != next.cell(r, c) {
 				c++
 			}
-			if n := len(rects); n > 0 && rects[n-1].r1 == r && rects[n-1].c0 == start && rects[n-1].c1 == c {
-				rects[n-1].r1 = r + 1
+			i := -1
+			for _, a := range above {
+				if a.c0 == start && a.c1 == c {
+					i = a.rect
+					break
+				}
+			}
+			if i >= 0 {
+				rects[i].r1 = r + 1
 			} else {
+				i = len(rects)
 				rects = append(rects, rect{r, r + 1, start, c})
 			}
+			here = append(here, run{start, c, i})
 		}
+		above, here = here, above
 	}
-	out := make([]*sheetsapi.ValueRange, 0, len(rects))
+	out := make([]valueRange, 0, len(rects))
 	for _, rc := range rects {
-		vr := &sheetsapi.ValueRange{Range: a1(title, rc.r0, rc.r1, rc.c0, rc.c1), MajorDimension: "ROWS"}
+		vr := valueRange{title: title, r0: rc.r0, c0: rc.c0, rows: make([][]any, 0, rc.r1-rc.r0)}
 		for r := rc.r0; r < rc.r1; r++ {
 			row := make([]any, 0, rc.c1-rc.c0)
 			for c := rc.c0; c < rc.c1; c++ {
@@ -207,7 +244,7 @@ func changedRanges(title string, old, next grid, number func(col int) bool) []*s
 				}
 				row = append(row, s)
 			}
-			vr.Values = append(vr.Values, row)
+			vr.rows = append(vr.rows, row)
 		}
 		out = append(out, vr)
 	}

@@ -275,6 +275,97 @@ func TestFaultsOnWrites(t *testing.T) {
 	}
 }
 
+// TestCellLimit: like Google, a change that would take the spreadsheet past 10,000,000
+// cells is refused with a 400 naming the request; the batch is not applied.
+func TestCellLimit(t *testing.T) {
+	f, svc, id := anonymous(t)
+	sp, err := svc.Spreadsheets.Get(id).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet1 := sp.Sheets[0].Properties.SheetId // 1,000 × 26 = 26,000 cells
+	const want = "This action would increase the number of cells in the workbook above the limit of 10000000 cells."
+	for _, tt := range []struct {
+		name, prefix string
+		reqs         []*sheetsapi.Request
+	}{
+		{"grow a tab", "Invalid requests[0].updateSheetProperties: ", []*sheetsapi.Request{{UpdateSheetProperties: &sheetsapi.UpdateSheetPropertiesRequest{
+			Properties: &sheetsapi.SheetProperties{SheetId: sheet1, GridProperties: &sheetsapi.GridProperties{RowCount: 400_000, ColumnCount: 26}},
+			Fields:     "gridProperties(rowCount,columnCount)",
+		}}}},
+		{"add a tab", "Invalid requests[1].addSheet: ", []*sheetsapi.Request{
+			{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{Title: "small"}}},
+			{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{Title: "Pods", GridProperties: &sheetsapi.GridProperties{RowCount: 1_000_000, ColumnCount: 10}}}},
+		}},
+		{"append rows", "Invalid requests[0].appendDimension: ", []*sheetsapi.Request{
+			{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: sheet1, Dimension: "ROWS", Length: 384_000}},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := svc.Spreadsheets.BatchUpdate(id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: tt.reqs}).Do()
+			ge := apiError(t, err, 400, "INVALID_ARGUMENT")
+			if ge.Message != tt.prefix+want {
+				t.Errorf("message %q, want %q", ge.Message, tt.prefix+want)
+			}
+			if tabs := f.Tabs(id); len(tabs) != 1 {
+				t.Errorf("tabs after a refused batch: %q", tabs)
+			}
+		})
+	}
+	// Up to the limit exactly is allowed; one row more is not, nor a person's tab.
+	_, err = svc.Spreadsheets.BatchUpdate(id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: []*sheetsapi.Request{
+		{AddSheet: &sheetsapi.AddSheetRequest{Properties: &sheetsapi.SheetProperties{SheetId: 7, Title: "Pods", GridProperties: &sheetsapi.GridProperties{RowCount: 997_400, ColumnCount: 10}}}},
+	}}).Do()
+	if err != nil {
+		t.Fatalf("a spreadsheet of 10,000,000 cells: %v", err)
+	}
+	_, err = svc.Spreadsheets.BatchUpdate(id, &sheetsapi.BatchUpdateSpreadsheetRequest{Requests: []*sheetsapi.Request{
+		{AppendDimension: &sheetsapi.AppendDimensionRequest{SheetId: 7, Dimension: "ROWS", Length: 1}},
+	}}).Do()
+	apiError(t, err, 400, "INVALID_ARGUMENT")
+	if err := f.AddTab(id, "Archive", 1, 1); err == nil {
+		t.Error("AddTab past the limit was accepted")
+	}
+	if err := f.AddTab(id, "Sheet1", 1, 1); err == nil {
+		t.Error("AddTab with a title in use was accepted")
+	}
+}
+
+// TestReceivedAndAfter: the fake logs each request's size and answer; a fault with After
+// lets requests through first.
+func TestReceivedAndAfter(t *testing.T) {
+	f, svc, id := anonymous(t)
+	f.Inject(1, googlefake.Fault{Code: http.StatusServiceUnavailable, Kinds: []googlefake.Kind{googlefake.ValuesBatchUpdate}, After: 1})
+	req := &sheetsapi.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: []*sheetsapi.ValueRange{{Range: "Sheet1!A1", Values: [][]any{{"x"}}}}}
+	body, _ := json.Marshal(req)
+	for i, code := range []int{200, 503, 200} {
+		_, err := svc.Spreadsheets.Values.BatchUpdate(id, req).Do()
+		if (err == nil) != (code == 200) {
+			t.Errorf("write %d: %v, want %d", i, err, code)
+		}
+		if _, err := svc.Spreadsheets.Values.BatchGet(id).Ranges("Sheet1").Do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.Received()
+	if len(got) != 6 {
+		t.Fatalf("received %+v, want 6 requests", got)
+	}
+	for i, r := range got {
+		want := googlefake.Request{Kind: googlefake.BatchGet, Code: 200}
+		if i%2 == 0 {
+			want = googlefake.Request{Kind: googlefake.ValuesBatchUpdate, Code: []int{200, 503, 200}[i/2], Bytes: len(body) + 1}
+		}
+		if r != want {
+			t.Errorf("request %d = %+v, want %+v", i, r, want)
+		}
+	}
+	f.ResetCounts()
+	if got := f.Received(); len(got) != 0 {
+		t.Errorf("after ResetCounts: %+v", got)
+	}
+}
+
 func TestEditAsAPerson(t *testing.T) {
 	f, svc, id := anonymous(t)
 	err := f.Edit(id, func(b *sheets.Book) {

@@ -94,6 +94,27 @@ func (s *Server) SetCell(id, a1, typed string) error {
 	return nil
 }
 
+// AddTab adds an empty tab of rows × columns at the end, as a person does in the browser
+// (a new sheet, then rows added at its bottom). Like Google it is refused when the
+// spreadsheet would pass its limit of cells (10,000,000).
+func (s *Server) AddTab(id, title string, rows, columns int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.book(id)
+	if err != nil {
+		return err
+	}
+	work := b.clone()
+	if _, err := work.addSheet(&sheetsapi.SheetProperties{Title: title, GridProperties: &sheetsapi.GridProperties{RowCount: int64(rows), ColumnCount: int64(columns)}}); err != nil {
+		return err
+	}
+	if work.cells() > maxCells {
+		return cellLimit()
+	}
+	s.books[id] = work
+	return nil
+}
+
 // Edit changes the spreadsheet as a person's edits in the browser would. fn gets the
 // visible tabs as a person sees them (header = the first row; the other rows down to the
 // last non-empty one, each padded to the header's width); what fn leaves is saved cell by

@@ -31,7 +31,12 @@ func (s *Server) batchUpdate(id string, r *http.Request) (any, error) {
 			return nil, invalid("Invalid requests[%d]: exactly one kind of request must be set, got %d", i, len(req))
 		}
 		for kind, raw := range req {
+			before := work.cells()
 			reply, err := work.apply(kind, raw)
+			if n := work.cells(); err == nil && n > maxCells && n > before {
+				// Google checks each request as it applies it, with this message.
+				err = cellLimit()
+			}
 			if err != nil {
 				msg := err.Error()
 				if ae, ok := err.(*apiError); ok {
@@ -45,9 +50,6 @@ func (s *Server) batchUpdate(id string, r *http.Request) (any, error) {
 			replies = append(replies, reply)
 		}
 	}
-	if work.cells() > maxCells {
-		return nil, invalid("This action would increase the number of cells in the workbook above the limit of %d cells.", maxCells)
-	}
 	s.books[id] = work
 	out := map[string]any{"spreadsheetId": id, "replies": replies}
 	if body.IncludeSpreadsheetInResponse {
@@ -58,6 +60,13 @@ func (s *Server) batchUpdate(id string, r *http.Request) (any, error) {
 		out["updatedSpreadsheet"] = v
 	}
 	return out, nil
+}
+
+// cellLimit is Google's refusal of a change that would pass the cell limit (400
+// INVALID_ARGUMENT; a spreadsheets.batchUpdate prefixes it with the request,
+// "Invalid requests[0].updateSheetProperties: ").
+func cellLimit() *apiError {
+	return invalid("This action would increase the number of cells in the workbook above the limit of %d cells.", maxCells)
 }
 
 // decodeStrict decodes a request, refusing fields the API does not have.

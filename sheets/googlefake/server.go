@@ -1,8 +1,10 @@
 package googlefake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -44,6 +46,7 @@ type Server struct {
 	books     map[string]*spreadsheet
 	nextBook  int
 	counts    map[Kind]map[int]int
+	received  []Request
 	faults    []Fault
 	onFault   func(Kind, int)
 
@@ -132,6 +135,9 @@ type Fault struct {
 	// Applied carries the request out before answering Code, as when the change was made
 	// but Google's answer was lost on its way back (a 502 from a proxy, a timeout).
 	Applied bool
+	// After lets that many requests of its kinds through before the fault hits (1: the
+	// second such request fails). The fault waits at its place in the queue meanwhile.
+	After int
 }
 
 // Writes are the kinds of request that change a spreadsheet.
@@ -164,10 +170,15 @@ func (s *Server) OnFault(fn func(k Kind, code int)) {
 	s.onFault = fn
 }
 
-// takeFault removes and returns the first queued fault that hits kind.
+// takeFault removes and returns the first queued fault that hits kind; a fault still
+// letting requests through (After) lets this one through.
 func (s *Server) takeFault(kind Kind) (Fault, bool) {
 	for i, f := range s.faults {
 		if len(f.Kinds) == 0 || slices.Contains(f.Kinds, kind) {
+			if f.After > 0 {
+				s.faults[i].After--
+				return Fault{}, false
+			}
 			s.faults = slices.Delete(s.faults, i, i+1)
 			return f, true
 		}
@@ -206,11 +217,27 @@ func (s *Server) Counts() map[Kind]int {
 	return m
 }
 
-// ResetCounts sets every counter to zero.
+// Request is a Sheets API request the fake received.
+type Request struct {
+	Kind  Kind
+	Code  int // the HTTP status answered
+	Bytes int // the size of its body (0 for a GET)
+}
+
+// Received returns the Sheets API requests received since the start or the last
+// ResetCounts, in order, with their answers' codes and their bodies' sizes.
+func (s *Server) Received() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
+}
+
+// ResetCounts sets every counter to zero and forgets the requests received.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[Kind]map[int]int{}
+	s.received = nil
 }
 
 func (s *Server) count(k Kind, code int) {
@@ -293,7 +320,17 @@ func (s *Server) serveSheets(w http.ResponseWriter, r *http.Request) {
 	case !strings.ContainsAny(rest, "/:") && rest != "" && r.Method == http.MethodGet:
 		id, kind = rest, Get
 	}
-	_, body, err := s.handle(kind, id, r)
+	size := 0
+	if r.Body != nil {
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Unreadable request body.")
+			return
+		}
+		size = len(data)
+		r.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	_, body, err := s.handle(kind, id, r, size)
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
@@ -317,7 +354,7 @@ func (s *Server) serveSheets(w http.ResponseWriter, r *http.Request) {
 }
 
 // handle counts, injects faults, authenticates and dispatches one Sheets API request.
-func (s *Server) handle(kind Kind, id string, r *http.Request) (int, any, error) {
+func (s *Server) handle(kind Kind, id string, r *http.Request, size int) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	code, body, err := s.handleLocked(kind, id, r)
@@ -329,6 +366,7 @@ func (s *Server) handle(kind Kind, id string, r *http.Request) (int, any, error)
 		}
 	}
 	s.countLocked(kind, code)
+	s.received = append(s.received, Request{Kind: kind, Code: code, Bytes: size})
 	return code, body, err
 }
 
