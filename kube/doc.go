@@ -1,8 +1,10 @@
 // Package kube is SheetOps' client side of a cluster: resolving the client configuration
-// (kubeconfig, context, in-cluster), the shared-informer View of Deployments and Pods that
-// the sync engine renders, and the Applier that makes its changes (patches carrying a
-// resourceVersion precondition, creates, deletes with a UID precondition; field manager
-// "sheetops").
+// (kubeconfig, context, in-cluster), finding the resource a tab names as kubectl does
+// (Resolver: discovery and a RESTMapper; Schemas: the cluster's OpenAPI v3 for checking
+// editable fields), the shared-informer View of the tabs' resources that the sync engine
+// renders (typed informers for built-in kinds, dynamic ones for custom resources), and the
+// Applier that makes its changes to any resource (patches carrying a resourceVersion
+// precondition, creates, deletes with a UID precondition; field manager "sheetops").
 //
 // Contract: the View's event handlers only signal Changed (coalesced); objects it returns
 // belong to the informers and are never modified. WaitForSync first lists and watches each

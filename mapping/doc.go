@@ -1,4 +1,4 @@
-// Package mapping maps spreadsheet columns to the fields of Kubernetes Deployments and Pods:
+// Package mapping maps spreadsheet columns to the fields of Kubernetes objects of any kind:
 // it defines the tabs and their columns, renders objects into rows of text, and parses and
 // validates what a person typed into the canonical values the sync engine compares and
 // applies.
@@ -7,9 +7,18 @@
 //
 // DefaultTabs returns the two tabs of DESIGN.md, "Deployments" and "Pods", with exactly its
 // columns in its order, followed by the hidden identity columns UID and "Resource Version".
-// NewTab builds a tab of another name from a subset of the same columns (the config's
-// tabs). The header names are the contract between the daemon and the sheet; Tab.Layout is the
-// presentation handed to a sheets backend.
+// NewTab builds a tab of another name from a subset of the same columns (the config's old
+// form). Presets are the shipped tabs of other kinds, each a declarative table of
+// ColumnSpecs; BuildTab builds a tab of any resource from ColumnSpecs: a column every tab
+// knows (Namespace, Name, Age, Labels, Action, Sync), a named function for values that need
+// logic (a pod's Status as kubectl computes it, Ready x/y), or a kubectl JSONPath with a
+// ValueType. A JSONPath that names one field can be edited: it is written with a JSON merge
+// patch, or a JSON patch when it goes through a list index, carrying the resourceVersion;
+// it is read straight from the object (the struct of a typed object by its JSON names, the
+// map of an unstructured one), other paths through client-go's jsonpath. The schedule
+// columns (Uptime, Off Replicas, Wake Until) are annotations of the object. The header names
+// are the contract between the daemon and the sheet; Tab.Layout is the presentation handed
+// to a sheets backend.
 //
 // # Values
 //

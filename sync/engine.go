@@ -170,8 +170,8 @@ func (e *Engine) Stats() Stats {
 }
 
 // current is the newest known state of an object: a write's answer until the informer moves on.
-func (e *Engine) current(r kube.Resource, uid types.UID) (runtime.Object, bool) {
-	obj, ok := e.view.ByUID(r, uid)
+func (e *Engine) current(res kube.Resource, uid types.UID) (runtime.Object, bool) {
+	obj, ok := e.view.ByUID(res, uid)
 	if r, had := e.recent[uid]; had {
 		if !ok {
 			if r.informer == "" {
