@@ -5,6 +5,11 @@ import (
 	"errors"
 )
 
+// ErrTooLarge reports a write refused because the sheet would pass a limit of its backend
+// (Google Sheets' 10 million cells): nothing was written, and writing again will not help
+// until the render is smaller (the error says what to change).
+var ErrTooLarge = errors.New("the sheet would be too large for its backend")
+
 // ErrModified reports a write refused because someone changed the sheet since the caller
 // read it: nothing was written; read again, merge, and write again.
 var ErrModified = errors.New("sheet changed since it was read")

@@ -595,3 +595,37 @@ func TestSyncColoursFollowTheKind(t *testing.T) {
 		}
 	}
 }
+
+// tooLargeSheet is a sheet whose backend refuses every write as too large, with a version.
+type tooLargeSheet struct{ *sheets.Memory }
+
+func (tooLargeSheet) Write(context.Context, *sheets.Layout, *sheets.Book, *sheets.Book) (string, error) {
+	return "", fmt.Errorf("the spreadsheet would need 10,046,410 cells: %w", sheets.ErrTooLarge)
+}
+func (tooLargeSheet) Version(context.Context) (string, error) { return "v1", nil }
+func (tooLargeSheet) Read(context.Context) (*sheets.Book, error) {
+	return &sheets.Book{Version: "v1"}, nil
+}
+
+// TestTooLargeIsNotRetriedEveryPoll: a render the backend cannot hold fails the pass with
+// the backend's message (for /readyz), and polls do not read the sheet again and again
+// for it; the next change does.
+func TestTooLargeIsNotRetriedEveryPoll(t *testing.T) {
+	c := newCluster()
+	c.put("web", 3)
+	sheet := tooLargeSheet{sheets.NewMemory()}
+	e, err := sync.New(sync.Options{Sheet: sheet, View: c, Writer: c, Logger: discard,
+		Clock: clocktesting.NewFakeClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Pass(context.Background()); !errors.Is(err, sheets.ErrTooLarge) {
+		t.Fatalf("pass = %v, want ErrTooLarge", err)
+	}
+	if err := e.SheetError(); err == nil || !strings.Contains(err.Error(), "10,046,410 cells") {
+		t.Fatalf("SheetError = %v, want the backend's message", err)
+	}
+	if e.SheetChanged(context.Background()) {
+		t.Fatal("a poll wants to try the too-large write again")
+	}
+}

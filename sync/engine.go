@@ -283,7 +283,9 @@ func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
 	start := e.clock.Now()
 	plan, err := e.passOnce(ctx)
 	passSeconds.Observe(e.clock.Since(start).Seconds())
-	e.failed = err != nil
+	// A sheet too large for its backend will not fit by trying again: the next pass comes
+	// with the next change (of the sheet or the cluster), not every poll.
+	e.failed = err != nil && !errors.Is(err, sheets.ErrTooLarge)
 	if err != nil {
 		passes.WithLabelValues("error").Inc()
 		return plan, err
@@ -340,6 +342,9 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		}
 		if err != nil {
 			e.sheetErr = fmt.Errorf("write sheet: %w", err)
+			if errors.Is(err, sheets.ErrTooLarge) {
+				e.lastVersion = book.Version // wait for the sheet or the cluster to change
+			}
 			return &all, e.sheetErr
 		}
 		e.stats.Writes++

@@ -68,8 +68,10 @@ func (e *CellLimitError) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is ErrCellLimit.
-func (e *CellLimitError) Is(target error) bool { return target == ErrCellLimit }
+// Is reports whether target is ErrCellLimit (or the backend-neutral sheets.ErrTooLarge).
+func (e *CellLimitError) Is(target error) bool {
+	return target == ErrCellLimit || target == sheets.ErrTooLarge
+}
 
 // thousands writes n with comma separators: 10,000,000.
 func thousands(n int) string {
