@@ -5,8 +5,11 @@ import (
 	"net"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -104,5 +107,49 @@ func (s *Server) seedDemo() error {
 			return fmt.Errorf("demo deployment %s/%s: %w", d.namespace, d.name, err)
 		}
 	}
+	for _, obj := range demoKinds() {
+		if err := s.createInternal(obj); err != nil {
+			m, _ := meta.Accessor(obj)
+			return fmt.Errorf("demo %T %s/%s: %w", obj, m.GetNamespace(), m.GetName(), err)
+		}
+	}
 	return nil
+}
+
+// demoKinds are the other kinds --demo seeds, so that a sheet with their presets has
+// something to show: a StatefulSet, a DaemonSet, a CronJob and an autoscaler.
+func demoKinds() []runtime.Object {
+	labels := func(app string) map[string]string { return map[string]string{"app": app} }
+	template := func(app, image string, restart corev1.RestartPolicy) corev1.PodTemplateSpec {
+		return corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels(app)},
+			Spec:       corev1.PodSpec{RestartPolicy: restart, Containers: []corev1.Container{{Name: app, Image: image}}},
+		}
+	}
+	one, two, six, seventy := int32(1), int32(2), int32(6), int32(70)
+	return []runtime.Object{
+		&appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "data", Name: "postgres-replica", Labels: labels("postgres-replica")},
+			Spec: appsv1.StatefulSetSpec{Replicas: &one, ServiceName: "postgres-replica",
+				Selector: &metav1.LabelSelector{MatchLabels: labels("postgres-replica")},
+				Template: template("postgres-replica", "postgres:16", "")},
+		},
+		&appsv1.DaemonSet{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "tools", Name: "node-exporter", Labels: labels("node-exporter")},
+			Spec: appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels("node-exporter")},
+				Template: template("node-exporter", "prom/node-exporter:v1.8.1", "")},
+		},
+		&batchv1.CronJob{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "tools", Name: "nightly-report", Labels: labels("nightly-report")},
+			Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", JobTemplate: batchv1.JobTemplateSpec{
+				Spec: batchv1.JobSpec{Template: template("nightly-report", "busybox:1.36", corev1.RestartPolicyOnFailure)}}},
+		},
+		&autoscalingv2.HorizontalPodAutoscaler{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "api"},
+			Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MinReplicas: &two, MaxReplicas: six,
+				ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "api"},
+				Metrics: []autoscalingv2.MetricSpec{{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{
+					Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &seventy}}}}},
+		},
+	}
 }

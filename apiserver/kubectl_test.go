@@ -1116,4 +1116,12 @@ func TestKubectlDemo(t *testing.T) {
 			}
 		})
 	}
+	// The other kinds the presets show: one of each.
+	out := k.ok(t, "get", "sts,ds,cronjob,hpa", "-A", "--no-headers", "-o", "name")
+	for _, want := range []string{"statefulset.apps/postgres-replica", "daemonset.apps/node-exporter",
+		"cronjob.batch/nightly-report", "horizontalpodautoscaler.autoscaling/api"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("get sts,ds,cronjob,hpa -A has no %s:\n%s", want, out)
+		}
+	}
 }
