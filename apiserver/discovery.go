@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -18,16 +19,38 @@ import (
 
 var schemaGroupResourceEmpty = schema.GroupResource{}
 
-// Version is the Kubernetes version the engine reports: the k8s.io/api release it serves.
-var Version = version.Info{
-	Major:        "1",
-	Minor:        "37",
-	GitVersion:   "v1.37.2-sheetops",
-	GitTreeState: "clean",
-	BuildDate:    "1970-01-01T00:00:00Z",
-	GoVersion:    runtime.Version(),
-	Compiler:     runtime.Compiler,
-	Platform:     runtime.GOOS + "/" + runtime.GOARCH,
+// Version is the Kubernetes version the engine reports: the k8s.io/api release it serves,
+// with the commit, tree state and time of the SheetOps build (from the Go build info; a
+// build outside a git checkout, such as `go test`, reports none).
+var Version = buildVersion(debug.ReadBuildInfo())
+
+func buildVersion(bi *debug.BuildInfo, ok bool) version.Info {
+	v := version.Info{
+		Major:        "1",
+		Minor:        "37",
+		GitVersion:   "v1.37.2-sheetops",
+		GitTreeState: "clean",
+		BuildDate:    "1970-01-01T00:00:00Z",
+		GoVersion:    runtime.Version(),
+		Compiler:     runtime.Compiler,
+		Platform:     runtime.GOOS + "/" + runtime.GOARCH,
+	}
+	if !ok {
+		return v
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.GitCommit = s.Value
+		case "vcs.time":
+			v.BuildDate = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v.GitTreeState = "dirty"
+			}
+		}
+	}
+	return v
 }
 
 func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
