@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/sheetops/sheetops/internal/metricstest"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
@@ -171,25 +171,7 @@ func testScheduleScales(t *testing.T, f *fixture) {
 // transitions is sheetops_schedule_transitions_total{direction}.
 func transitions(t *testing.T, direction string) float64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(sync.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, fam := range families {
-		if fam.GetName() != "sheetops_schedule_transitions_total" {
-			continue
-		}
-		for _, m := range fam.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "direction" && l.GetValue() == direction {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return metricstest.Counter(t, sync.Collectors(), "sheetops_schedule_transitions_total", map[string]string{"direction": direction})
 }
 
 // TestScheduleSuspendsCronJobs: on a CronJobs tab an Uptime suspends the CronJob outside its

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +27,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/internal/metricstest"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sync"
 )
@@ -80,27 +80,7 @@ func TestExportScheduleKeepsTheNewestOnAFakeClock(t *testing.T) {
 // exportRuns is sheetops_scheduled_runs_total{job="export",result="ok"}.
 func exportRuns(t *testing.T) float64 {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(sync.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "sheetops_scheduled_runs_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["job"] == "export" && labels["result"] == "ok" {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	return metricstest.Counter(t, sync.Collectors(), "sheetops_scheduled_runs_total", map[string]string{"job": "export", "result": "ok"})
 }
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
