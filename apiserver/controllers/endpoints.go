@@ -59,12 +59,7 @@ func newEndpointsController(client kubernetes.Interface, factory informers.Share
 		DeleteFunc: func(obj any) { c.queue.Add(keyOf(obj)) },
 	})
 	podEvent := func(obj any) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok {
-			if tomb, isTomb := obj.(cache.DeletedFinalStateUnknown); isTomb {
-				pod, ok = tomb.Obj.(*corev1.Pod)
-			}
-		}
+		pod, ok := podOf(obj)
 		if !ok {
 			return
 		}

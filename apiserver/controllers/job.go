@@ -52,12 +52,7 @@ func newJobController(client kubernetes.Interface, factory informers.SharedInfor
 		},
 	})
 	podEvent := func(obj any, created bool) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok {
-			if tomb, isTomb := obj.(cache.DeletedFinalStateUnknown); isTomb {
-				pod, ok = tomb.Obj.(*corev1.Pod)
-			}
-		}
+		pod, ok := podOf(obj)
 		if !ok {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 // podDeletionCostAnnotation ranks pods of a replica set for deletion: lower goes first.
@@ -233,4 +234,13 @@ func cloneMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// podOf is the pod of an informer event: the object, or a deleted pod's last known state.
+func podOf(obj any) (*corev1.Pod, bool) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	return pod, ok
 }

@@ -59,12 +59,7 @@ func newStatefulSetController(client kubernetes.Interface, factory informers.Sha
 		UpdateFunc: func(_, cur any) { c.queue.Add(keyOf(cur)) },
 	})
 	podEvent := func(obj any) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok {
-			if tomb, isTomb := obj.(cache.DeletedFinalStateUnknown); isTomb {
-				pod, ok = tomb.Obj.(*corev1.Pod)
-			}
-		}
+		pod, ok := podOf(obj)
 		if !ok {
 			return
 		}
