@@ -36,6 +36,19 @@ const (
 // a client config for each token.
 func engine(t *testing.T) func(token string) kubernetes.Interface {
 	t.Helper()
+	config := engineConfig(t)
+	return func(token string) kubernetes.Interface {
+		cs, err := kubernetes.NewForConfig(config(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+}
+
+// engineConfig starts the engine as engine does and returns a client config for each token.
+func engineConfig(t *testing.T) func(token string) *rest.Config {
+	t.Helper()
 	dir := t.TempDir()
 	tokens := fmt.Sprintf("%s,%s,1,%q\n%s,%s,2,%q\n%s,nobody,3\n",
 		adminToken, auth.AdminUser, auth.GroupMasters, viewerToken, auth.ViewerUser, auth.GroupViewers, nobodyToken)
@@ -57,14 +70,10 @@ func engine(t *testing.T) func(token string) kubernetes.Interface {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(token string) kubernetes.Interface {
+	return func(token string) *rest.Config {
 		c := rest.CopyConfig(base)
 		c.BearerToken = token
-		cs, err := kubernetes.NewForConfig(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cs
+		return c
 	}
 }
 

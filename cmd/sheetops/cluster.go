@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -24,13 +25,20 @@ import (
 type cluster struct {
 	cs         kubernetes.Interface
 	dyn        dynamic.Interface // for custom resources
+	rc         *rest.Config
 	kubeconfig string            // a file kubectl can use, when there is one to tell about
 	embedded   *apiserver.Server
 }
 
 // newCluster makes the clients of a connection.
 func newCluster(rc *rest.Config, kubeconfig string, embedded *apiserver.Server) (*cluster, error) {
-	cs, err := kubernetes.NewForConfig(rc)
+	// The typed clients speak protobuf, as kube-controller-manager's do: lists and watch
+	// events of built-in kinds decode several times faster than from JSON. The dynamic
+	// client (custom resources) stays on JSON.
+	typed := rest.CopyConfig(rc)
+	typed.ContentType = runtime.ContentTypeProtobuf
+	typed.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	cs, err := kubernetes.NewForConfig(typed)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +46,7 @@ func newCluster(rc *rest.Config, kubeconfig string, embedded *apiserver.Server) 
 	if err != nil {
 		return nil, err
 	}
-	return &cluster{cs: cs, dyn: dyn, kubeconfig: kubeconfig, embedded: embedded}, nil
+	return &cluster{cs: cs, dyn: dyn, rc: rc, kubeconfig: kubeconfig, embedded: embedded}, nil
 }
 
 func (c *cluster) close() {

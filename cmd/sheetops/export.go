@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets/csvfiles"
 	"github.com/sheetops/sheetops/sync"
@@ -94,11 +95,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	view, err := openView(ctx, c, tabs)
+	// One paged list per source, no informers: a file written once needs no watch.
+	view, err := kube.TakeSnapshot(ctx, c.rc, c.dyn, mapping.Sources(tabs))
 	if err != nil {
 		return err
 	}
-	defer view.Stop()
 	wrote := *out
 	if *format == "csv" {
 		var files []string
