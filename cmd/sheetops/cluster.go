@@ -26,7 +26,7 @@ type cluster struct {
 	cs         kubernetes.Interface
 	dyn        dynamic.Interface // for custom resources
 	rc         *rest.Config
-	kubeconfig string            // a file kubectl can use, when there is one to tell about
+	kubeconfig string // a file kubectl can use, when there is one to tell about
 	embedded   *apiserver.Server
 }
 
