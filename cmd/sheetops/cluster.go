@@ -25,8 +25,8 @@ import (
 type cluster struct {
 	cs         kubernetes.Interface
 	dyn        dynamic.Interface // for custom resources
-	rc         *rest.Config
-	kubeconfig string // a file kubectl can use, when there is one to tell about
+	rc         *rest.Config      // the clients' config (a snapshot makes its own from it)
+	kubeconfig string            // a file kubectl can use, when there is one to tell about
 	embedded   *apiserver.Server
 }
 
