@@ -1,10 +1,15 @@
 package kube
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -38,15 +43,16 @@ var (
 // (`statefulsets.apps`, `sts`, `StatefulSet`, `hpa`), or fully qualified with a version
 // (`cronjobs.v1.batch`). It asks discovery once and keeps the answer.
 type Resolver struct {
-	mapper  meta.RESTMapper
-	schemas *Schemas
+	mapper    meta.RESTMapper
+	schemas   *Schemas
+	discovery discovery.DiscoveryInterface // cached
 }
 
 // NewResolver returns a resolver on the cluster's discovery.
 func NewResolver(d discovery.DiscoveryInterface) *Resolver {
 	cached := memory.NewMemCacheClient(d)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cached)
-	return &Resolver{mapper: restmapper.NewShortcutExpander(mapper, cached, func(string) {}), schemas: NewSchemas(d)}
+	return &Resolver{mapper: restmapper.NewShortcutExpander(mapper, cached, func(string) {}), schemas: NewSchemas(d), discovery: cached}
 }
 
 // HasField reports whether r's schema has the field at path (see Schemas.HasField).
@@ -93,4 +99,58 @@ func (r *Resolver) Resolve(arg string) (Resource, error) {
 		return Resource{}, fmt.Errorf("resource %q: %w", name, err)
 	}
 	return Resource{GroupVersionResource: gvr, Kind: gvk.Kind, Namespaced: m.Scope.Name() == meta.RESTScopeNameNamespace}, nil
+}
+
+// ReplicasPath is where the objects of res keep the replica count that its scale
+// subresource moves: ".spec.replicas" for the built-in kinds, a custom resource's
+// specReplicasPath, read from its CustomResourceDefinition; "" when res has no scale
+// subresource. A custom resource whose definition SheetOps may not read is taken to keep
+// it at .spec.replicas when its schema has that field.
+func (r *Resolver) ReplicasPath(res Resource) (string, error) {
+	list, err := r.discovery.ServerResourcesForGroupVersion(res.GroupVersion().String())
+	if err != nil {
+		return "", fmt.Errorf("discovery of %s: %w", res.GroupVersion(), err)
+	}
+	if !slices.ContainsFunc(list.APIResources, func(ar metav1.APIResource) bool { return ar.Name == res.Resource+"/scale" }) {
+		return "", nil
+	}
+	if builtinGroup(res.Group) {
+		return ".spec.replicas", nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := r.discovery.RESTClient().Get().AbsPath("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", res.GroupResource().String()).DoRaw(ctx)
+	if err != nil {
+		if has, herr := r.schemas.HasField(res, []FieldStep{{Key: "spec"}, {Key: "replicas"}}); herr == nil && has {
+			return ".spec.replicas", nil
+		}
+		return "", fmt.Errorf("has a scale subresource, but its CustomResourceDefinition cannot be read to find where it keeps its replicas: %w", err)
+	}
+	var crd struct {
+		Spec struct {
+			Versions []struct {
+				Name         string `json:"name"`
+				Subresources *struct {
+					Scale *struct {
+						SpecReplicasPath string `json:"specReplicasPath"`
+					} `json:"scale"`
+				} `json:"subresources"`
+			} `json:"versions"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(raw, &crd); err != nil {
+		return "", fmt.Errorf("its CustomResourceDefinition: %w", err)
+	}
+	for _, v := range crd.Spec.Versions {
+		if v.Name == res.Version && v.Subresources != nil && v.Subresources.Scale != nil {
+			return v.Subresources.Scale.SpecReplicasPath, nil
+		}
+	}
+	return "", nil
+}
+
+// builtinGroup reports whether a group is one of Kubernetes' own: the core group, a
+// one-word group (apps, batch, autoscaling) or one under k8s.io.
+func builtinGroup(group string) bool {
+	return !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -59,6 +60,25 @@ type Tab struct {
 	// Creator builds the object a create row asks for; nil: the default tabs build
 	// Deployments and Pods, other tabs cannot create.
 	Creator func(t Tab, cells map[string]string) (runtime.Object, error)
+	// ReplicasPath is where the objects of a resource with a scale subresource keep their
+	// replica count (a custom resource's specReplicasPath, ".spec.replicas"); empty for the
+	// built-in kinds, whose path Scalable knows, and for resources that do not scale.
+	ReplicasPath string
+}
+
+// Scalable reports whether the tab's objects have a replica count that schedules move.
+func (t Tab) Scalable() bool { return t.ReplicasPath != "" || Scalable(t.Resource) }
+
+// Replicas is the field path of the tab's replica count ("spec", "replicas"); nil when the
+// tab does not scale.
+func (t Tab) Replicas() []string {
+	switch {
+	case t.ReplicasPath != "":
+		return strings.Split(strings.TrimPrefix(t.ReplicasPath, "."), ".")
+	case Scalable(t.Resource):
+		return []string{"spec", "replicas"}
+	}
+	return nil
 }
 
 // Column maps one column of a tab to a field of its objects.
@@ -175,7 +195,7 @@ func Sources(tabs []Tab) []kube.Source {
 		hpas = hpas || t.Resource == HorizontalPodAutoscalers
 	}
 	for _, t := range tabs {
-		if t.Column(Uptime) != nil && Scalable(t.Resource) && !hpas {
+		if t.Column(Uptime) != nil && t.Scalable() && !hpas {
 			out = append(out, kube.Source{Resource: HorizontalPodAutoscalers, Namespaces: t.Namespaces})
 			hpas = true
 		}

@@ -39,9 +39,10 @@ const (
 func Suspendable(r kube.Resource) bool { return r.GroupResource().String() == "cronjobs.batch" }
 
 // Schedulable reports whether a schedule column fits a resource: all of them on scalable
-// resources, Uptime and Wake Until on suspendable ones.
-func Schedulable(header string, r kube.Resource) bool {
-	return Scalable(r) || (Suspendable(r) && header != OffReplicas)
+// resources (scalable: a built-in one Scalable knows, or one with a scale subresource),
+// Uptime and Wake Until on suspendable ones.
+func Schedulable(header string, r kube.Resource, scalable bool) bool {
+	return scalable || Scalable(r) || (Suspendable(r) && header != OffReplicas)
 }
 
 // HorizontalPodAutoscalers is what the engine watches beside a scheduled tab: a schedule

@@ -342,6 +342,13 @@ type Resolver interface {
 	Resolve(arg string) (kube.Resource, error)
 }
 
+// ScaleFinder is the optional scale check of a Resolver: where the objects of a resource
+// with a scale subresource keep their replica count ("" when it has none; kube.Resolver
+// reads discovery and the CustomResourceDefinition).
+type ScaleFinder interface {
+	ReplicasPath(r kube.Resource) (string, error)
+}
+
 // FieldChecker is the optional schema check of a Resolver: whether a resource's objects have
 // a field (kube.Resolver reads the cluster's OpenAPI v3). An error means it cannot tell.
 type FieldChecker interface {
@@ -453,7 +460,13 @@ func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, 
 			preset = &p // a resource with a preset gets its columns and creates
 		}
 	}
-	specs, err := columnSpecs(key, tc, preset, r)
+	var replicasPath string
+	if sf, ok := res.(ScaleFinder); ok && !mapping.Scalable(r) {
+		if replicasPath, err = sf.ReplicasPath(r); err != nil {
+			return mapping.Tab{}, &SettingError{key + ".resource", resource, err.Error()}
+		}
+	}
+	specs, err := columnSpecs(key, tc, preset, r, replicasPath != "")
 	if err != nil {
 		return mapping.Tab{}, err
 	}
@@ -476,6 +489,7 @@ func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, 
 			}
 		}
 	}
+	t.ReplicasPath = replicasPath
 	if preset != nil {
 		t.Creator = preset.Create
 	}
@@ -511,7 +525,8 @@ func presetFor(r kube.Resource, res Resolver) (mapping.Preset, bool) {
 
 // columnSpecs are a tab's columns: the config's (plain headers from the common columns or
 // the preset's, or custom ones), else the preset's, else Namespace, Name, Age, Action, Sync.
-func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resource) ([]mapping.ColumnSpec, error) {
+// scalable: r has a scale subresource.
+func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resource, scalable bool) ([]mapping.ColumnSpec, error) {
 	if len(tc.Columns) == 0 {
 		if preset != nil {
 			return preset.Columns, nil
@@ -527,8 +542,8 @@ func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resour
 		ckey := fmt.Sprintf("%s.columns[%d]", key, j)
 		if cc.Path == "" && !cc.Editable && cc.Type == "" && cc.Min == nil && cc.Max == nil && cc.Values == nil {
 			if spec, ok := mapping.ScheduleColumn(cc.Header, r); ok {
-				if !mapping.Schedulable(cc.Header, r) && r.GroupVersionResource.Resource != "" {
-					return nil, &SettingError{ckey, cc.Header, "needs a resource that scales (deployments, statefulsets, replicasets, replicationcontrollers), or for Uptime and Wake Until cronjobs; " + r.String() + " is neither"}
+				if !mapping.Schedulable(cc.Header, r, scalable) && r.GroupVersionResource.Resource != "" {
+					return nil, &SettingError{ckey, cc.Header, "needs a resource that scales (deployments, statefulsets, replicasets, replicationcontrollers, a custom resource with a scale subresource), or for Uptime and Wake Until cronjobs; " + r.String() + " is neither"}
 				}
 				specs[j] = spec
 				continue

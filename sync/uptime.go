@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -104,7 +105,9 @@ type objectSchedule struct {
 	suspendedBy bool // the schedule suspended it
 }
 
-func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
+// readSchedule reads an object's schedule annotations and its replica count, which a
+// resource other than the built-in ones keeps at replicasPath (nil: .spec.replicas).
+func (e *Engine) readSchedule(obj runtime.Object, replicasPath []string) (objectSchedule, error) {
 	var s objectSchedule
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -163,12 +166,13 @@ func (e *Engine) readSchedule(obj runtime.Object) (objectSchedule, error) {
 		if err != nil {
 			return s, err
 		}
-		if spec, ok := content["spec"].(map[string]any); ok {
-			if r, ok := spec["replicas"].(int64); ok {
-				s.replicas = int32(r)
-			}
-			s.suspended, _ = spec["suspend"].(bool)
+		if len(replicasPath) == 0 {
+			replicasPath = []string{"spec", "replicas"}
 		}
+		if r, ok, _ := unstructured.NestedInt64(content, replicasPath...); ok {
+			s.replicas = int32(r)
+		}
+		s.suspended, _, _ = unstructured.NestedBool(content, "spec", "suspend")
 	}
 	return s, nil
 }
@@ -212,7 +216,7 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 	var next time.Time
 	for ti := range e.tabs {
 		t := &e.tabs[ti]
-		scalable, suspendable := mapping.Scalable(t.Resource), mapping.Suspendable(t.Resource)
+		scalable, suspendable := t.Scalable(), mapping.Suspendable(t.Resource)
 		if t.Column(mapping.Uptime) == nil || (!scalable && !suspendable) {
 			continue
 		}
@@ -233,7 +237,7 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 			if !ok {
 				continue
 			}
-			s, err := e.readSchedule(obj)
+			s, err := e.readSchedule(obj, t.Replicas())
 			if err != nil {
 				continue // an annotation someone else wrote: the cells say what is wrong when edited
 			}
@@ -259,20 +263,21 @@ func (e *Engine) applySchedules(ctx context.Context, book *sheets.Book, plan *Pl
 			if e.writer == nil || !due {
 				continue
 			}
+			replicas := strings.Join(t.Replicas(), ".")
 			var change scheduleChange
 			switch {
 			case scalable && !up && !isDown && s.replicas != s.off:
 				change = scheduleChange{direction: "down", verb: "scaled down", field: mapping.Replicas, from: strconv.Itoa(int(s.replicas)), to: strconv.Itoa(int(s.off)),
-					spec: map[string]any{"replicas": s.off}, ann: map[string]any{mapping.OriginalReplicasAnnotation: strconv.Itoa(int(s.replicas))}}
+					set: map[string]any{replicas: s.off}, ann: map[string]any{mapping.OriginalReplicasAnnotation: strconv.Itoa(int(s.replicas))}}
 			case scalable && up && s.hasOriginal:
 				change = scheduleChange{direction: "up", verb: "scaled up", field: mapping.Replicas, from: strconv.Itoa(int(s.replicas)), to: strconv.Itoa(int(s.original)),
-					spec: map[string]any{"replicas": s.original}, ann: map[string]any{mapping.OriginalReplicasAnnotation: nil}}
+					set: map[string]any{replicas: s.original}, ann: map[string]any{mapping.OriginalReplicasAnnotation: nil}}
 			case suspendable && !up && !isDown && !s.suspended:
 				change = scheduleChange{direction: "down", verb: "suspended", field: "Suspend", from: "false", to: "true",
-					spec: map[string]any{"suspend": true}, ann: map[string]any{mapping.SuspendedAnnotation: "true"}}
+					set: map[string]any{"spec.suspend": true}, ann: map[string]any{mapping.SuspendedAnnotation: "true"}}
 			case suspendable && up && s.suspendedBy:
 				change = scheduleChange{direction: "up", verb: "resumed", field: "Suspend", from: strconv.FormatBool(s.suspended), to: "false",
-					spec: map[string]any{"suspend": false}, ann: map[string]any{mapping.SuspendedAnnotation: nil}}
+					set: map[string]any{"spec.suspend": false}, ann: map[string]any{mapping.SuspendedAnnotation: nil}}
 			default:
 				continue
 			}
@@ -378,9 +383,11 @@ var scheduleVerbs = []string{"scaled down", "scaled up", "suspended", "resumed"}
 type scheduleChange struct {
 	direction string // down, up
 	verb      string // what the Sync cell says: scaled down, suspended, …
-	field     string
-	from, to  string
-	spec, ann map[string]any
+	field    string
+	from, to string
+	// set holds the fields the change sets, by dotted path ("spec.replicas"); ann the
+	// annotations (nil removes one).
+	set, ann map[string]any
 }
 
 // scale makes one scheduled transition, the time recorded: one merge patch with the
@@ -391,10 +398,11 @@ func (e *Engine) scale(ctx context.Context, ed *Edit, change scheduleChange, now
 	for k, v := range change.ann {
 		ann[k] = v
 	}
-	body, err := json.Marshal(map[string]any{
-		"metadata": map[string]any{"resourceVersion": m.GetResourceVersion(), "annotations": ann},
-		"spec":     change.spec,
-	})
+	patch := map[string]any{"metadata": map[string]any{"resourceVersion": m.GetResourceVersion(), "annotations": ann}}
+	for path, v := range change.set {
+		setPath(patch, strings.Split(path, "."), v)
+	}
+	body, err := json.Marshal(patch)
 	if err != nil {
 		ed.Outcome = Outcome{Kind: OutcomeError, Message: err.Error()}
 		return
@@ -418,6 +426,19 @@ func (e *Engine) scale(ctx context.Context, ed *Edit, change scheduleChange, now
 	scheduleTransitions.WithLabelValues(change.direction).Inc()
 	e.stats.Applied++
 	e.record(ed)
+}
+
+// setPath sets the field at path in a patch, making the objects on the way.
+func setPath(m map[string]any, path []string, v any) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
 }
 
 // Transition is a scheduled row's next transition, for `sheetops plan`.
@@ -446,11 +467,11 @@ func (e *Engine) forecast(h uptime.Holidays, now time.Time) []Transition {
 	var out []Transition
 	for ti := range e.tabs {
 		t := &e.tabs[ti]
-		if t.Column(mapping.Uptime) == nil || (!mapping.Scalable(t.Resource) && !mapping.Suspendable(t.Resource)) {
+		if t.Column(mapping.Uptime) == nil || (!t.Scalable() && !mapping.Suspendable(t.Resource)) {
 			continue
 		}
 		for _, obj := range e.view.Objects(t.Resource) {
-			s, err := e.readSchedule(obj)
+			s, err := e.readSchedule(obj, t.Replicas())
 			if err != nil || s.schedule.IsZero() {
 				continue
 			}
