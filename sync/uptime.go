@@ -383,8 +383,8 @@ var scheduleVerbs = []string{"scaled down", "scaled up", "suspended", "resumed"}
 type scheduleChange struct {
 	direction string // down, up
 	verb      string // what the Sync cell says: scaled down, suspended, …
-	field    string
-	from, to string
+	field     string
+	from, to  string
 	// set holds the fields the change sets, by dotted path ("spec.replicas"); ann the
 	// annotations (nil removes one).
 	set, ann map[string]any
