@@ -1063,6 +1063,42 @@ func TestClientGoWatch(t *testing.T) {
 		}
 	})
 
+	t.Run("a typed client's watch streams protobuf", func(t *testing.T) {
+		ns := cgNamespace(t, ctx, cs, "protowatch")
+		wire := &cgWire{}
+		pcfg := restConfig(t, srv)
+		pcfg.Wrap(wire.wrap)
+		pcs, err := kubernetes.NewForConfig(pcfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pods := pcs.CoreV1().Pods(ns)
+		first := cgCreatePod(t, ctx, cs, cgPod(ns, "p1", map[string]string{"app": "x"}))
+		w, err := pods.Watch(ctx, metav1.ListOptions{ResourceVersion: first.ResourceVersion, AllowWatchBookmarks: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		cgCreatePod(t, ctx, cs, cgPod(ns, "p2", map[string]string{"app": "y"}))
+		if _, err := cs.CoreV1().Pods(ns).Patch(ctx, "p2", types.MergePatchType, []byte(`{"metadata":{"labels":{"app":"z"}}}`), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"ADDED p2 y", "MODIFIED p2 z"} {
+			ev := cgNext(t, w)
+			pod, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				t.Fatalf("event object %T, want *v1.Pod", ev.Object)
+			}
+			if got := string(ev.Type) + " " + pod.Name + " " + pod.Labels["app"]; got != want || pod.Spec.Containers[0].Image != "nginx:1.27" || pod.UID == "" {
+				t.Fatalf("event %s (image %q, uid %q), want %s", got, pod.Spec.Containers[0].Image, pod.UID, want)
+			}
+		}
+		call, ok := wire.find(http.MethodGet, "/api/v1/namespaces/"+ns+"/pods")
+		if !ok || call.responseType != mediaTypeProtobuf+";stream=watch" {
+			t.Fatalf("watch answered %q, want %s;stream=watch", call.responseType, mediaTypeProtobuf)
+		}
+	})
+
 	t.Run("fieldSelector metadata.name", func(t *testing.T) {
 		ns := cgNamespace(t, ctx, cs, "byname")
 		pods := cs.CoreV1().Pods(ns)

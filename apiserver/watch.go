@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -33,7 +34,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		return err
 	}
 	out, ok := negotiate(r, true)
-	if !ok || out.mediaType == mediaProtobuf || out.mediaType == mediaYAML {
+	if !ok || out.mediaType == mediaYAML || (out.mediaType == mediaProtobuf && out.kind != outObject) {
 		out.mediaType = mediaJSON
 	}
 	var tableOpts printers.Options
@@ -99,7 +100,11 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		timeout = time.Duration(*opts.TimeoutSeconds) * time.Second
 	}
 	flusher, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", out.mediaType)
+	contentType := out.mediaType
+	if out.mediaType == mediaProtobuf {
+		contentType += ";stream=watch"
+	}
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Transfer-Encoding", "chunked")
 	w.Header().Set("Cache-Control", "no-cache, private")
 	w.WriteHeader(http.StatusOK)
@@ -182,7 +187,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 
 var schemaGroupKindListOptions = metav1.SchemeGroupVersion.WithKind("ListOptions").GroupKind()
 
-// eventWriter writes watch events as newline-delimited JSON, one flush per batch.
+// eventWriter writes watch events as newline-delimited JSON, or in protobuf as upstream
+// does (each a meta.k8s.io WatchEvent whose object is the object's protobuf encoding,
+// framed by a 4-byte big-endian length), one flush per batch.
 type eventWriter struct {
 	w         http.ResponseWriter
 	flusher   http.Flusher
@@ -213,6 +220,9 @@ func (e *eventWriter) write(t watch.EventType, obj runtime.Object) bool {
 	case e.out.kind == outMetadata:
 		obj = partialMetadata(obj)
 	}
+	if e.out.mediaType == mediaProtobuf {
+		return e.writeProtobuf(t, obj)
+	}
 	data, err := encode(obj, mediaJSON)
 	if err != nil {
 		e.failed = true
@@ -223,6 +233,26 @@ func (e *eventWriter) write(t watch.EventType, obj runtime.Object) bool {
 	e.buf.WriteString(`","object":`)
 	e.buf.Write(bytes.TrimRight(data, "\n"))
 	e.buf.WriteString("}\n")
+	if e.buf.Len() > 1<<20 {
+		return e.flush()
+	}
+	return true
+}
+
+func (e *eventWriter) writeProtobuf(t watch.EventType, obj runtime.Object) bool {
+	data, err := encode(obj, mediaProtobuf)
+	if err != nil {
+		e.failed = true
+		return false
+	}
+	ev := metav1.WatchEvent{Type: string(t), Object: runtime.RawExtension{Raw: data}}
+	frame, err := ev.Marshal()
+	if err != nil {
+		e.failed = true
+		return false
+	}
+	e.buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(frame))))
+	e.buf.Write(frame)
 	if e.buf.Len() > 1<<20 {
 		return e.flush()
 	}
