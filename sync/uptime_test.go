@@ -328,3 +328,52 @@ func summaryCell(t *testing.T, b *sheets.Book, namespace, header string) string 
 	t.Fatalf("Summary has no row %s", namespace)
 	return ""
 }
+
+// TestScheduleInEnforceMode: in reconcile.mode enforce the scheduled count is the desired
+// value while an object is down: a scale from outside during the night is reported as drift
+// and the scheduled reconcile sets it back to the Off Replicas; in the morning the schedule
+// brings it up and enforce then keeps the day's count.
+func TestScheduleInEnforceMode(t *testing.T) {
+	f := newFixture(t)
+	clk := clocktesting.NewFakeClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)) // Monday noon
+	cfg := sync.DefaultConfig()
+	cfg.Cluster.Namespaces = []string{"shop"}
+	cfg.Tabs = []sync.TabConfig{{Preset: "Deployments", Columns: []sync.ColumnConfig{
+		{Header: "Namespace"}, {Header: "Name"}, {Header: "Replicas"}, {Header: "Uptime"}, {Header: "Off Replicas"}, {Header: "Sync"}}}}
+	tabs, err := cfg.BuildTabs(kube.NewResolver(f.cs.Discovery()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := sync.New(sync.Options{Tabs: tabs, Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil),
+		StatePath: f.statePath, Logger: discard, Clock: clk, Enforce: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pass(e)
+	f.edit(mapping.DeploymentsTab, "web", map[string]string{"Uptime": "Mon-Fri 08:00-18:00 UTC", "Off Replicas": "1"})
+	f.pass(e)
+	clk.SetTime(time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC))
+	f.pass(e)
+	f.waitReplicas("web", 1)
+	f.pass(e) // the sheet shows the night's count
+
+	f.scale("web", 5) // kubectl scale during the night
+	f.pass(e)
+	if s := cell(t, f.read(), mapping.DeploymentsTab, "web", mapping.Sync); !strings.HasPrefix(s, "drift: Replicas is 5 in the cluster") {
+		t.Fatalf("Sync = %q, want the drift from the night's count reported", s)
+	}
+	f.refresh(e)
+	if got := *f.get("web").Spec.Replicas; got != 1 {
+		t.Fatalf("the scheduled reconcile left web at %d, want the Off Replicas 1", got)
+	}
+
+	// Morning: up to the count it had before the night, and enforce keeps that.
+	clk.SetTime(time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC))
+	f.pass(e)
+	f.waitReplicas("web", 3)
+	f.pass(e)
+	f.refresh(e)
+	if got := *f.get("web").Spec.Replicas; got != 3 {
+		t.Fatalf("enforce moved web to %d after the morning scale-up, want 3", got)
+	}
+}
