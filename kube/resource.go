@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,6 +47,9 @@ type Resolver struct {
 	mapper    meta.RESTMapper
 	schemas   *Schemas
 	discovery discovery.DiscoveryInterface // cached
+
+	mu   stdsync.Mutex
+	crds map[Resource]crdVersion // the definitions read, by resource
 }
 
 // NewResolver returns a resolver on the cluster's discovery.
@@ -117,36 +121,84 @@ func (r *Resolver) ReplicasPath(res Resource) (string, error) {
 	if builtinGroup(res.Group) {
 		return ".spec.replicas", nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	raw, err := r.discovery.RESTClient().Get().AbsPath("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", res.GroupResource().String()).DoRaw(ctx)
+	v, err := r.definition(res)
 	if err != nil {
 		if has, herr := r.schemas.HasField(res, []FieldStep{{Key: "spec"}, {Key: "replicas"}}); herr == nil && has {
 			return ".spec.replicas", nil
 		}
 		return "", fmt.Errorf("has a scale subresource, but its CustomResourceDefinition cannot be read to find where it keeps its replicas: %w", err)
 	}
+	if v.Subresources == nil || v.Subresources.Scale == nil {
+		return "", nil
+	}
+	return v.Subresources.Scale.SpecReplicasPath, nil
+}
+
+// PrinterColumn is one of a custom resource's additionalPrinterColumns: what `kubectl get`
+// shows for it.
+type PrinterColumn struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"` // integer, number, string, boolean, date
+	JSONPath string `json:"jsonPath"`
+	Priority int32  `json:"priority"`
+}
+
+// PrinterColumns are the additionalPrinterColumns of a custom resource's version, as its
+// CustomResourceDefinition declares them; none for a built-in resource (the API server
+// computes theirs) or when the definition cannot be read.
+func (r *Resolver) PrinterColumns(res Resource) []PrinterColumn {
+	if builtinGroup(res.Group) {
+		return nil
+	}
+	v, err := r.definition(res)
+	if err != nil {
+		return nil
+	}
+	return v.PrinterColumns
+}
+
+// crdVersion is what SheetOps reads of one version of a CustomResourceDefinition.
+type crdVersion struct {
+	Name         string `json:"name"`
+	Subresources *struct {
+		Scale *struct {
+			SpecReplicasPath string `json:"specReplicasPath"`
+		} `json:"scale"`
+	} `json:"subresources"`
+	PrinterColumns []PrinterColumn `json:"additionalPrinterColumns"`
+}
+
+// definition reads res's version of its CustomResourceDefinition (once).
+func (r *Resolver) definition(res Resource) (crdVersion, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.crds[res]; ok {
+		return v, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := r.discovery.RESTClient().Get().AbsPath("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", res.GroupResource().String()).DoRaw(ctx)
+	if err != nil {
+		return crdVersion{}, err
+	}
 	var crd struct {
 		Spec struct {
-			Versions []struct {
-				Name         string `json:"name"`
-				Subresources *struct {
-					Scale *struct {
-						SpecReplicasPath string `json:"specReplicasPath"`
-					} `json:"scale"`
-				} `json:"subresources"`
-			} `json:"versions"`
+			Versions []crdVersion `json:"versions"`
 		} `json:"spec"`
 	}
 	if err := json.Unmarshal(raw, &crd); err != nil {
-		return "", fmt.Errorf("its CustomResourceDefinition: %w", err)
+		return crdVersion{}, fmt.Errorf("its CustomResourceDefinition: %w", err)
 	}
 	for _, v := range crd.Spec.Versions {
-		if v.Name == res.Version && v.Subresources != nil && v.Subresources.Scale != nil {
-			return v.Subresources.Scale.SpecReplicasPath, nil
+		if v.Name == res.Version {
+			if r.crds == nil {
+				r.crds = map[Resource]crdVersion{}
+			}
+			r.crds[res] = v
+			return v, nil
 		}
 	}
-	return "", nil
+	return crdVersion{}, fmt.Errorf("its CustomResourceDefinition has no version %s", res.Version)
 }
 
 // builtinGroup reports whether a group is one of Kubernetes' own: the core group, a

@@ -349,6 +349,12 @@ type ScaleFinder interface {
 	ReplicasPath(r kube.Resource) (string, error)
 }
 
+// PrinterColumnFinder is the optional printer column lookup of a Resolver: the columns
+// `kubectl get` shows for a custom resource (kube.Resolver reads its definition).
+type PrinterColumnFinder interface {
+	PrinterColumns(r kube.Resource) []kube.PrinterColumn
+}
+
 // FieldChecker is the optional schema check of a Resolver: whether a resource's objects have
 // a field (kube.Resolver reads the cluster's OpenAPI v3). An error means it cannot tell.
 type FieldChecker interface {
@@ -466,7 +472,11 @@ func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, 
 			return mapping.Tab{}, &SettingError{key + ".resource", resource, err.Error()}
 		}
 	}
-	specs, err := columnSpecs(key, tc, preset, r, replicasPath != "")
+	var printer []kube.PrinterColumn
+	if pf, ok := res.(PrinterColumnFinder); ok && preset == nil && len(tc.Columns) == 0 {
+		printer = pf.PrinterColumns(r)
+	}
+	specs, err := columnSpecs(key, tc, preset, r, replicasPath != "", printer)
 	if err != nil {
 		return mapping.Tab{}, err
 	}
@@ -513,6 +523,27 @@ func (c *Config) buildTab(key string, tc TabConfig, res Resolver) (mapping.Tab, 
 	return t, nil
 }
 
+// printerColumnSpecs are read-only columns of the printer columns `kubectl get` shows
+// (priority 0), without those the tab has anyway (Name, Age, …) and with the type of each.
+func printerColumnSpecs(printer []kube.PrinterColumn) []mapping.ColumnSpec {
+	var out []mapping.ColumnSpec
+	for _, pc := range printer {
+		if pc.Priority != 0 || pc.JSONPath == ".metadata.creationTimestamp" || mapping.IsCommonHeader(pc.Name) {
+			continue
+		}
+		spec := mapping.ColumnSpec{Header: pc.Name, Path: pc.JSONPath}
+		switch pc.Type {
+		case "integer", "number", "boolean":
+			tn, err := mapping.ParseTypeName(pc.Type)
+			if err == nil {
+				spec.Type = mapping.ValueType{Type: tn}
+			}
+		}
+		out = append(out, spec)
+	}
+	return out
+}
+
 // presetFor finds the preset of a resource, if one has it.
 func presetFor(r kube.Resource, res Resolver) (mapping.Preset, bool) {
 	for _, p := range mapping.Presets {
@@ -525,17 +556,18 @@ func presetFor(r kube.Resource, res Resolver) (mapping.Preset, bool) {
 
 // columnSpecs are a tab's columns: the config's (plain headers from the common columns or
 // the preset's, or custom ones), else the preset's, else Namespace, Name, Age, Action, Sync.
-// scalable: r has a scale subresource.
-func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resource, scalable bool) ([]mapping.ColumnSpec, error) {
+// scalable: r has a scale subresource; printer: its printer columns (a custom resource's).
+func columnSpecs(key string, tc TabConfig, preset *mapping.Preset, r kube.Resource, scalable bool, printer []kube.PrinterColumn) ([]mapping.ColumnSpec, error) {
 	if len(tc.Columns) == 0 {
 		if preset != nil {
 			return preset.Columns, nil
 		}
-		specs := []mapping.ColumnSpec{{Header: mapping.Name}, {Header: mapping.Age}, {Header: mapping.Action}, {Header: mapping.Sync}}
+		specs := []mapping.ColumnSpec{{Header: mapping.Name}}
 		if r.Namespaced {
 			specs = append([]mapping.ColumnSpec{{Header: mapping.Namespace}}, specs...)
 		}
-		return specs, nil
+		specs = append(specs, printerColumnSpecs(printer)...)
+		return append(specs, mapping.ColumnSpec{Header: mapping.Age}, mapping.ColumnSpec{Header: mapping.Action}, mapping.ColumnSpec{Header: mapping.Sync}), nil
 	}
 	specs := make([]mapping.ColumnSpec, len(tc.Columns))
 	for j, cc := range tc.Columns {
