@@ -157,6 +157,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	jc := newJobController(managerClient, factory, log.With("controller", "job"))
 	ssc := newStatefulSetController(managerClient, factory, log.With("controller", "statefulset"))
 	epc := newEndpointsController(managerClient, factory, log.With("controller", "endpoints"))
+	dsc := newDaemonSetController(managerClient, factory, log.With("controller", "daemonset"))
 
 	factory.Start(ctx.Done())
 	var wg stdsync.WaitGroup
@@ -167,6 +168,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	wg.Go(func() { jc.run(ctx, opts.Workers) })
 	wg.Go(func() { ssc.run(ctx, opts.Workers) })
 	wg.Go(func() { epc.run(ctx, opts.Workers) })
+	wg.Go(func() { dsc.run(ctx, opts.Workers) })
 	log.Info("controllers started", "workers", opts.Workers, "node", opts.NodeName)
 	wg.Wait()
 	factory.Shutdown()

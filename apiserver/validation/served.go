@@ -354,6 +354,7 @@ func prepareServedCreate(obj runtime.Object) bool {
 	case *appsv1.DaemonSet:
 		o.Status = appsv1.DaemonSetStatus{}
 		o.Generation = 1
+		setDaemonSetTemplateGeneration(o, 1)
 	case *batchv1.Job:
 		o.Status = batchv1.JobStatus{}
 		o.Generation = 1
@@ -452,7 +453,11 @@ func prepareServedUpdate(obj, old runtime.Object) bool {
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
 	case *appsv1.DaemonSet:
 		prev := old.(*appsv1.DaemonSet)
-		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
+		beforeUpdate(o, prev, func() {
+			o.Status = prev.Status
+			bumpGeneration(o, prev, o.Spec, prev.Spec)
+			keepDaemonSetTemplateGeneration(o, prev)
+		})
 	case *batchv1.Job:
 		prev := old.(*batchv1.Job)
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
@@ -1505,4 +1510,28 @@ func validateEndpointSlice(s *discoveryv1.EndpointSlice) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// setDaemonSetTemplateGeneration writes a daemon set's template generation where apps/v1
+// keeps it, the deprecated.daemonset.template.generation annotation.
+func setDaemonSetTemplateGeneration(d *appsv1.DaemonSet, gen int64) {
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	d.Annotations[appsv1.DeprecatedTemplateGeneration] = fmt.Sprint(gen)
+}
+
+// keepDaemonSetTemplateGeneration is upstream's daemon set strategy on update: the template
+// generation is the stored one, plus one when the template changed; users do not set it.
+func keepDaemonSetTemplateGeneration(d, old *appsv1.DaemonSet) {
+	var gen int64
+	fmt.Sscan(old.Annotations[appsv1.DeprecatedTemplateGeneration], &gen)
+	if !semanticEqual(d.Spec.Template, old.Spec.Template) {
+		gen++
+	}
+	if gen == 0 {
+		delete(d.Annotations, appsv1.DeprecatedTemplateGeneration)
+		return
+	}
+	setDaemonSetTemplateGeneration(d, gen)
 }
