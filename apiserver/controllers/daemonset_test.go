@@ -147,7 +147,9 @@ func TestDaemonSetFollowsNodes(t *testing.T) {
 		if _, err := cluster.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = cluster.client.CoreV1().Nodes().Delete(context.Background(), n.Name, metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = cluster.client.CoreV1().Nodes().Delete(context.Background(), n.Name, metav1.DeleteOptions{})
+		})
 	}
 	waitFor(t, "a pod bound to the new node", func(ctx context.Context) (bool, string, error) {
 		pods, err := podsOf(ctx, ns, map[string]string{"app": "agent"})
