@@ -145,7 +145,7 @@ var workloadKinds = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("pods"), kind: "Pod", singular: "pod", namespaced: true,
-		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true, fieldLabelConversion: true,
+		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subLog, subStatus}, returnDeleted: true, fieldLabelConversion: true,
 		strategy: podStrategy{},
 		fields:   podFields,
 		newObj:   func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
@@ -362,7 +362,7 @@ func init() {
 		byStoreKey[r.storeKey] = r
 		r.managers = map[string]*managedfields.FieldManager{}
 		for _, sub := range append([]string{""}, r.subs...) {
-			if sub == subScale || sub == subFinalize || sub == subBinding {
+			if sub == subScale || sub == subFinalize || sub == subBinding || sub == subLog {
 				continue
 			}
 			fm, err := managedfields.NewDefaultFieldManager(typeConverter, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
