@@ -343,6 +343,9 @@ func newFieldManagerTypeConverter() fieldManagerTypeConverter {
 type fieldManagerObjectConvertor struct{ *runtime.Scheme }
 
 func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runtime.GroupVersioner) (runtime.Object, error) {
+	if out, ok, err := convertAcrossView(in, gv); ok {
+		return out, err
+	}
 	return c.Scheme.UnsafeConvertToVersion(in, gv)
 }
 
@@ -383,6 +386,7 @@ func init() {
 		r.view.storage = index[r.view.storageGVR]
 		r.storeKey = r.view.storage.storeKey
 		r.strategy = r.view.storage.strategy
+		newViewManagers(r)
 	}
 }
 

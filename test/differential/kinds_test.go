@@ -324,6 +324,32 @@ func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("hpa-v1.missing", call(ctx, s.rc, "GET", v1+"/nope", nil, "", nil))
 	r.resp("hpa-v1.invalid", call(ctx, s.rc, "POST", v1, nil, "",
 		`{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":0}}`))
+	// server-side apply through either version; managed fields recorded in one are read in the other
+	entries := func(res response) []string {
+		mf, _ := lookup(res.obj, "metadata.managedFields").([]any)
+		out := []string{}
+		for _, m := range mf {
+			out = append(out, fmt.Sprintf("%v/%v/%v/%v", lookup(m, "manager"), lookup(m, "operation"), lookup(m, "apiVersion"), lookup(m, "subresource")))
+		}
+		return out
+	}
+	applyHPA := func(step, path, manager, body string) {
+		res := call(ctx, s.rc, "PATCH", path, q("fieldManager", manager), ctApply, body)
+		r.resp(step, res, "apiVersion", "metadata.annotations", "spec")
+		r.set(step+".managers", entries(res))
+	}
+	applyHPA("hpa-v1.apply-create", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 5\n  targetCPUUtilizationPercentage: 50\n")
+	applyHPA("hpa-v1.apply-again", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 6\n  targetCPUUtilizationPercentage: 50\n")
+	applyHPA("hpa-v2.apply-conflict", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 7\n")
+	applyHPA("hpa-v2.apply-min", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 6\n")
+	applyHPA("hpa-v1.apply-wrong-version", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  maxReplicas: 6\n")
+	applyHPA("hpa-v2.apply-wrong-version", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  maxReplicas: 6\n")
 	r.resp("hpa-v1.delete", call(ctx, s.rc, "DELETE", v1+"/cpu", nil, "", nil), "metadata.name")
 
 	core := "/api/v1/namespaces/" + ns + "/events"
@@ -349,6 +375,19 @@ func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("event-v1.patch", call(ctx, s.rc, "PATCH", ev+"/core", nil, ctMergePatch, `{"note":"patched"}`), "note")
 	r.resp("event-v1.patched-as-core", call(ctx, s.rc, "GET", core+"/core", nil, "", nil), "message")
 	r.resp("event-v1.delete", call(ctx, s.rc, "DELETE", ev+"/new", nil, "", nil), "metadata.name")
+	applied := call(ctx, s.rc, "PATCH", ev+"/applied", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"applied"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"example.com/ctl","reportingInstance":"ctl-1","action":"Scale","reason":"Scaled","regarding":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"note":"applied","type":"Normal"}`)
+	r.resp("event-v1.apply-create", applied, "apiVersion", "regarding", "note", "action")
+	r.set("event-v1.apply-create.managers", entries(applied))
+	applied = call(ctx, s.rc, "PATCH", core+"/applied", q("fieldManager", "ssa-core"), ctApply,
+		`{"apiVersion":"v1","kind":"Event","metadata":{"name":"applied"},"involvedObject":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"reason":"Scaled","message":"applied in v1","type":"Normal"}`)
+	r.resp("event-core.apply-conflict", applied, "message")
+	applied = call(ctx, s.rc, "PATCH", ev+"/applied", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"applied"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"example.com/ctl","reportingInstance":"ctl-1","action":"Scale","reason":"Scaled","regarding":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"note":"applied again","type":"Normal"}`)
+	r.resp("event-v1.apply-update", applied, "note")
+	r.set("event-v1.apply-update.managers", entries(applied))
+	r.resp("event-v1.apply-invalid", call(ctx, s.rc, "PATCH", ev+"/bad-apply", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"bad-apply"},"reason":"X","regarding":{"kind":"Pod","name":"p"},"type":"Normal"}`))
 	r.resp("event-v1.deleted-as-core", call(ctx, s.rc, "GET", core+"/new", nil, "", nil))
 }
 
