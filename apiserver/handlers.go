@@ -84,7 +84,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ri.subresource == subLog && ri.verb != "get" {
-		writeStatusError(w, apierrors.NewMethodNotSupported(schema.GroupResource{Resource: "pods/log"}, ri.verb))
+		writeStatusError(w, apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, ri.verb, schema.GroupResource{}, "", "", 0, false))
 		return
 	}
 	var err error

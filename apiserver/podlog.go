@@ -5,13 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // subLog is the pods/log subresource.
@@ -22,7 +23,7 @@ const podLogFollowPoll = time.Second
 
 // podLog answers GET pods/{name}/log as upstream's log REST and a kubelet do, with a few
 // simulated lines: the engine runs no containers. A pod not yet bound to a node has an empty
-// log (200, as upstream's empty location); a container that has not started, or a previous
+// log (204, as upstream's streamer without a location); a container that has not started, or a previous
 // instance that does not exist, is a 400 with the kubelet's message; a container that runs or
 // ran gives lines saying so (container, image, start and end), honouring timestamps,
 // tailLines, limitBytes, sinceSeconds and sinceTime; follow keeps the answer open while the
@@ -33,7 +34,7 @@ func (s *Server) podLog(w http.ResponseWriter, r *http.Request, ri requestInfo, 
 	if err != nil {
 		return err
 	}
-	if err := validatePodLogOptions(opts); err != nil {
+	if err := validatePodLogOptions(pod.Name, opts, r.URL.Query().Has("stream")); err != nil {
 		return err
 	}
 	name, err := logContainer(pod, opts.Container)
@@ -45,6 +46,11 @@ func (s *Server) podLog(w http.ResponseWriter, r *http.Request, ri requestInfo, 
 		if lines, err = containerLog(pod, name, opts.Previous); err != nil {
 			return err
 		}
+	}
+	if pod.Spec.NodeName == "" {
+		// no node to ask: upstream's streamer without a location answers 204
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	lines = filterLog(lines, opts, time.Now())
 	w.Header().Set("Content-Type", "text/plain")
@@ -129,60 +135,57 @@ type logLine struct {
 	text string
 }
 
-func validatePodLogOptions(o *corev1.PodLogOptions) error {
-	var msgs []string
-	if o.SinceSeconds != nil && *o.SinceSeconds < 1 {
-		msgs = append(msgs, "sinceSeconds: Invalid value: "+strconv.FormatInt(*o.SinceSeconds, 10)+": must be greater than 0")
-	}
+// validatePodLogOptions is upstream's ValidatePodLogOptions (with the alpha stream selection
+// off): a 422 about the kind PodLogOptions.
+func validatePodLogOptions(name string, o *corev1.PodLogOptions, stream bool) error {
+	var errs field.ErrorList
 	if o.TailLines != nil && *o.TailLines < 0 {
-		msgs = append(msgs, "tailLines: Invalid value: "+strconv.FormatInt(*o.TailLines, 10)+": must be greater than or equal to 0")
+		errs = append(errs, field.Invalid(field.NewPath("tailLines"), *o.TailLines, "must be greater than or equal to 0"))
 	}
 	if o.LimitBytes != nil && *o.LimitBytes < 1 {
-		msgs = append(msgs, "limitBytes: Invalid value: "+strconv.FormatInt(*o.LimitBytes, 10)+": must be greater than 0")
+		errs = append(errs, field.Invalid(field.NewPath("limitBytes"), *o.LimitBytes, "must be greater than 0"))
 	}
-	if o.SinceSeconds != nil && o.SinceTime != nil {
-		msgs = append(msgs, "sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified")
+	switch {
+	case o.SinceSeconds != nil && o.SinceTime != nil:
+		errs = append(errs, field.Forbidden(field.NewPath(""), "at most one of `sinceTime` or `sinceSeconds` may be specified"))
+	case o.SinceSeconds != nil && *o.SinceSeconds < 1:
+		errs = append(errs, field.Invalid(field.NewPath("sinceSeconds"), *o.SinceSeconds, "must be greater than 0"))
 	}
-	if len(msgs) > 0 {
-		return apierrors.NewBadRequest(strings.Join(msgs, ", "))
+	if stream {
+		errs = append(errs, field.Forbidden(field.NewPath("stream"), "may not be specified"))
+	}
+	if len(errs) > 0 {
+		return apierrors.NewInvalid(schema.GroupKind{Kind: "PodLogOptions"}, name, errs)
 	}
 	return nil
 }
 
 // logContainer is the container whose log is asked for: the named one, or the only one; the
-// errors are upstream's validateContainer's.
+// errors are upstream's validateContainer's (which lists init, then regular, then ephemeral
+// containers).
 func logContainer(pod *corev1.Pod, name string) (string, error) {
-	var names, initNames, ephemeral []string
-	for _, c := range pod.Spec.Containers {
-		names = append(names, c.Name)
-	}
+	var all []string
 	for _, c := range pod.Spec.InitContainers {
-		initNames = append(initNames, c.Name)
+		all = append(all, c.Name)
+	}
+	for _, c := range pod.Spec.Containers {
+		all = append(all, c.Name)
 	}
 	for _, c := range pod.Spec.EphemeralContainers {
-		ephemeral = append(ephemeral, c.Name)
+		all = append(all, c.Name)
 	}
 	if name == "" {
-		if len(names) == 1 && len(initNames) == 0 && len(ephemeral) == 0 {
-			return names[0], nil
+		switch len(pod.Spec.Containers) {
+		case 1:
+			return pod.Spec.Containers[0].Name, nil
+		case 0:
+			return "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s", pod.Name))
 		}
-		if len(names) == 1 {
-			return names[0], nil
-		}
-		msg := fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", pod.Name, names)
-		if len(initNames) > 0 {
-			msg += fmt.Sprintf(" or one of the init containers: %v", initNames)
-		}
-		if len(ephemeral) > 0 {
-			msg += fmt.Sprintf(" or one of the ephemeral containers: %v", ephemeral)
-		}
-		return "", apierrors.NewBadRequest(msg)
+		return "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %s", pod.Name, all))
 	}
-	for _, list := range [][]string{names, initNames, ephemeral} {
-		for _, n := range list {
-			if n == name {
-				return name, nil
-			}
+	for _, n := range all {
+		if n == name {
+			return name, nil
 		}
 	}
 	return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, pod.Name))
