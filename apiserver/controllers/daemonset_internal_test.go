@@ -104,7 +104,7 @@ func TestRollingUpdateVictims(t *testing.T) {
 			"n0": {pod("n0", "old", true, time.Hour)}, "n1": {pod("n1", "old", true, time.Hour)},
 			"n2": {pod("n2", "old", true, time.Hour)}, "n3": {pod("n3", "old", true, time.Hour)}}, []string{"n0-old", "n1-old"}},
 		{"minReadySeconds not yet met", intstr.FromInt32(1), 60, map[string][]*corev1.Pod{
-			"n0": {pod("n0", "old", true, time.Hour)}, "n1": {pod("n1", "new", true, 10 * time.Second)},
+			"n0": {pod("n0", "old", true, time.Hour)}, "n1": {pod("n1", "new", true, 10*time.Second)},
 			"n2": {pod("n2", "new", true, time.Hour)}, "n3": {pod("n3", "new", true, time.Hour)}}, nil},
 	}
 	for _, tt := range tests {
