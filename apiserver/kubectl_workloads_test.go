@@ -4,6 +4,7 @@ package apiserver_test
 // history and undo of a daemon set, a job made from a cron job, and logs.
 
 import (
+	"bufio"
 	"context"
 	"strings"
 	"testing"
@@ -132,6 +133,18 @@ func testKubectlLogs(t *testing.T, k kubectlCLI, f kcFixtures) {
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "Z sheetops:") {
 		t.Errorf("logs --tail=1 --timestamps: %q", out)
 	}
+	// follow: the lines arrive at once and the stream stays open while the container runs
+	followCtx, cancel := context.WithTimeout(context.Background(), kcWait)
+	defer cancel()
+	stream, err := f.cs.CoreV1().Pods(ns).GetLogs("web", &corev1.PodLogOptions{Container: "app", Follow: true}).Stream(followCtx)
+	if err != nil {
+		t.Fatalf("follow the log: %v", err)
+	}
+	line, err := bufio.NewReader(stream).ReadString('\n')
+	if err != nil || !strings.Contains(line, "container app started") {
+		t.Errorf("first followed line %q, %v", line, err)
+	}
+	stream.Close()
 	stderr = k.fails(t, "logs", "web", "-c", "nope", "-n", ns)
 	kcWantContains(t, "logs of a missing container", stderr, "container nope is not valid for pod web")
 	stderr = k.fails(t, "logs", "web", "-c", "app", "-n", ns, "--previous")
