@@ -179,3 +179,43 @@ func TestDaemonSetFollowsNodes(t *testing.T) {
 		return len(pods) == 0 && ds.Status.DesiredNumberScheduled == 0, fmt.Sprintf("%d pods, status %+v", len(pods), ds.Status), nil
 	})
 }
+
+// TestDaemonSetOnDelete: with OnDelete a new template waits until the user deletes the pod.
+func TestDaemonSetOnDelete(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t)
+	ctx := context.Background()
+	newDaemonSet(t, ns, "agent", "fluentd:1.16", func(d *appsv1.DaemonSet) {
+		d.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}
+	})
+	daemonSetRolledOut(t, ns, "agent", 1)
+	old := podsSettled(t, ns, map[string]string{"app": "agent"}, 1)[0]
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d, err := cluster.client.AppsV1().DaemonSets(ns).Get(ctx, "agent", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		d.Spec.Template.Spec.Containers[0].Image = "fluentd:1.17"
+		_, err = cluster.client.AppsV1().DaemonSets(ns).Update(ctx, d, metav1.UpdateOptions{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new generation observed, the pod not updated", func(ctx context.Context) (bool, string, error) {
+		d, err := cluster.client.AppsV1().DaemonSets(ns).Get(ctx, "agent", metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
+		}
+		return d.Status.ObservedGeneration == d.Generation && d.Status.UpdatedNumberScheduled == 0 && d.Status.NumberAvailable == 1, fmt.Sprintf("%+v", d.Status), nil
+	})
+	if p, err := cluster.client.CoreV1().Pods(ns).Get(ctx, old.Name, metav1.GetOptions{}); err != nil || p.DeletionTimestamp != nil {
+		t.Fatalf("OnDelete replaced the pod by itself: %v", err)
+	}
+	if err := cluster.client.CoreV1().Pods(ns).Delete(ctx, old.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	daemonSetRolledOut(t, ns, "agent", 1)
+	if p := podsSettled(t, ns, map[string]string{"app": "agent"}, 1)[0]; p.Spec.Containers[0].Image != "fluentd:1.17" {
+		t.Errorf("the pod made after the delete runs %s, want fluentd:1.17", p.Spec.Containers[0].Image)
+	}
+}
