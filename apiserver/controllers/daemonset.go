@@ -47,8 +47,9 @@ var daemonSetKind = appsv1.SchemeGroupVersion.WithKind("DaemonSet")
 // longer exist are deleted, and a node never keeps more than one. Each template is a
 // ControllerRevision "<set>-<hash>" whose hash labels the pods (controller-revision-hash,
 // beside pod-template-generation); RollingUpdate replaces pods of older revisions, at most
-// maxUnavailable of the desired ones unavailable at a time (maxSurge is treated as 0);
-// OnDelete leaves that to the user. Status as upstream's, so that kubectl rollout status,
+// maxUnavailable of the desired ones unavailable at a time, or with maxSurge starts the new
+// pod beside the old one, at most maxSurge nodes at a time; OnDelete leaves that to the
+// user. Status as upstream's, so that kubectl rollout status,
 // history and undo work on daemon sets.
 type daemonSetController struct {
 	client     kubernetes.Interface
@@ -343,6 +344,7 @@ func isDaemonPodUpdated(ds *appsv1.DaemonSet, pod *corev1.Pod, hash string) bool
 func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1.DaemonSet, nodes []*corev1.Node, byNode map[string][]*corev1.Pod, hash string) error {
 	var create []string
 	var remove []*corev1.Pod
+	surge := daemonMaxSurge(ds, 1) > 0
 	known := map[string]bool{}
 	for _, node := range nodes {
 		known[node.Name] = true
@@ -353,8 +355,8 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 		}
 		var running []*corev1.Pod
 		for _, p := range pods {
-			if p.Status.Phase == corev1.PodFailed {
-				remove = append(remove, p) // upstream deletes failed daemon pods and makes new ones
+			if p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+				remove = append(remove, p) // upstream deletes finished daemon pods and makes new ones
 				continue
 			}
 			running = append(running, p)
@@ -362,6 +364,8 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 		switch {
 		case len(running) == 0:
 			create = append(create, node.Name)
+		case len(running) > 1 && surge:
+			remove = append(remove, c.surgeExcess(ds, running, hash)...)
 		case len(running) > 1:
 			remove = append(remove, running[1:]...) // keep the oldest
 		}
@@ -373,7 +377,11 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 		}
 	}
 	if len(create) == 0 && len(remove) == 0 && len(gone) == 0 && ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
-		remove = c.rollingUpdateVictims(ds, nodes, byNode, hash)
+		if surge {
+			remove, create = c.surgeUpdate(ds, nodes, byNode, hash)
+		} else {
+			remove = c.rollingUpdateVictims(ds, nodes, byNode, hash)
+		}
 	}
 	if len(create) == 0 && len(remove) == 0 && len(gone) == 0 {
 		return nil
@@ -467,6 +475,91 @@ func (c *daemonSetController) rollingUpdateVictims(ds *appsv1.DaemonSet, nodes [
 		unavailable++
 	}
 	return victims
+}
+
+// daemonMaxSurge is the set's rollingUpdate.maxSurge scaled to desired nodes (rounded up), 0 for
+// none or for OnDelete.
+func daemonMaxSurge(ds *appsv1.DaemonSet, desired int) int {
+	ru := ds.Spec.UpdateStrategy.RollingUpdate
+	if ds.Spec.UpdateStrategy.Type != appsv1.RollingUpdateDaemonSetStrategyType || ru == nil || ru.MaxSurge == nil {
+		return 0
+	}
+	n, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxSurge, desired, true)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// surgeExcess are the pods a node running several must lose when the set surges (upstream's
+// podsShouldBeOnNode): all but the oldest updated and the oldest old pod, and of those two
+// the old one once it is not ready or the updated one is available.
+func (c *daemonSetController) surgeExcess(ds *appsv1.DaemonSet, running []*corev1.Pod, hash string) []*corev1.Pod {
+	var newest, oldest *corev1.Pod // the oldest updated pod, the oldest old pod
+	var out []*corev1.Pod
+	for _, p := range running {
+		switch {
+		case isDaemonPodUpdated(ds, p, hash) && newest == nil:
+			newest = p
+		case !isDaemonPodUpdated(ds, p, hash) && oldest == nil:
+			oldest = p
+		default:
+			out = append(out, p)
+		}
+	}
+	if newest != nil && oldest != nil && (!isPodReady(oldest) || isPodAvailable(newest, ds.Spec.MinReadySeconds, c.now())) {
+		out = append(out, oldest)
+	}
+	return out
+}
+
+// surgeUpdate is upstream's rolling update with maxSurge: a node whose old pod is not
+// available gets its new pod at once; others get one beside the old pod, at most maxSurge
+// nodes at a time; an old pod goes once the new one beside it is available.
+func (c *daemonSetController) surgeUpdate(ds *appsv1.DaemonSet, nodes []*corev1.Node, byNode map[string][]*corev1.Pod, hash string) ([]*corev1.Pod, []string) {
+	now := c.now()
+	var remove []*corev1.Pod
+	var create, candidates []string
+	desired, surging := 0, 0
+	for _, node := range nodes {
+		if shouldRunDaemonPod(ds, node) {
+			desired++
+		}
+	}
+	limit := daemonMaxSurge(ds, desired)
+	for _, node := range nodes {
+		if !shouldRunDaemonPod(ds, node) {
+			continue
+		}
+		var newPod, oldPod *corev1.Pod
+		several := false
+		for _, p := range byNode[node.Name] {
+			if isDaemonPodUpdated(ds, p, hash) {
+				several = several || newPod != nil
+				newPod = p
+			} else {
+				several = several || oldPod != nil
+				oldPod = p
+			}
+		}
+		switch {
+		case several:
+			surging++ // manage prunes it first
+		case oldPod == nil:
+		case newPod == nil && !isPodAvailable(oldPod, ds.Spec.MinReadySeconds, now):
+			create = append(create, node.Name)
+		case newPod == nil:
+			if surging < limit {
+				candidates = append(candidates, node.Name)
+			}
+		case !isPodAvailable(newPod, ds.Spec.MinReadySeconds, now):
+			surging++
+		default:
+			remove = append(remove, oldPod)
+		}
+	}
+	room := min(max(limit-surging, 0), len(candidates))
+	return remove, append(create, candidates[:room]...)
 }
 
 func (c *daemonSetController) createPod(ctx context.Context, ds *appsv1.DaemonSet, nodeName, hash string) error {

@@ -123,3 +123,55 @@ func TestRollingUpdateVictims(t *testing.T) {
 		})
 	}
 }
+
+// TestSurgeUpdate: with maxSurge, new pods start beside available old ones up to the surge,
+// at once where the old pod is unavailable, and an old pod goes when its successor is available.
+func TestSurgeUpdate(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pod := func(node, hash string, ready bool) *corev1.Pod {
+		status := corev1.ConditionFalse
+		if ready {
+			status = corev1.ConditionTrue
+		}
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: node + "-" + hash, Labels: map[string]string{appsv1.DefaultDaemonSetUniqueLabelKey: hash}},
+			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status, LastTransitionTime: metav1.NewTime(now.Add(-time.Hour))}}}}
+	}
+	var nodes []*corev1.Node
+	for i := range 4 {
+		nodes = append(nodes, testNode(fmt.Sprintf("n%d", i), nil))
+	}
+	tests := []struct {
+		name         string
+		pods         map[string][]*corev1.Pod
+		wantRemove   []string
+		wantCreateOn []string
+	}{
+		{"surge one node", map[string][]*corev1.Pod{
+			"n0": {pod("n0", "old", true)}, "n1": {pod("n1", "old", true)}, "n2": {pod("n2", "old", true)}, "n3": {pod("n3", "old", true)}},
+			nil, []string{"n0"}},
+		{"wait for the surged pod", map[string][]*corev1.Pod{
+			"n0": {pod("n0", "old", true), pod("n0", "new", false)}, "n1": {pod("n1", "old", true)}, "n2": {pod("n2", "old", true)}, "n3": {pod("n3", "old", true)}},
+			nil, nil},
+		{"old pod goes once the new one is available", map[string][]*corev1.Pod{
+			"n0": {pod("n0", "old", true), pod("n0", "new", true)}, "n1": {pod("n1", "old", true)}, "n2": {pod("n2", "new", true)}, "n3": {pod("n3", "new", true)}},
+			[]string{"n0-old"}, []string{"n1"}},
+		{"unavailable old pods are replaced at once", map[string][]*corev1.Pod{
+			"n0": {pod("n0", "old", false)}, "n1": {pod("n1", "old", false)}, "n2": {pod("n2", "old", true)}, "n3": {pod("n3", "new", true)}},
+			nil, []string{"n0", "n1", "n2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds := &appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxSurge: ptrTo(intstr.FromInt32(1)), MaxUnavailable: ptrTo(intstr.FromInt32(0))}}}}
+			c := &daemonSetController{now: func() time.Time { return now }}
+			remove, create := c.surgeUpdate(ds, nodes, tt.pods, "new")
+			var removed []string
+			for _, p := range remove {
+				removed = append(removed, p.Name)
+			}
+			if !slices.Equal(removed, tt.wantRemove) || !slices.Equal(create, tt.wantCreateOn) {
+				t.Errorf("remove %v create on %v, want %v and %v", removed, create, tt.wantRemove, tt.wantCreateOn)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -218,4 +219,51 @@ func TestDaemonSetOnDelete(t *testing.T) {
 	if p := podsSettled(t, ns, map[string]string{"app": "agent"}, 1)[0]; p.Spec.Containers[0].Image != "fluentd:1.17" {
 		t.Errorf("the pod made after the delete runs %s, want fluentd:1.17", p.Spec.Containers[0].Image)
 	}
+}
+
+// TestDaemonSetSurge: with maxSurge the new pod starts beside the old one, which goes once
+// the new one is available: the node never lacks an available pod.
+func TestDaemonSetSurge(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t)
+	ctx := context.Background()
+	newDaemonSet(t, ns, "agent", "fluentd:1.16", func(d *appsv1.DaemonSet) {
+		d.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+			RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxSurge: ptrTo(intstr.FromInt32(1)), MaxUnavailable: ptrTo(intstr.FromInt32(0))}}
+	})
+	daemonSetRolledOut(t, ns, "agent", 1)
+	old := podsSettled(t, ns, map[string]string{"app": "agent"}, 1)[0]
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d, err := cluster.client.AppsV1().DaemonSets(ns).Get(ctx, "agent", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		d.Spec.Template.Spec.Containers[0].Image = "fluentd:1.17"
+		_, err = cluster.client.AppsV1().DaemonSets(ns).Update(ctx, d, metav1.UpdateOptions{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sawBoth := false
+	waitFor(t, "the surged pod to replace the old one", func(ctx context.Context) (bool, string, error) {
+		pods, err := podsOf(ctx, ns, map[string]string{"app": "agent"})
+		if err != nil {
+			return false, "", err
+		}
+		oldRuns, newReady := false, false
+		for _, p := range pods {
+			if p.Name == old.Name && p.DeletionTimestamp == nil {
+				oldRuns = true
+			}
+			if p.Spec.Containers[0].Image == "fluentd:1.17" && isReady(&p) {
+				newReady = true
+			}
+		}
+		sawBoth = sawBoth || (oldRuns && len(pods) == 2)
+		return !oldRuns && newReady, fmt.Sprintf("%d pods, old running %v", len(pods), oldRuns), nil
+	})
+	if !sawBoth {
+		t.Errorf("never saw the new pod beside the old one")
+	}
+	daemonSetRolledOut(t, ns, "agent", 1)
 }

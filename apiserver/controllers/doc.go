@@ -67,8 +67,9 @@
 //     pod-template-generation (the deprecated.daemonset.template.generation annotation the
 //     engine's strategy keeps); revisions beyond revisionHistoryLimit that no pod runs are
 //     deleted. RollingUpdate replaces pods of older revisions, unavailable ones first, while
-//     fewer than maxUnavailable of the desired nodes lack an available pod (maxSurge is
-//     treated as 0); OnDelete leaves that to the user. Status is upstream's (desired,
+//     fewer than maxUnavailable of the desired nodes lack an available pod, or with maxSurge
+//     starts the new pod beside the old one on at most maxSurge nodes at a time and deletes
+//     the old one once the new one is available; OnDelete leaves that to the user. Status is upstream's (desired,
 //     current, misscheduled, ready, available, unavailable and updated numbers,
 //     observedGeneration), so kubectl rollout status, history and undo work.
 //   - The cron job controller is upstream's (v2): at the most recent unmet time of
