@@ -6,6 +6,7 @@ package apiserver_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,36 @@ func TestKubectlWorkloads(t *testing.T) {
 	t.Run("daemon set rollout", func(t *testing.T) { testKubectlDaemonSetRollout(t, k, f) })
 	t.Run("job from cron job", func(t *testing.T) { testKubectlJobFromCronJob(t, k, f) })
 	t.Run("logs", func(t *testing.T) { testKubectlLogs(t, k, f) })
+	t.Run("server-side apply through autoscaling/v1", func(t *testing.T) { testKubectlApplyHPAv1(t, k, f) })
+}
+
+func testKubectlApplyHPAv1(t *testing.T, k kubectlCLI, f kcFixtures) {
+	const ns = "hpa"
+	f.namespace(ns)
+	manifest := func(max int) string {
+		return fmt.Sprintf(`apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: %s
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: %d
+  targetCPUUtilizationPercentage: 60
+`, ns, max)
+	}
+	out := k.ok(t, "apply", "--server-side", "-f", kcWriteManifest(t, "hpa.yaml", manifest(4)))
+	kcWantContains(t, "apply --server-side", out, "horizontalpodautoscaler.autoscaling/web serverside-applied")
+	k.ok(t, "apply", "--server-side", "-f", kcWriteManifest(t, "hpa.yaml", manifest(5)))
+	out = k.ok(t, "get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", ns,
+		"-o", `jsonpath={.spec.maxReplicas} {.spec.targetCPUUtilizationPercentage} {.metadata.managedFields[0].manager} {.metadata.managedFields[0].apiVersion}`)
+	if want := "5 60 kubectl autoscaling/v1"; out != want {
+		t.Errorf("the applied autoscaling/v1 object: %q, want %q", out, want)
+	}
+	out = k.ok(t, "get", "horizontalpodautoscalers.v2.autoscaling", "web", "-n", ns, "-o", `jsonpath={.spec.metrics[0].resource.target.averageUtilization}`)
+	if out != "60" {
+		t.Errorf("the CPU target seen in autoscaling/v2: %q, want 60", out)
+	}
 }
 
 func kcDaemonSetYAML(ns, image string) string {
