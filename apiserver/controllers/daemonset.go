@@ -370,10 +370,17 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 			remove = append(remove, running[1:]...) // keep the oldest
 		}
 	}
-	var gone []*corev1.Pod // pods of nodes that no longer exist: removed at once, as the pod GC does
-	for nodeName, pods := range byNode {
-		if !known[nodeName] {
-			gone = append(gone, pods...)
+	// Pods of nodes that no longer exist are removed at once, as the pod garbage collector
+	// does: no kubelet will finish a graceful deletion there (one begun earlier included).
+	var gone []*corev1.Pod
+	objs, err := c.podIndexer.ByIndex(controllerUIDIndex, string(ds.UID))
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		p := o.(*corev1.Pod)
+		if !known[daemonPodNode(p)] && (p.DeletionGracePeriodSeconds == nil || *p.DeletionGracePeriodSeconds != 0) {
+			gone = append(gone, p)
 		}
 	}
 	if len(create) == 0 && len(remove) == 0 && len(gone) == 0 && ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
@@ -391,7 +398,7 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 	for _, p := range append(append([]*corev1.Pod(nil), remove...), gone...) {
 		deleting = append(deleting, keyOf(p))
 	}
-	c.exp.expectDeletions(key, deleting)
+	c.exp.expect(key, len(create), deleting)
 	for _, p := range remove {
 		if err := c.deletePod(ctx, p, nil); err != nil {
 			c.exp.deletionObserved(key, keyOf(p))
@@ -410,15 +417,20 @@ func (c *daemonSetController) manage(ctx context.Context, key string, ds *appsv1
 	}
 	if err := stillLive(ctx, ds, func(ctx context.Context) (metav1.Object, error) {
 		return c.client.AppsV1().DaemonSets(ds.Namespace).Get(ctx, ds.Name, metav1.GetOptions{})
-	}); errors.Is(err, errOwnerGone) {
-		return nil
-	} else if err != nil {
+	}); err != nil {
+		for range create {
+			c.exp.creationObserved(key) // never sent
+		}
+		if errors.Is(err, errOwnerGone) {
+			return nil
+		}
 		return err
 	}
-	c.exp.expectCreations(key, len(create))
-	for _, node := range create {
+	for i, node := range create {
 		if err := c.createPod(ctx, ds, node, hash); err != nil {
-			c.exp.creationObserved(key)
+			for range create[i:] {
+				c.exp.creationObserved(key) // never sent
+			}
 			return err
 		}
 	}
