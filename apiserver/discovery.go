@@ -192,6 +192,8 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 				ar.Verbs = metav1.Verbs{"update"}
 			case subBinding:
 				ar.Kind, ar.Verbs = "Binding", metav1.Verbs{"create"}
+			case subLog:
+				ar.Verbs = metav1.Verbs{"get"}
 			}
 			list.APIResources = append(list.APIResources, ar)
 		}
@@ -251,7 +253,7 @@ func openapiResources() []openapi.Resource {
 			Namespaced: r.namespaced, Verbs: resourceVerbs,
 		}
 		for _, sub := range r.subs {
-			if sub == subBinding {
+			if sub == subBinding || sub == subLog {
 				continue // documented by upstream under the pod; not needed by clients
 			}
 			os := openapi.Subresource{Name: sub, Group: r.gvr.Group, Version: r.gvr.Version, Kind: r.kind, Verbs: []string{"get", "patch", "update"}}

@@ -2,7 +2,8 @@
 // default cluster when no kubeconfig is given, faithful enough that unmodified kubectl,
 // client-go (typed clients, informers) and the official Python client work against it.
 //
-// It serves v1 namespaces, nodes and pods, apps/v1 deployments and replicasets (with the
+// It serves v1 namespaces, nodes and pods (with binding, status and a simulated log,
+// podlog.go), apps/v1 deployments and replicasets (with the
 // scale and status subresources), coordination.k8s.io/v1 leases, and the plain kinds of
 // CONFORMANCE.md "Resources" (served.go: services with cluster IPs from 10.96.0.0/12 and
 // node ports, endpoints, configmaps, secrets, serviceaccounts, replicationcontrollers,
@@ -31,7 +32,8 @@
 // termination, and dangling owner references: an object whose owners no longer exist, by
 // name and UID, is deleted, checked as objects are written and every 30 s). Controllers
 // that act like a cluster (deployments → replica sets → pods, statefulsets with stable pod
-// names, jobs whose pods run and complete, endpoints and endpoint slices of services, the
+// names, daemonsets with a pod per node, cronjobs that start jobs on schedule, jobs whose
+// pods run and complete, endpoints and endpoint slices of services, the
 // default ServiceAccount of every namespace, a simulated kubelet) run as API clients of it (package controllers).
 //
 // Concurrency: every write goes through the store's single write lock, so preconditions

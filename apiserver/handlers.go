@@ -83,6 +83,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeStatusError(w, err)
 		return
 	}
+	if ri.subresource == subLog && ri.verb != "get" {
+		writeStatusError(w, apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, ri.verb, schema.GroupResource{}, "", "", 0, false))
+		return
+	}
 	var err error
 	switch ri.verb {
 	case "create", "update", "patch":
@@ -298,6 +302,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, ri requestInfo) err
 			return notFoundPath()
 		}
 		return s.respond(w, r, http.StatusOK, sc.scale(obj))
+	}
+	if ri.subresource == subLog {
+		return s.podLog(w, r, ri, obj)
 	}
 	return s.respond(w, r, http.StatusOK, obj)
 }

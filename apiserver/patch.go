@@ -355,14 +355,10 @@ func patchKeepsKind(patchType string, patch []byte) bool {
 // apply is server-side apply: merge the applied configuration into the live object (or
 // create it) with managed fields, conflicts reported as 409 unless forced.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o writeOptions, body []byte) error {
-	if ri.view != nil {
-		return apierrors.NewBadRequest(fmt.Sprintf("server-side apply on %s is not supported by this server; apply in %s or use another patch type",
-			ri.view.gvr.GroupVersion(), ri.res.gvr.GroupVersion()))
-	}
 	if ri.subresource == subScale {
 		return apierrors.NewBadRequest("server-side apply on the scale subresource is not supported by this server; use a merge patch")
 	}
-	res := ri.res
+	res := ri.served() // a view applies in its own version; the store holds ri.res's
 	patchObj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(body, &patchObj.Object); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
@@ -370,6 +366,10 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	}
 	if patchObj.Object == nil {
 		return apierrors.NewBadRequest("the apply configuration is empty")
+	}
+	if gvk := patchObj.GroupVersionKind(); gvk != res.gvk() && gvk.GroupKind() == res.gvk().GroupKind() {
+		// another version of the kind: upstream's field manager refuses its object type
+		return apierrors.NewBadRequest(fmt.Sprintf("invalid object type: %s", gvk))
 	}
 	if gvk := patchObj.GroupVersionKind(); gvk != res.gvk() {
 		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", patchObj.GetAPIVersion(), res.gvr.GroupVersion()))
@@ -385,16 +385,26 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	}
 	fm := res.managers[ri.subresource]
 	applied := func(live runtime.Object) (runtime.Object, error) {
+		if ri.view != nil {
+			live = ri.view.view.toView(live)
+		}
 		out, err := fm.Apply(withTypeMeta(live), patchObj.DeepCopy(), o.fieldManager, o.force)
 		if err != nil {
 			return nil, err
 		}
-		return toTyped(out, res.newObj())
+		typed, err := toTyped(out, res.newObj())
+		if err != nil || ri.view == nil {
+			return typed, err
+		}
+		return ri.view.view.fromView(typed), nil
 	}
 	_, err := s.store.Get(res.storeKey, ri.namespace, ri.name)
 	if apierrors.IsNotFound(err) && ri.subresource == "" {
-		obj, err := applied(res.newObj())
+		obj, err := applied(ri.res.newObj())
 		if err != nil {
+			return err
+		}
+		if err := ri.checkViewCreate(obj); err != nil {
 			return err
 		}
 		created, err := s.createObjectManaged(ri, obj, o, true)
@@ -412,6 +422,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	out, _, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {
 		obj, err := applied(cur)
 		if err != nil {
+			return nil, err
+		}
+		if err := ri.checkViewUpdate(obj, cur); err != nil {
 			return nil, err
 		}
 		return s.prepareUpdateManaged(ri, o, obj, cur, false)

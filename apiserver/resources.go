@@ -145,7 +145,7 @@ var workloadKinds = []*resource{
 	},
 	{
 		gvr: corev1.SchemeGroupVersion.WithResource("pods"), kind: "Pod", singular: "pod", namespaced: true,
-		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subStatus}, returnDeleted: true, fieldLabelConversion: true,
+		shortNames: []string{"po"}, categories: []string{"all"}, subs: []string{subBinding, subLog, subStatus}, returnDeleted: true, fieldLabelConversion: true,
 		strategy: podStrategy{},
 		fields:   podFields,
 		newObj:   func() storage.Marshaler { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
@@ -343,6 +343,9 @@ func newFieldManagerTypeConverter() fieldManagerTypeConverter {
 type fieldManagerObjectConvertor struct{ *runtime.Scheme }
 
 func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runtime.GroupVersioner) (runtime.Object, error) {
+	if out, ok, err := convertAcrossView(in, gv); ok {
+		return out, err
+	}
 	return c.Scheme.UnsafeConvertToVersion(in, gv)
 }
 
@@ -362,7 +365,7 @@ func init() {
 		byStoreKey[r.storeKey] = r
 		r.managers = map[string]*managedfields.FieldManager{}
 		for _, sub := range append([]string{""}, r.subs...) {
-			if sub == subScale || sub == subFinalize || sub == subBinding {
+			if sub == subScale || sub == subFinalize || sub == subBinding || sub == subLog {
 				continue
 			}
 			fm, err := managedfields.NewDefaultFieldManager(typeConverter, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
@@ -383,6 +386,7 @@ func init() {
 		r.view.storage = index[r.view.storageGVR]
 		r.storeKey = r.view.storage.storeKey
 		r.strategy = r.view.storage.strategy
+		newViewManagers(r)
 	}
 }
 

@@ -31,7 +31,7 @@ import (
 // A request for a view runs the storage resource's pipelines (strategy, validation, field
 // managers) on the converted object; its answers are converted back, except Table output,
 // which prints the stored object as upstream prints the internal one. Server-side apply
-// on a view is refused (400); the other three patch types work.
+// on a view uses field managers of the view's version (viewapply.go).
 type view struct {
 	storageGVR schema.GroupVersionResource
 	storage    *resource

@@ -1,13 +1,13 @@
 // Package controllers makes the embedded API server behave like a cluster: a deployment
-// controller, a replica set controller, a statefulset controller, a job controller, an
-// endpoints controller, a ServiceAccount controller and a simulated kubelet that run
-// against it as ordinary API clients.
+// controller, a replica set controller, a statefulset controller, a daemon set controller,
+// a job controller, a cron job controller, an endpoints controller, a ServiceAccount
+// controller and a simulated kubelet that run against it as ordinary API clients.
 //
 // # What runs
 //
 // Run starts one set of client-go shared informers (deployments, replica sets, pods,
-// namespaces, service accounts, jobs, statefulsets, services, endpoints, endpoint slices)
-// and seven controllers, each a work queue with Options.Workers workers. Event handlers
+// namespaces, service accounts, jobs, cron jobs, statefulsets, daemon sets, controller
+// revisions, nodes, services, endpoints, endpoint slices) and nine controllers, each a work queue with Options.Workers workers. Event handlers
 // only enqueue namespace/name keys (and keep the replica set and job controllers'
 // expectations); the workers read from the informer caches and write through a
 // kubernetes.Clientset made from the given *rest.Config. Writes carry a field manager equal
@@ -55,6 +55,32 @@
 //     (BackoffLimitExceeded, deleting the pods still running). A suspended job gets no pods.
 //     Indexed completion, pod failure policies, success policies, activeDeadlineSeconds and
 //     ttlSecondsAfterFinished are not implemented.
+//   - The daemon set controller is upstream's reduced to what users see: one pod
+//     ("<set>-xxxxx", a controller owner reference, upstream's daemon tolerations and a
+//     required node affinity for its node by metadata.name, which the kubelet's binding
+//     honours) on every node the template's nodeSelector, required node affinity and
+//     tolerations (of NoSchedule and NoExecute taints) admit. Pods of nodes that no longer
+//     qualify are deleted, those of deleted nodes at once (grace period 0, as the pod garbage
+//     collector does), duplicates and failed pods too. Each template is a ControllerRevision
+//     "<set>-<hash>" (upstream's hash, labels and patch data; a rollback renumbers the old
+//     revision), its hash the pods' controller-revision-hash label beside
+//     pod-template-generation (the deprecated.daemonset.template.generation annotation the
+//     engine's strategy keeps); revisions beyond revisionHistoryLimit that no pod runs are
+//     deleted. RollingUpdate replaces pods of older revisions, unavailable ones first, while
+//     fewer than maxUnavailable of the desired nodes lack an available pod, or with maxSurge
+//     starts the new pod beside the old one on at most maxSurge nodes at a time and deletes
+//     the old one once the new one is available; OnDelete leaves that to the user. Status is upstream's (desired,
+//     current, misscheduled, ready, available, unavailable and updated numbers,
+//     observedGeneration), so kubectl rollout status, history and undo work.
+//   - The cron job controller is upstream's (v2): at the most recent unmet time of
+//     spec.schedule (robfig/cron's standard syntax and descriptors such as @hourly; in
+//     spec.timeZone, else the process's local zone; never earlier than
+//     startingDeadlineSeconds allows) it creates a Job "<cronjob>-<scheduled time in minutes
+//     since the epoch>" from the job template, owned by the cron job and annotated with
+//     batch.kubernetes.io/cronjob-scheduled-timestamp, unless suspended; Forbid skips a
+//     time while a job runs, Replace deletes the running ones first. It keeps status.active,
+//     lastScheduleTime and lastSuccessfulTime, deletes the oldest finished jobs beyond the
+//     history limits, and wakes at the next schedule time. Its clock is Options.Now.
 //   - The endpoints controller is upstream's endpoints and endpointslice controllers in one:
 //     a service with a selector has an Endpoints object of its name and one EndpointSlice
 //     ("<service>-xxxxx", owned by the service, with upstream's service-name and managed-by
@@ -92,7 +118,9 @@
 // nil; it returns early only for invalid Options (an *OptionError, matching
 // ErrInvalidOption) or a config no client can be made from. It needs nothing but the API: it
 // may start before the server answers (informers and the node registration retry) and it
-// survives a restart of the server (informers relist). Writes that fail are retried with
+// survives a restart of the server (informers relist). The controllers' client ignores the
+// API server's warnings (deprecated v1 Endpoints), as kube-controller-manager's does. Writes
+// that fail are retried with
 // client-go's per-key exponential back-off; a repeating failure is logged once at Info (at
 // Debug for conflicts, which are routine), again at Warn on its fifth retry, and its recovery
 // once at Info.

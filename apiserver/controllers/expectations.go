@@ -65,6 +65,18 @@ func (e *expectations) expectDeletions(key string, podKeys []string) {
 	e.m[key] = x
 }
 
+// expect records that n pods are about to be created and the pods with these keys deleted
+// for key, in one sync.
+func (e *expectations) expect(key string, n int, podKeys []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := &expectation{adds: n, deletes: map[string]bool{}, since: e.now()}
+	for _, k := range podKeys {
+		x.deletes[k] = true
+	}
+	e.m[key] = x
+}
+
 // creationObserved lowers the pending creations of key by one (a pod was seen, or a creation
 // was never sent or failed).
 func (e *expectations) creationObserved(key string) {

@@ -235,11 +235,16 @@ func (k *kubelet) podIP(key string, rt *podRuntime) string {
 	return rt.ip
 }
 
-// bind assigns an unscheduled pod to this node through pods/binding.
+// bind assigns an unscheduled pod through pods/binding to this node, or to the node its
+// required affinity names (a daemon set's pod for another node), as a scheduler would.
 func (k *kubelet) bind(ctx context.Context, pod *corev1.Pod) error {
+	target := k.opts.NodeName
+	if n := affinityNodeName(pod); n != "" {
+		target = n
+	}
 	err := k.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace, UID: pod.UID},
-		Target:     corev1.ObjectReference{APIVersion: "v1", Kind: "Node", Name: k.opts.NodeName},
+		Target:     corev1.ObjectReference{APIVersion: "v1", Kind: "Node", Name: target},
 	}, metav1.CreateOptions{FieldManager: kubeletName})
 	switch {
 	case err == nil, apierrors.IsNotFound(err):
@@ -247,7 +252,7 @@ func (k *kubelet) bind(ctx context.Context, pod *corev1.Pod) error {
 	case apierrors.IsConflict(err):
 		return nil // bound meanwhile, being deleted or recreated: the next event tells
 	}
-	return fmt.Errorf("bind pod %s/%s to %s: %w", pod.Namespace, pod.Name, k.opts.NodeName, err)
+	return fmt.Errorf("bind pod %s/%s to %s: %w", pod.Namespace, pod.Name, target, err)
 }
 
 // terminate plays the stop of a pod being deleted: its containers keep running (kubectl

@@ -40,6 +40,9 @@ type Options struct {
 	Workers int
 	// Logger receives the controllers' logs; default slog.Default().
 	Logger *slog.Logger
+	// Now is the cron job controller's clock, which decides when schedules are due (tests
+	// step a fake one); default time.Now.
+	Now func() time.Time
 }
 
 // DefaultOptions returns the options Run uses when given the zero Options.
@@ -104,7 +107,8 @@ func (o Options) Validate() error {
 }
 
 // clientFor is cfg with the user agent of one component and client-side rate limits like
-// kube-controller-manager's and the kubelet's (50 QPS, burst 100) unless cfg sets its own.
+// kube-controller-manager's and the kubelet's (50 QPS, burst 100) unless cfg sets its own;
+// the controller manager's client drops the API server's warnings, as upstream's does.
 func clientFor(cfg *rest.Config, userAgent string) (kubernetes.Interface, error) {
 	c := rest.CopyConfig(cfg)
 	c.UserAgent = userAgent
@@ -113,6 +117,11 @@ func clientFor(cfg *rest.Config, userAgent string) (kubernetes.Interface, error)
 	}
 	if c.Burst == 0 {
 		c.Burst = 100
+	}
+	if userAgent == controllerManagerName {
+		// As kube-controller-manager: the deprecation warnings the API server sends for the
+		// resources a controller must use (v1 Endpoints) are not news to anyone.
+		c.WarningHandler = rest.NoWarnings{}
 	}
 	cs, err := kubernetes.NewForConfig(c)
 	if err != nil {
@@ -157,6 +166,8 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	jc := newJobController(managerClient, factory, log.With("controller", "job"))
 	ssc := newStatefulSetController(managerClient, factory, log.With("controller", "statefulset"))
 	epc := newEndpointsController(managerClient, factory, log.With("controller", "endpoints"))
+	dsc := newDaemonSetController(managerClient, factory, log.With("controller", "daemonset"))
+	cjc := newCronJobController(managerClient, factory, log.With("controller", "cronjob"), opts.Now)
 
 	factory.Start(ctx.Done())
 	var wg stdsync.WaitGroup
@@ -167,6 +178,8 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	wg.Go(func() { jc.run(ctx, opts.Workers) })
 	wg.Go(func() { ssc.run(ctx, opts.Workers) })
 	wg.Go(func() { epc.run(ctx, opts.Workers) })
+	wg.Go(func() { dsc.run(ctx, opts.Workers) })
+	wg.Go(func() { cjc.run(ctx, opts.Workers) })
 	log.Info("controllers started", "workers", opts.Workers, "node", opts.NodeName)
 	wg.Wait()
 	factory.Shutdown()

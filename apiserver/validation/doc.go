@@ -30,8 +30,9 @@
 // are rewritten here on the versioned types, with upstream's paths and messages. For the
 // kinds of served.go they are the rules users hit (object metadata, Service ports, types
 // and addresses, Job completions, parallelism and restart policy, CronJob schedule and
-// time zone, selectors that must match templates, secret types, ingress paths and
-// backends, PDB budgets, HPA bounds); what upstream checks beyond them is accepted.
+// time zone, selectors that must match templates, secret types, PDB budgets, HPA bounds);
+// PersistentVolumeClaims, ResourceQuotas, NetworkPolicies and Ingresses get all of
+// upstream's rules (claims.go, networking.go); what upstream checks beyond them is accepted.
 //
 // Default applies upstream's SetDefaults_* functions, including everything
 // nested in a PodSpec (containers, ports, probes, volumes, resource rounding)
@@ -39,7 +40,8 @@
 //
 // PrepareForCreate does what upstream's registry strategies do on create
 // (status reset, pods Pending with their qosClass, generation 1 for pods,
-// deployments and replica sets, the kubernetes finalizer and the
+// deployments and replica sets, a daemon set's template generation annotation, a
+// claim's data sources normalized, the kubernetes finalizer and the
 // kubernetes.io/metadata.name label on namespaces) and what the admission
 // plugins every cluster runs do to a new pod: serviceAccountName "default"
 // (but no token volume), the not-ready and unreachable NoExecute tolerations

@@ -343,6 +343,7 @@ func prepareServedCreate(obj runtime.Object) bool {
 		o.Status = corev1.ServiceStatus{}
 	case *corev1.PersistentVolumeClaim:
 		o.Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending}
+		normalizePVCDataSources(&o.Spec, nil)
 	case *corev1.ResourceQuota:
 		o.Status = corev1.ResourceQuotaStatus{}
 	case *corev1.ReplicationController:
@@ -354,6 +355,7 @@ func prepareServedCreate(obj runtime.Object) bool {
 	case *appsv1.DaemonSet:
 		o.Status = appsv1.DaemonSetStatus{}
 		o.Generation = 1
+		setDaemonSetTemplateGeneration(o, 1)
 	case *batchv1.Job:
 		o.Status = batchv1.JobStatus{}
 		o.Generation = 1
@@ -440,7 +442,7 @@ func prepareServedUpdate(obj, old runtime.Object) bool {
 		})
 	case *corev1.PersistentVolumeClaim:
 		prev := old.(*corev1.PersistentVolumeClaim)
-		beforeUpdate(o, prev, func() { o.Status = prev.Status })
+		beforeUpdate(o, prev, func() { o.Status = prev.Status; normalizePVCDataSources(&o.Spec, &prev.Spec) })
 	case *corev1.ResourceQuota:
 		prev := old.(*corev1.ResourceQuota)
 		beforeUpdate(o, prev, func() { o.Status = prev.Status })
@@ -452,7 +454,11 @@ func prepareServedUpdate(obj, old runtime.Object) bool {
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
 	case *appsv1.DaemonSet:
 		prev := old.(*appsv1.DaemonSet)
-		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
+		beforeUpdate(o, prev, func() {
+			o.Status = prev.Status
+			bumpGeneration(o, prev, o.Spec, prev.Spec)
+			keepDaemonSetTemplateGeneration(o, prev)
+		})
 	case *batchv1.Job:
 		prev := old.(*batchv1.Job)
 		beforeUpdate(o, prev, func() { o.Status = prev.Status; bumpGeneration(o, prev, o.Spec, prev.Spec) })
@@ -628,8 +634,8 @@ func init() {
 	register[*corev1.Endpoints](nameIsSubdomain, validateEndpoints, nil)
 	register[*corev1.Event](nameIsSubdomain, validateCoreEvent, nil)
 	register[*eventsv1.Event](nameIsSubdomain, nil, nil)
-	register[*corev1.PersistentVolumeClaim](nameIsSubdomain, validatePVC, nil)
-	register[*corev1.ResourceQuota](nameIsSubdomain, validateResourceQuota, nil)
+	register[*corev1.PersistentVolumeClaim](nameIsSubdomain, validatePVC, validatePVCUpdate)
+	register[*corev1.ResourceQuota](nameIsSubdomain, validateResourceQuota, validateResourceQuotaUpdate)
 	register[*corev1.LimitRange](nameIsSubdomain, nil, nil)
 	register[*corev1.ReplicationController](nameIsSubdomain, validateReplicationController, nil)
 	register[*appsv1.StatefulSet](nameIsSubdomain, validateStatefulSet, func(s, old *appsv1.StatefulSet) field.ErrorList {
@@ -1069,26 +1075,6 @@ func ValidateEventUpdate(e, old *corev1.Event, strict bool) field.ErrorList {
 	return append(errs, im(e.ReportingInstance, old.ReportingInstance, field.NewPath("reportingInstance"))...)
 }
 
-func validatePVC(p *corev1.PersistentVolumeClaim) field.ErrorList {
-	var errs field.ErrorList
-	spec := field.NewPath("spec")
-	if len(p.Spec.AccessModes) == 0 {
-		errs = append(errs, field.Required(spec.Child("accessModes"), "at least 1 access mode is required"))
-	}
-	if _, ok := p.Spec.Resources.Requests[corev1.ResourceStorage]; !ok && p.Spec.DataSourceRef == nil {
-		errs = append(errs, field.Required(spec.Child("resources").Key(string(corev1.ResourceStorage)), ""))
-	}
-	return errs
-}
-
-func validateResourceQuota(q *corev1.ResourceQuota) field.ErrorList {
-	var errs field.ErrorList
-	for _, name := range sortedNames(q.Spec.Hard) {
-		errs = append(errs, validateResourceQuantityValue(name, q.Spec.Hard[name], field.NewPath("spec", "hard").Key(string(name)))...)
-	}
-	return errs
-}
-
 func validateReplicationController(rc *corev1.ReplicationController) field.ErrorList {
 	var errs field.ErrorList
 	spec := field.NewPath("spec")
@@ -1387,96 +1373,6 @@ func validatePercentNotAbove100(v intstr.IntOrString, fldPath *field.Path) field
 	return nil
 }
 
-var supportedPathTypes = sets.New(networkingv1.PathTypeExact, networkingv1.PathTypePrefix, networkingv1.PathTypeImplementationSpecific)
-
-func validateIngress(in *networkingv1.Ingress) field.ErrorList {
-	var errs field.ErrorList
-	spec := field.NewPath("spec")
-	if len(in.Spec.Rules) == 0 && in.Spec.DefaultBackend == nil {
-		errs = append(errs, field.Invalid(spec, in.Spec, "either `defaultBackend` or `rules` must be specified"))
-	}
-	for i, r := range in.Spec.Rules {
-		rp := spec.Child("rules").Index(i)
-		if r.Host != "" {
-			host := strings.TrimPrefix(r.Host, "*.")
-			for _, msg := range validation.IsDNS1123Subdomain(host) {
-				errs = append(errs, field.Invalid(rp.Child("host"), r.Host, msg))
-			}
-		}
-		if r.HTTP == nil {
-			continue
-		}
-		if len(r.HTTP.Paths) == 0 {
-			errs = append(errs, field.Required(rp.Child("http", "paths"), ""))
-		}
-		for j, p := range r.HTTP.Paths {
-			pp := rp.Child("http", "paths").Index(j)
-			if p.PathType == nil {
-				errs = append(errs, field.Required(pp.Child("pathType"), "pathType must be specified"))
-			} else if !supportedPathTypes.Has(*p.PathType) {
-				errs = append(errs, field.NotSupported(pp.Child("pathType"), *p.PathType, sets.List(supportedPathTypes)))
-			} else if *p.PathType != networkingv1.PathTypeImplementationSpecific && !strings.HasPrefix(p.Path, "/") {
-				errs = append(errs, field.Invalid(pp.Child("path"), p.Path, "must be an absolute path"))
-			}
-			errs = append(errs, validateIngressBackend(&p.Backend, pp.Child("backend"))...)
-		}
-	}
-	if in.Spec.DefaultBackend != nil {
-		errs = append(errs, validateIngressBackend(in.Spec.DefaultBackend, spec.Child("defaultBackend"))...)
-	}
-	return errs
-}
-
-func validateIngressBackend(b *networkingv1.IngressBackend, fldPath *field.Path) field.ErrorList {
-	switch {
-	case b.Service != nil && b.Resource != nil:
-		return field.ErrorList{field.Invalid(fldPath, b.Resource, "cannot set both resource and service backends")}
-	case b.Service != nil:
-		var errs field.ErrorList
-		if b.Service.Name == "" {
-			errs = append(errs, field.Required(fldPath.Child("service", "name"), ""))
-		} else {
-			for _, msg := range apimachineryvalidation.NameIsDNS1035Label(b.Service.Name, false) {
-				errs = append(errs, field.Invalid(fldPath.Child("service", "name"), b.Service.Name, msg))
-			}
-		}
-		hasName, hasNumber := b.Service.Port.Name != "", b.Service.Port.Number != 0
-		switch {
-		case hasName && hasNumber:
-			errs = append(errs, field.Invalid(fldPath, b.Service.Port, "cannot set both port name & port number"))
-		case hasName:
-			for _, msg := range validation.IsValidPortName(b.Service.Port.Name) {
-				errs = append(errs, field.Invalid(fldPath.Child("service", "port", "name"), b.Service.Port.Name, msg))
-			}
-		case hasNumber:
-			for _, msg := range validation.IsValidPortNum(int(b.Service.Port.Number)) {
-				errs = append(errs, field.Invalid(fldPath.Child("service", "port", "number"), b.Service.Port.Number, msg))
-			}
-		default:
-			errs = append(errs, field.Required(fldPath, "port name or number is required"))
-		}
-		return errs
-	case b.Resource != nil:
-		return nil
-	}
-	return field.ErrorList{field.Invalid(fldPath, "", "resource or service backend is required")}
-}
-
-func validateNetworkPolicy(n *networkingv1.NetworkPolicy) field.ErrorList {
-	spec := field.NewPath("spec")
-	errs := metavalidation.ValidateLabelSelector(&n.Spec.PodSelector, metavalidation.LabelSelectorValidationOptions{}, spec.Child("podSelector"))
-	allowed := []string{string(networkingv1.PolicyTypeIngress), string(networkingv1.PolicyTypeEgress)}
-	if len(n.Spec.PolicyTypes) > len(allowed) {
-		errs = append(errs, field.Invalid(spec.Child("policyTypes"), n.Spec.PolicyTypes, "may not specify more than two policyTypes"))
-	}
-	for i, t := range n.Spec.PolicyTypes {
-		if t != networkingv1.PolicyTypeIngress && t != networkingv1.PolicyTypeEgress {
-			errs = append(errs, field.NotSupported(spec.Child("policyTypes").Index(i), t, allowed))
-		}
-	}
-	return errs
-}
-
 var supportedAddressTypes = sets.New(string(discoveryv1.AddressTypeIPv4), string(discoveryv1.AddressTypeIPv6), string(discoveryv1.AddressTypeFQDN))
 
 func validateEndpointSlice(s *discoveryv1.EndpointSlice) field.ErrorList {
@@ -1505,4 +1401,28 @@ func validateEndpointSlice(s *discoveryv1.EndpointSlice) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// setDaemonSetTemplateGeneration writes a daemon set's template generation where apps/v1
+// keeps it, the deprecated.daemonset.template.generation annotation.
+func setDaemonSetTemplateGeneration(d *appsv1.DaemonSet, gen int64) {
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	d.Annotations[appsv1.DeprecatedTemplateGeneration] = fmt.Sprint(gen)
+}
+
+// keepDaemonSetTemplateGeneration is upstream's daemon set strategy on update: the template
+// generation is the stored one, plus one when the template changed; users do not set it.
+func keepDaemonSetTemplateGeneration(d, old *appsv1.DaemonSet) {
+	var gen int64
+	fmt.Sscan(old.Annotations[appsv1.DeprecatedTemplateGeneration], &gen)
+	if !semanticEqual(d.Spec.Template, old.Spec.Template) {
+		gen++
+	}
+	if gen == 0 {
+		delete(d.Annotations, appsv1.DeprecatedTemplateGeneration)
+		return
+	}
+	setDaemonSetTemplateGeneration(d, gen)
 }

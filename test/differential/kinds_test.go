@@ -253,6 +253,48 @@ func scenarioKindsInvalid(ctx context.Context, s *server, ns string, r *record) 
 		{"hpa-bounds", "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers", `{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web"},"minReplicas":3,"maxReplicas":2}}`},
 		{"pdb-both", "/apis/policy/v1/namespaces/%s/poddisruptionbudgets", `{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"bad"},"spec":{"minAvailable":1,"maxUnavailable":1}}`},
 		{"ingress-no-pathtype", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"http":{"paths":[{"path":"/","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"pvc-no-access-modes", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-bad-access-mode", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteSometimes"],"resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-rwop-and-rwo", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOncePod","ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-no-storage", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"]}}`},
+		{"pvc-zero-storage", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"0"}}}}`},
+		{"pvc-bad-class", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"Fast_SSD","resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-bad-volume-mode", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"],"volumeMode":"Tape","resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-bad-selector", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"],"selector":{"matchExpressions":[{"key":"a","operator":"In"}]},"resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"pvc-bad-data-source", "/api/v1/namespaces/%s/persistentvolumeclaims", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"bad"},"spec":{"accessModes":["ReadWriteOnce"],"dataSource":{"kind":"Snapshot","name":"s"},"resources":{"requests":{"storage":"1Gi"}}}}`},
+		{"quota-unknown-resource", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"gpus":"1"}}}`},
+		{"quota-not-for-quota", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"storage":"1Gi"}}}`},
+		{"quota-negative", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"cpu":"-1"}}}`},
+		{"quota-fractional-pods", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"pods":"1500m"}}}`},
+		{"quota-bad-scope", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"pods":"1"},"scopes":["Sometimes"]}}`},
+		{"quota-scope-resource", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"secrets":"1"},"scopes":["BestEffort"]}}`},
+		{"quota-conflicting-scopes", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"pods":"1"},"scopes":["Terminating","NotTerminating"]}}`},
+		{"quota-selector-operator", "/api/v1/namespaces/%s/resourcequotas", `{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"bad"},"spec":{"hard":{"pods":"1"},"scopeSelector":{"matchExpressions":[{"scopeName":"PriorityClass","operator":"In"}]}}}`},
+		{"netpol-bad-port", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"ports":[{"port":70000}]}]}}`},
+		{"netpol-bad-protocol", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"ports":[{"protocol":"ICMP","port":80}]}]}}`},
+		{"netpol-endport-below", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"egress":[{"ports":[{"port":8080,"endPort":80}]}]}}`},
+		{"netpol-endport-named", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"egress":[{"ports":[{"port":"http","endPort":80}]}]}}`},
+		{"netpol-empty-peer", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"from":[{}]}]}}`},
+		{"netpol-ipblock-and-pods", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/8"},"podSelector":{}}]}]}}`},
+		{"netpol-bad-cidr", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/33"}}]}]}}`},
+		{"netpol-except-outside", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/8","except":["192.168.0.0/16"]}}]}]}}`},
+		{"netpol-bad-selector", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{"matchLabels":{"a b":"c"}}}}`},
+		{"netpol-policy-type", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies", `{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad"},"spec":{"podSelector":{},"policyTypes":["Sideways"]}}`},
+		{"ingress-empty", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{}}`},
+		{"ingress-ip-host", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"host":"10.0.0.1","http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"ingress-bad-wildcard", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"host":"*.*.example.com","http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"ingress-relative-path", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"http":{"paths":[{"path":"api","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"ingress-dot-segment", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"http":{"paths":[{"path":"/a/../b","pathType":"Exact","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"ingress-bad-pathtype", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"http":{"paths":[{"path":"/","pathType":"Regex","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`},
+		{"ingress-no-paths", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"rules":[{"http":{"paths":[]}}]}}`},
+		{"ingress-both-ports", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{"service":{"name":"web","port":{"name":"http","number":80}}}}}`},
+		{"ingress-no-port", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{"service":{"name":"web","port":{}}}}}`},
+		{"ingress-bad-service", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{"service":{"name":"Web_1","port":{"number":80}}}}}`},
+		{"ingress-no-backend", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{}}}`},
+		{"ingress-resource-no-kind", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{"resource":{"apiGroup":"example.com","name":"bucket"}}}}`},
+		{"ingress-bad-tls", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"defaultBackend":{"service":{"name":"web","port":{"number":80}}},"tls":[{"hosts":["bad_host"],"secretName":"Bad_Secret"}]}}`},
+		{"ingress-bad-class", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad"},"spec":{"ingressClassName":"Nginx_1","defaultBackend":{"service":{"name":"web","port":{"number":80}}}}}`},
+		{"ingress-class-mismatch", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"bad","annotations":{"kubernetes.io/ingress.class":"traefik"}},"spec":{"ingressClassName":"nginx","defaultBackend":{"service":{"name":"web","port":{"number":80}}}}}`},
 		{"endpointslice-bad-address", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices", `{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"bad"},"addressType":"IPv4","endpoints":[{"addresses":["not-an-ip"]}]}`},
 	}
 	for _, c := range cases {
@@ -324,6 +366,32 @@ func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("hpa-v1.missing", call(ctx, s.rc, "GET", v1+"/nope", nil, "", nil))
 	r.resp("hpa-v1.invalid", call(ctx, s.rc, "POST", v1, nil, "",
 		`{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":0}}`))
+	// server-side apply through either version; managed fields recorded in one are read in the other
+	entries := func(res response) []string {
+		mf, _ := lookup(res.obj, "metadata.managedFields").([]any)
+		out := []string{}
+		for _, m := range mf {
+			out = append(out, fmt.Sprintf("%v/%v/%v/%v", lookup(m, "manager"), lookup(m, "operation"), lookup(m, "apiVersion"), lookup(m, "subresource")))
+		}
+		return out
+	}
+	applyHPA := func(step, path, manager, body string) {
+		res := call(ctx, s.rc, "PATCH", path, q("fieldManager", manager), ctApply, body)
+		r.resp(step, res, "apiVersion", "metadata.annotations", "spec")
+		r.set(step+".managers", entries(res))
+	}
+	applyHPA("hpa-v1.apply-create", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 5\n  targetCPUUtilizationPercentage: 50\n")
+	applyHPA("hpa-v1.apply-again", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 6\n  targetCPUUtilizationPercentage: 50\n")
+	applyHPA("hpa-v2.apply-conflict", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 7\n")
+	applyHPA("hpa-v2.apply-min", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 6\n")
+	applyHPA("hpa-v1.apply-wrong-version", v1+"/ssa", "ssa-v1",
+		"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  maxReplicas: 6\n")
+	applyHPA("hpa-v2.apply-wrong-version", v2+"/ssa", "ssa-v2",
+		"apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ssa\nspec:\n  maxReplicas: 6\n")
 	r.resp("hpa-v1.delete", call(ctx, s.rc, "DELETE", v1+"/cpu", nil, "", nil), "metadata.name")
 
 	core := "/api/v1/namespaces/" + ns + "/events"
@@ -349,6 +417,19 @@ func scenarioKindsViews(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("event-v1.patch", call(ctx, s.rc, "PATCH", ev+"/core", nil, ctMergePatch, `{"note":"patched"}`), "note")
 	r.resp("event-v1.patched-as-core", call(ctx, s.rc, "GET", core+"/core", nil, "", nil), "message")
 	r.resp("event-v1.delete", call(ctx, s.rc, "DELETE", ev+"/new", nil, "", nil), "metadata.name")
+	applied := call(ctx, s.rc, "PATCH", ev+"/applied", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"applied"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"example.com/ctl","reportingInstance":"ctl-1","action":"Scale","reason":"Scaled","regarding":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"note":"applied","type":"Normal"}`)
+	r.resp("event-v1.apply-create", applied, "apiVersion", "regarding", "note", "action")
+	r.set("event-v1.apply-create.managers", entries(applied))
+	applied = call(ctx, s.rc, "PATCH", core+"/applied", q("fieldManager", "ssa-core"), ctApply,
+		`{"apiVersion":"v1","kind":"Event","metadata":{"name":"applied"},"involvedObject":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"reason":"Scaled","message":"applied in v1","type":"Normal"}`)
+	r.resp("event-core.apply-conflict", applied, "message")
+	applied = call(ctx, s.rc, "PATCH", ev+"/applied", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"applied"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"example.com/ctl","reportingInstance":"ctl-1","action":"Scale","reason":"Scaled","regarding":{"kind":"Deployment","name":"web","namespace":"`+ns+`"},"note":"applied again","type":"Normal"}`)
+	r.resp("event-v1.apply-update", applied, "note")
+	r.set("event-v1.apply-update.managers", entries(applied))
+	r.resp("event-v1.apply-invalid", call(ctx, s.rc, "PATCH", ev+"/bad-apply", q("fieldManager", "ssa-events"), ctApply,
+		`{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"bad-apply"},"reason":"X","regarding":{"kind":"Pod","name":"p"},"type":"Normal"}`))
 	r.resp("event-v1.deleted-as-core", call(ctx, s.rc, "GET", core+"/new", nil, "", nil))
 }
 
