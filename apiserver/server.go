@@ -81,6 +81,7 @@ type Server struct {
 	started  time.Time
 
 	collector *collector
+	agg       *aggregator
 	// allocMu serialises the allocators (cluster IPs, node ports) with the creates that
 	// store what they handed out.
 	allocMu stdsync.Mutex
@@ -119,6 +120,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.docs = openapi.New(scheme, openapiResources())
 	s.collector = newCollector(s)
+	if s.agg, err = newAggregator(s); err != nil {
+		return nil, err
+	}
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -166,6 +170,7 @@ func (s *Server) Start(ctx context.Context) error {
 		defer s.wg.Done()
 		s.collector.run(ctx)
 	}()
+	s.wg.Go(func() { s.agg.run(ctx) })
 	if !s.opts.NoControllers {
 		copts := s.opts.Controllers
 		if copts.Logger == nil {

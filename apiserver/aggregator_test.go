@@ -1,0 +1,573 @@
+package apiserver_test
+
+// The aggregation layer end to end: a small aggregated API server of our own (TLS, its own
+// CA, a group version with one resource) behind an ExternalName Service naming localhost,
+// registered with an APIService, reached through the engine by kubectl, client-go and raw
+// requests.
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/sheetops/sheetops/apiserver"
+)
+
+const (
+	wardleGroup   = "wardle.example.com"
+	wardleVersion = "v1alpha1"
+	wardleNS      = "wardle"
+	wardleService = "api"
+)
+
+var flunders = schema.GroupVersionResource{Group: wardleGroup, Version: wardleVersion, Resource: "flunders"}
+
+// seenRequest is what the backend saw of one request.
+type seenRequest struct {
+	path, user, uid string
+	groups          []string
+	clientCN        string
+	authorization   string
+	verifiedChains  bool
+}
+
+// wardle is a minimal aggregated API server: discovery of wardle.example.com/v1alpha1 with
+// one namespaced resource, flunders, whose list, get, Table and watch it serves. It checks
+// client certificates against the front-proxy CA it is given, as a server built with
+// k8s.io/apiserver checks them against requestheader-client-ca-file.
+type wardle struct {
+	srv    *httptest.Server
+	caPEM  []byte
+	mu     sync.Mutex
+	seen   []seenRequest
+	events chan string // names of flunders a watch reports as ADDED after the first ones
+}
+
+func (b *wardle) port() int {
+	_, p, _ := net.SplitHostPort(b.srv.Listener.Addr().String())
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+func (b *wardle) requests() []seenRequest {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]seenRequest(nil), b.seen...)
+}
+
+// newWardle starts the backend with a serving certificate for <service>.<namespace>.svc
+// signed by a CA of its own; clientCAs verifies the engine's proxy client certificate
+// (nil: none is required).
+func newWardle(t *testing.T, clientCAs *x509.CertPool) *wardle {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "wardle-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: wardleService},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames:    []string{wardleService + "." + wardleNS + ".svc"},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &wardle{
+		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		events: make(chan string, 10),
+	}
+	b.srv = httptest.NewUnstartedServer(http.HandlerFunc(b.serve))
+	b.srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    clientCAs,
+	}
+	if clientCAs == nil {
+		b.srv.TLS.ClientAuth = tls.RequestClientCert
+	}
+	b.srv.StartTLS()
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+func flunder(name string) map[string]any {
+	return map[string]any{
+		"apiVersion": wardleGroup + "/" + wardleVersion, "kind": "Flunder",
+		"metadata": map[string]any{"name": name, "namespace": wardleNS, "resourceVersion": "1", "creationTimestamp": time.Now().UTC().Format(time.RFC3339)},
+	}
+}
+
+func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
+	sr := seenRequest{
+		path: r.URL.Path, user: r.Header.Get("X-Remote-User"), uid: r.Header.Get("X-Remote-Uid"),
+		groups: r.Header.Values("X-Remote-Group"), authorization: r.Header.Get("Authorization"),
+		verifiedChains: len(r.TLS.VerifiedChains) > 0,
+	}
+	if len(r.TLS.PeerCertificates) > 0 {
+		sr.clientCN = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
+	b.mu.Lock()
+	b.seen = append(b.seen, sr)
+	b.mu.Unlock()
+
+	write := func(v any) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	}
+	base := "/apis/" + wardleGroup + "/" + wardleVersion
+	switch r.URL.Path {
+	case base:
+		write(map[string]any{
+			"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": wardleGroup + "/" + wardleVersion,
+			"resources": []map[string]any{{
+				"name": "flunders", "singularName": "flunder", "namespaced": true, "kind": "Flunder",
+				"verbs": []string{"get", "list", "watch"}, "shortNames": []string{"fl"},
+			}},
+		})
+	case base + "/namespaces/" + wardleNS + "/flunders", base + "/flunders":
+		if r.URL.Query().Get("watch") == "true" {
+			b.watch(w, r)
+			return
+		}
+		items := []any{flunder("alpha"), flunder("beta")}
+		if strings.Contains(r.Header.Get("Accept"), "as=Table") {
+			var rows []any
+			for _, it := range items {
+				name := it.(map[string]any)["metadata"].(map[string]any)["name"]
+				rows = append(rows, map[string]any{"cells": []any{name, "rare"}, "object": map[string]any{
+					"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": it.(map[string]any)["metadata"]}})
+			}
+			write(map[string]any{
+				"apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": map[string]any{"resourceVersion": "1"},
+				"columnDefinitions": []map[string]any{
+					{"name": "Name", "type": "string", "format": "name"},
+					{"name": "Kind", "type": "string"},
+				},
+				"rows": rows,
+			})
+			return
+		}
+		write(map[string]any{
+			"apiVersion": wardleGroup + "/" + wardleVersion, "kind": "FlunderList",
+			"metadata": map[string]any{"resourceVersion": "1"}, "items": items,
+		})
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`)
+	}
+}
+
+// watch streams an ADDED event for alpha, then one for each name sent on b.events, until
+// the client goes away.
+func (b *wardle) watch(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	send := func(name string) {
+		enc.Encode(map[string]any{"type": "ADDED", "object": flunder(name)})
+		w.(http.Flusher).Flush()
+	}
+	send("alpha")
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case name := <-b.events:
+			send(name)
+		}
+	}
+}
+
+// engineFrontProxyCA reads the engine's front-proxy CA from the ConfigMap an aggregated
+// server reads it from.
+func engineFrontProxyCA(t *testing.T, cs kubernetes.Interface) (*x509.CertPool, *corev1.ConfigMap) {
+	t.Helper()
+	cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(context.Background(), "extension-apiserver-authentication", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get extension-apiserver-authentication: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(cm.Data["requestheader-client-ca-file"])) {
+		t.Fatalf("requestheader-client-ca-file holds no certificate: %q", cm.Data["requestheader-client-ca-file"])
+	}
+	return pool, cm
+}
+
+// registerWardle creates the ExternalName Service and the APIService for b.
+func registerWardle(t *testing.T, srv *apiserver.Server, cs kubernetes.Interface, b *wardle) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: wardleNS}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: wardleService, Namespace: wardleNS},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"},
+	}
+	if _, err := cs.CoreV1().Services(wardleNS).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	port := int32(b.port())
+	as := &apiregistrationv1.APIService{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apiregistration.k8s.io/v1", Kind: "APIService"},
+		ObjectMeta: metav1.ObjectMeta{Name: wardleVersion + "." + wardleGroup},
+		Spec: apiregistrationv1.APIServiceSpec{
+			Group: wardleGroup, Version: wardleVersion, GroupPriorityMinimum: 1000, VersionPriority: 15,
+			Service:  &apiregistrationv1.ServiceReference{Namespace: wardleNS, Name: wardleService, Port: &port},
+			CABundle: b.caPEM,
+		},
+	}
+	body, _ := json.Marshal(as)
+	if err := rawClient(t, srv).Post().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices").Body(body).SetHeader("Content-Type", "application/json").Do(ctx).Error(); err != nil {
+		t.Fatalf("create apiservice: %v", err)
+	}
+}
+
+// rawClient is a JSON REST client of the engine for paths no typed client covers.
+func rawClient(t *testing.T, srv *apiserver.Server) rest.Interface {
+	t.Helper()
+	cfg := rest.CopyConfig(restConfig(t, srv))
+	cfg.GroupVersion = &schema.GroupVersion{}
+	cfg.APIPath = "/apis"
+	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	rc, err := rest.RESTClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// getAPIService reads an APIService through the engine.
+func getAPIService(t *testing.T, srv *apiserver.Server, name string) *apiregistrationv1.APIService {
+	t.Helper()
+	data, err := rawClient(t, srv).Get().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices/" + name).DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("get apiservice %s: %v", name, err)
+	}
+	as := &apiregistrationv1.APIService{}
+	if err := json.Unmarshal(data, as); err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// waitAvailable waits until the APIService's Available condition has the status and reason.
+func waitAvailable(t *testing.T, srv *apiserver.Server, name string, status apiregistrationv1.ConditionStatus, reason string) *apiregistrationv1.APIServiceCondition {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last *apiregistrationv1.APIServiceCondition
+	for time.Now().Before(deadline) {
+		as := getAPIService(t, srv, name)
+		for i, c := range as.Status.Conditions {
+			if c.Type == apiregistrationv1.Available {
+				last = &as.Status.Conditions[i]
+				if c.Status == status && c.Reason == reason {
+					return last
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("apiservice %s: Available never became %s (%s); last %+v", name, status, reason, last)
+	return nil
+}
+
+func TestAggregation(t *testing.T) {
+	kubectl := needTool(t, "/usr/bin/kubectl")
+	srv := startEngine(t, "", false)
+	cs := clientset(t, srv)
+	ctx := context.Background()
+
+	caPool, cm := engineFrontProxyCA(t, cs)
+	for key, want := range map[string]string{
+		"requestheader-allowed-names":        `["front-proxy-client"]`,
+		"requestheader-username-headers":     `["X-Remote-User"]`,
+		"requestheader-group-headers":        `["X-Remote-Group"]`,
+		"requestheader-extra-headers-prefix": `["X-Remote-Extra-"]`,
+		"client-ca-file":                     string(srv.CACertPEM()),
+	} {
+		if got := cm.Data[key]; got != want {
+			t.Errorf("extension-apiserver-authentication %s = %q, want %q", key, got, want)
+		}
+	}
+
+	b := newWardle(t, caPool)
+	registerWardle(t, srv, cs, b)
+	name := wardleVersion + "." + wardleGroup
+	cond := waitAvailable(t, srv, name, apiregistrationv1.ConditionTrue, "Passed")
+	if cond.Message != "all checks passed" {
+		t.Errorf("Available message %q", cond.Message)
+	}
+	k := newKubectl(t, kubectl, srv)
+
+	t.Run("kubectl get apiservices", func(t *testing.T) {
+		res := k.run(t, "get", "apiservices")
+		if res.err != nil {
+			t.Fatalf("%v: %s", res.err, res.stderr)
+		}
+		for _, want := range [][]string{
+			{"NAME", "SERVICE", "AVAILABLE", "AGE"},
+			{name, wardleNS + "/" + wardleService, "True"},
+			{"v1.", "Local", "True"},
+			{"v1.apps", "Local", "True"},
+		} {
+			if !hasRow(res.stdout, want) {
+				t.Errorf("no row %q in\n%s", want, res.stdout)
+			}
+		}
+	})
+
+	t.Run("kubectl api-resources", func(t *testing.T) {
+		res := k.run(t, "api-resources", "--api-group", wardleGroup)
+		if res.err != nil {
+			t.Fatalf("%v: %s", res.err, res.stderr)
+		}
+		if !hasRow(res.stdout, []string{"flunders", "fl", wardleGroup + "/" + wardleVersion, "true", "Flunder"}) {
+			t.Errorf("flunders missing from\n%s", res.stdout)
+		}
+	})
+
+	t.Run("kubectl get flunders", func(t *testing.T) {
+		res := k.run(t, "get", "flunders", "-n", wardleNS)
+		if res.err != nil {
+			t.Fatalf("%v: %s", res.err, res.stderr)
+		}
+		for _, want := range [][]string{{"NAME", "KIND"}, {"alpha", "rare"}, {"beta", "rare"}} {
+			if !hasRow(res.stdout, want) {
+				t.Errorf("no row %q in\n%s", want, res.stdout)
+			}
+		}
+		res = k.run(t, "get", "fl", "-n", wardleNS, "-o", "name")
+		if res.err != nil || strings.TrimSpace(res.stdout) != "flunder.wardle.example.com/alpha\nflunder.wardle.example.com/beta" {
+			t.Errorf("kubectl get fl -o name: %v %q %s", res.err, res.stdout, res.stderr)
+		}
+	})
+
+	t.Run("backend sees the engine's identity headers and client certificate", func(t *testing.T) {
+		var proxied, checks int
+		for _, r := range b.requests() {
+			if r.authorization != "" {
+				t.Errorf("%s: the bearer token was forwarded", r.path)
+			}
+			if !r.verifiedChains || r.clientCN != "front-proxy-client" {
+				t.Errorf("%s: client certificate %q, verified by the front-proxy CA: %t", r.path, r.clientCN, r.verifiedChains)
+			}
+			switch r.user {
+			case "sheetops-admin":
+				proxied++
+				if !contains(r.groups, "system:masters") || !contains(r.groups, "system:authenticated") {
+					t.Errorf("%s: X-Remote-Group %q", r.path, r.groups)
+				}
+			case "system:kube-aggregator":
+				checks++
+				if !contains(r.groups, "system:masters") {
+					t.Errorf("availability check: X-Remote-Group %q", r.groups)
+				}
+			default:
+				t.Errorf("%s: X-Remote-User %q", r.path, r.user)
+			}
+		}
+		if proxied == 0 || checks == 0 {
+			t.Errorf("backend saw %d proxied requests and %d availability checks", proxied, checks)
+		}
+	})
+
+	t.Run("watch streams through the proxy", func(t *testing.T) {
+		dc, err := dynamic.NewForConfig(restConfig(t, srv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		w, err := dc.Resource(flunders).Namespace(wardleNS).Watch(wctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		next := func() string {
+			select {
+			case ev, ok := <-w.ResultChan():
+				if !ok {
+					t.Fatal("watch closed")
+				}
+				m, _ := ev.Object.(interface{ GetName() string })
+				if m == nil {
+					t.Fatalf("event %s of %T", ev.Type, ev.Object)
+				}
+				return string(ev.Type) + " " + m.GetName()
+			case <-wctx.Done():
+				t.Fatal("no watch event in time")
+			}
+			return ""
+		}
+		if got := next(); got != "ADDED alpha" {
+			t.Fatalf("first event %q", got)
+		}
+		b.events <- "gamma" // sent only now: it must arrive while the watch stays open
+		if got := next(); got != "ADDED gamma" {
+			t.Fatalf("second event %q", got)
+		}
+	})
+
+	t.Run("discovery", func(t *testing.T) {
+		groups, err := cs.Discovery().ServerGroups()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *metav1.APIGroup
+		for i := range groups.Groups {
+			if groups.Groups[i].Name == wardleGroup {
+				found = &groups.Groups[i]
+			}
+		}
+		if found == nil || found.PreferredVersion.GroupVersion != wardleGroup+"/"+wardleVersion {
+			t.Fatalf("/apis lists %+v for %s", found, wardleGroup)
+		}
+		data, err := rawClient(t, srv).Get().AbsPath("/apis/" + wardleGroup).DoRaw(ctx)
+		if err != nil || !strings.Contains(string(data), `"preferredVersion":{"groupVersion":"wardle.example.com/v1alpha1"`) {
+			t.Errorf("/apis/%s: %v %s", wardleGroup, err, data)
+		}
+	})
+
+	t.Run("viewer may list but not create", func(t *testing.T) {
+		cfg := rest.CopyConfig(restConfig(t, srv))
+		cfg.BearerToken = srv.Tokens().Viewer
+		dc, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{}); err != nil {
+			t.Errorf("viewer list: %v", err)
+		}
+		_, err = dc.Resource(flunders).Namespace(wardleNS).Create(ctx, nil, metav1.CreateOptions{})
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("viewer create: %v, want Forbidden", err)
+		}
+	})
+
+	t.Run("unavailable without its service", func(t *testing.T) {
+		if err := cs.CoreV1().Services(wardleNS).Delete(ctx, wardleService, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		cond := waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "ServiceNotFound")
+		if want := `service/api in "wardle" is not present`; cond.Message != want {
+			t.Errorf("message %q, want %q", cond.Message, want)
+		}
+		res := k.run(t, "get", "apiservices", name)
+		if !hasRow(res.stdout, []string{name, wardleNS + "/" + wardleService, "False", "(ServiceNotFound)"}) {
+			t.Errorf("kubectl get apiservices %s:\n%s%s", name, res.stdout, res.stderr)
+		}
+		resp, err := rawClient(t, srv).Get().AbsPath("/apis/" + wardleGroup + "/" + wardleVersion + "/namespaces/wardle/flunders").DoRaw(ctx)
+		var se *apierrors.StatusError
+		if err == nil || !errors.As(err, &se) || se.ErrStatus.Code != http.StatusServiceUnavailable || !strings.Contains(string(resp)+se.Error(), "service unavailable") {
+			t.Errorf("list through an unavailable APIService: %v %s", err, resp)
+		}
+	})
+}
+
+// hasRow reports whether a line of out has the fields want, in order, each a whole field.
+func hasRow(out string, want []string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		i := 0
+		for _, f := range fields {
+			if i < len(want) && f == want[i] {
+				i++
+			}
+		}
+		if i == len(want) && len(fields) > 0 && fields[0] == want[0] {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAPIServiceValidation(t *testing.T) {
+	srv := startEngine(t, "", false)
+	rc := rawClient(t, srv)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"name must be version.group", `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.wrong"},"spec":{"group":"right.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10}}`,
+			"metadata.name: Invalid value: \"v1.wrong\": must be `spec.version+\".\"+spec.group`: \"v1.right.example.com\""},
+		{"priorities", `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.p.example.com"},"spec":{"group":"p.example.com","version":"v1","groupPriorityMinimum":0,"versionPriority":1001}}`,
+			"spec.groupPriorityMinimum: Invalid value: 0: must be positive and less than 20000"},
+		{"caBundle and insecureSkipTLSVerify", `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.c.example.com"},"spec":{"group":"c.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10,"insecureSkipTLSVerify":true,"caBundle":"Zm9v","service":{"namespace":"default","name":"x"}}}`,
+			"spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"},
+		{"local with caBundle", `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.l.example.com"},"spec":{"group":"l.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10,"caBundle":"Zm9v"}}`,
+			"spec.caBundle: Invalid value: \"3 bytes\": local APIServices may not have a caBundle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := rc.Post().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices").Body([]byte(tc.body)).SetHeader("Content-Type", "application/json").Do(ctx).Error()
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want Invalid with %q", err, tc.want)
+			}
+		})
+	}
+
+	t.Run("defaults and local availability", func(t *testing.T) {
+		body := `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.d.example.com"},"spec":{"group":"d.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10,"insecureSkipTLSVerify":true,"service":{"namespace":"default","name":"nowhere"}}}`
+		if err := rc.Post().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices").Body([]byte(body)).SetHeader("Content-Type", "application/json").Do(ctx).Error(); err != nil {
+			t.Fatal(err)
+		}
+		as := getAPIService(t, srv, "v1.d.example.com")
+		if as.Spec.Service.Port == nil || *as.Spec.Service.Port != 443 {
+			t.Errorf("service port %v, want 443", as.Spec.Service.Port)
+		}
+		waitAvailable(t, srv, "v1.d.example.com", apiregistrationv1.ConditionFalse, "ServiceNotFound")
+		local := getAPIService(t, srv, "v1.apps")
+		if len(local.Status.Conditions) != 1 || local.Status.Conditions[0].Reason != "Local" || local.Labels["kube-aggregator.kubernetes.io/automanaged"] != "onstart" ||
+			local.Spec.GroupPriorityMinimum != 17800 || local.Spec.VersionPriority != 15 {
+			t.Errorf("v1.apps: %+v", local)
+		}
+	})
+}
