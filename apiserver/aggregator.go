@@ -416,7 +416,9 @@ func (a *aggregator) apiGroups() []metav1.APIGroup {
 	var out []metav1.APIGroup
 	for _, routes := range a.table.Load().groups {
 		if routes[0].gv.Group != "" && !servedGroup(routes[0].gv.Group) {
-			out = append(out, aggregatedGroup(routes))
+			g := aggregatedGroup(routes)
+			g.TypeMeta = metav1.TypeMeta{} // upstream's list entries carry no kind
+			out = append(out, g)
 		}
 	}
 	return out

@@ -54,6 +54,7 @@ var scenarios = []scenario{
 	{"kinds-scale", scenarioKindsScale},
 	{"kinds-views", scenarioKindsViews},
 	{"paths", scenarioPaths},
+	{"aggregation", scenarioAggregation},
 }
 
 // ---- objects ----

@@ -304,6 +304,7 @@ type kubeAPIServer struct {
 type upstreamFiles struct {
 	tokenFile, saKey      string
 	adminToken, viewToken string
+	frontProxy            frontProxyFiles // the aggregation layer's request-header CA and client certificate
 }
 
 func writeUpstreamFiles(dir string) (upstreamFiles, error) {
@@ -316,6 +317,10 @@ func writeUpstreamFiles(dir string) (upstreamFiles, error) {
 	// kube-apiserver's --token-auth-file format, the same the engine reads: token,user,uid,"groups".
 	tokens := fmt.Sprintf("%s,%s,1,\"system:masters\"\n%s,%s,2,\"%s\"\n", f.adminToken, adminUser, f.viewToken, viewerUser, viewersGroup)
 	if err := os.WriteFile(f.tokenFile, []byte(tokens), 0o600); err != nil {
+		return f, err
+	}
+	var err error
+	if f.frontProxy, err = writeFrontProxyFiles(dir); err != nil {
 		return f, err
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -341,7 +346,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 	}
 	certDir := filepath.Join(dir, "certs")
 	start := time.Now()
-	p, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), bin,
+	args := append([]string{
 		"--etcd-servers="+etcdURL,
 		"--etcd-prefix="+etcdPrefix,
 		"--secure-port="+strconv.Itoa(port),
@@ -358,7 +363,8 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		// reconciler refuses; nothing here needs that Service.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
-	)
+	}, files.frontProxy.flags()...)
+	p, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), bin, args...)
 	if err != nil {
 		return nil, err
 	}
