@@ -347,18 +347,18 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 	certDir := filepath.Join(dir, "certs")
 	start := time.Now()
 	args := append([]string{
-		"--etcd-servers="+etcdURL,
-		"--etcd-prefix="+etcdPrefix,
-		"--secure-port="+strconv.Itoa(port),
+		"--etcd-servers=" + etcdURL,
+		"--etcd-prefix=" + etcdPrefix,
+		"--secure-port=" + strconv.Itoa(port),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
-		"--cert-dir="+certDir,
-		"--token-auth-file="+files.tokenFile,
+		"--cert-dir=" + certDir,
+		"--token-auth-file=" + files.tokenFile,
 		"--authorization-mode=RBAC",
 		"--service-cluster-ip-range=10.96.0.0/12", // the engine's range
 		"--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file="+files.saKey,
-		"--service-account-signing-key-file="+files.saKey,
+		"--service-account-key-file=" + files.saKey,
+		"--service-account-signing-key-file=" + files.saKey,
 		// The "kubernetes" Service's endpoints would be 127.0.0.1, which the endpoint
 		// reconciler refuses; nothing here needs that Service.
 		"--endpoint-reconciler-type=none",
