@@ -46,20 +46,6 @@ func writeFrontProxyFiles(dir string) (frontProxyFiles, error) {
 	}, nil
 }
 
-// flags are kube-apiserver's aggregation-layer flags, as kubeadm sets them.
-func (f frontProxyFiles) flags() []string {
-	return []string{
-		"--requestheader-client-ca-file=" + f.ca,
-		"--proxy-client-cert-file=" + f.clientCert,
-		"--proxy-client-key-file=" + f.clientKey,
-		"--requestheader-allowed-names=" + auth.FrontProxyClientName,
-		"--requestheader-username-headers=X-Remote-User",
-		"--requestheader-uid-headers=X-Remote-Uid",
-		"--requestheader-group-headers=X-Remote-Group",
-		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
-	}
-}
-
 // ---- an aggregated server ----
 
 const (

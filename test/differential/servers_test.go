@@ -40,6 +40,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/apiserver/auth"
 )
 
 // Names of the two sides, as they appear in subtest and benchmark names.
@@ -346,25 +347,33 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 	}
 	certDir := filepath.Join(dir, "certs")
 	start := time.Now()
-	args := append([]string{
-		"--etcd-servers=" + etcdURL,
-		"--etcd-prefix=" + etcdPrefix,
-		"--secure-port=" + strconv.Itoa(port),
+	p, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), bin,
+		"--etcd-servers="+etcdURL,
+		"--etcd-prefix="+etcdPrefix,
+		"--secure-port="+strconv.Itoa(port),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
-		"--cert-dir=" + certDir,
-		"--token-auth-file=" + files.tokenFile,
+		"--cert-dir="+certDir,
+		"--token-auth-file="+files.tokenFile,
 		"--authorization-mode=RBAC",
 		"--service-cluster-ip-range=10.96.0.0/12", // the engine's range
 		"--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file=" + files.saKey,
-		"--service-account-signing-key-file=" + files.saKey,
+		"--service-account-key-file="+files.saKey,
+		"--service-account-signing-key-file="+files.saKey,
 		// The "kubernetes" Service's endpoints would be 127.0.0.1, which the endpoint
 		// reconciler refuses; nothing here needs that Service.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
-	}, files.frontProxy.flags()...)
-	p, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), bin, args...)
+		// the aggregation layer, as kubeadm sets it up
+		"--requestheader-client-ca-file="+files.frontProxy.ca,
+		"--proxy-client-cert-file="+files.frontProxy.clientCert,
+		"--proxy-client-key-file="+files.frontProxy.clientKey,
+		"--requestheader-allowed-names="+auth.FrontProxyClientName,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-uid-headers=X-Remote-Uid",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+	)
 	if err != nil {
 		return nil, err
 	}
