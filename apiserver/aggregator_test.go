@@ -6,6 +6,7 @@ package apiserver_test
 // requests.
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,6 +14,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -28,9 +30,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -153,6 +157,10 @@ func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(v)
 	}
 	base := "/apis/" + wardleGroup + "/" + wardleVersion
+	if r.Header.Get("Upgrade") == echoProtocol {
+		b.echo(w)
+		return
+	}
 	switch r.URL.Path {
 	case base:
 		write(map[string]any{
@@ -193,6 +201,29 @@ func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`)
+	}
+}
+
+// echoProtocol is the protocol the backend switches to on an Upgrade request: it echoes
+// every line.
+const echoProtocol = "sheetops-echo"
+
+func (b *wardle) echo(w http.ResponseWriter) {
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", echoProtocol)
+	rw.Flush()
+	for {
+		line, err := rw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		rw.WriteString("echo: " + line)
+		rw.Flush()
 	}
 }
 
@@ -448,6 +479,35 @@ func TestAggregation(t *testing.T) {
 		}
 	})
 
+	t.Run("upgrade passes through", func(t *testing.T) {
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(srv.CACertPEM())
+		host := strings.TrimPrefix(srv.URL(), "https://")
+		conn, err := tls.Dial("tcp", host, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", NextProtos: []string{"http/1.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "GET /apis/%s/%s/namespaces/%s/flunders/alpha/attach HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n",
+			wardleGroup, wardleVersion, wardleNS, host, srv.Tokens().Admin, echoProtocol)
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Upgrade") != echoProtocol {
+			t.Fatalf("upgrade answered %s %v", resp.Status, resp.Header)
+		}
+		for _, msg := range []string{"ping", "pong"} {
+			fmt.Fprintf(conn, "%s\n", msg)
+			line, err := br.ReadString('\n')
+			if err != nil || line != "echo: "+msg+"\n" {
+				t.Fatalf("through the upgraded connection: %q, %v", line, err)
+			}
+		}
+	})
+
 	t.Run("discovery", func(t *testing.T) {
 		groups, err := cs.Discovery().ServerGroups()
 		if err != nil {
@@ -570,4 +630,66 @@ func TestAPIServiceValidation(t *testing.T) {
 			t.Errorf("v1.apps: %+v", local)
 		}
 	})
+}
+
+// TestAggregationClusterIPService reaches an aggregated server through a ClusterIP Service's
+// EndpointSlice (cluster IPs are not routable from the engine), with upstream's reasons while
+// the endpoints are missing or not ready.
+func TestAggregationClusterIPService(t *testing.T) {
+	srv := startEngine(t, "", false)
+	cs := clientset(t, srv)
+	ctx := context.Background()
+	caPool, _ := engineFrontProxyCA(t, cs)
+	b := newWardle(t, caPool)
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: wardleNS}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: wardleService, Namespace: wardleNS},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(int32(b.port()))}}},
+	}
+	if _, err := cs.CoreV1().Services(wardleNS).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	name := wardleVersion + "." + wardleGroup
+	body := fmt.Sprintf(`{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":%q},"spec":{"group":%q,"version":%q,"groupPriorityMinimum":1000,"versionPriority":15,"caBundle":%q,"service":{"namespace":%q,"name":%q}}}`,
+		name, wardleGroup, wardleVersion, base64.StdEncoding.EncodeToString(b.caPEM), wardleNS, wardleService)
+	if err := rawClient(t, srv).Post().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices").Body([]byte(body)).SetHeader("Content-Type", "application/json").Do(ctx).Error(); err != nil {
+		t.Fatal(err)
+	}
+	cond := waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "EndpointsNotFound")
+	if want := `cannot find endpointslices for service/api in "wardle"`; cond.Message != want {
+		t.Errorf("message %q, want %q", cond.Message, want)
+	}
+
+	port, portName, ready := int32(b.port()), "https", false
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: wardleService + "-1", Namespace: wardleNS, Labels: map[string]string{discoveryv1.LabelServiceName: wardleService}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: &portName, Port: &port}},
+	}
+	created, err := cs.DiscoveryV1().EndpointSlices(wardleNS).Create(ctx, slice, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond = waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "MissingEndpoints")
+	if want := `endpointslices for service/api in "wardle" have no addresses with port name "https"`; cond.Message != want {
+		t.Errorf("message %q, want %q", cond.Message, want)
+	}
+
+	ready = true
+	created.Endpoints[0].Conditions.Ready = &ready
+	if _, err := cs.DiscoveryV1().EndpointSlices(wardleNS).Update(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAvailable(t, srv, name, apiregistrationv1.ConditionTrue, "Passed")
+	dc, err := dynamic.NewForConfig(restConfig(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 2 {
+		t.Fatalf("list through the ClusterIP service: %v %v", err, list)
+	}
 }
