@@ -93,7 +93,14 @@ type aggregator struct {
 	transports map[string]cachedTransport // by APIService name
 
 	queue workqueue.TypedRateLimitingInterface[string]
+	// stopping is the context run was started with: proxied requests (watches) end with it,
+	// so that they never hold up the server's shutdown.
+	stopping atomic.Pointer[context.Context]
 }
+
+// availabilityWorkers check APIServices in parallel, so that one backend that times out
+// does not hold up the others.
+const availabilityWorkers = 4
 
 // route is one APIService as the proxy and discovery see it.
 type route struct {
@@ -444,6 +451,12 @@ func (a *aggregator) forward(w http.ResponseWriter, r *http.Request, rt *route) 
 		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	if stopping := a.stopping.Load(); stopping != nil {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(*stopping, cancel)()
+		r = r.WithContext(ctx)
+	}
 	user := userFrom(r)
 	p := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -474,16 +487,19 @@ func setRemoteUser(h http.Header, u auth.User) {
 
 // run keeps the routing table and the Available conditions up to date until ctx ends.
 func (a *aggregator) run(ctx context.Context) {
+	a.stopping.Store(&ctx)
 	var wg stdsync.WaitGroup
 	defer wg.Wait()
 	defer a.queue.ShutDown()
 	for _, key := range []string{apiServicesKey, "services", "endpointslices.discovery.k8s.io"} {
 		wg.Go(func() { a.follow(ctx, key) })
 	}
-	wg.Go(func() {
-		for a.processNext(ctx) {
-		}
-	})
+	for range availabilityWorkers {
+		wg.Go(func() {
+			for a.processNext(ctx) {
+			}
+		})
+	}
 	a.enqueueAll(nil)
 	tick := time.NewTicker(apiServiceResync)
 	defer tick.Stop()
