@@ -18,11 +18,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
 )
@@ -55,13 +60,14 @@ const (
 	aggName    = aggVersion + "." + aggGroup
 )
 
-// aggRequest is what the aggregated server saw of one request.
+// aggRequest is what the aggregated server saw of one request: the raw user header, and
+// the user k8s.io/apiserver's request-header authenticator made of it (or its failure).
 type aggRequest struct {
 	method, path string
-	user, uid    string
-	groups       []string
+	rawUser      string
+	authn        string
 	bearer       bool
-	clientCerts  []*x509.Certificate
+	clientCN     string
 }
 
 // aggBackend is a minimal aggregated server for wardle.example.com/v1alpha1: discovery with
@@ -70,12 +76,16 @@ type aggBackend struct {
 	srv   *httptest.Server
 	caPEM []byte
 	ns    string
+	// authn is k8s.io/apiserver's request-header authenticator, configured from the
+	// server's extension-apiserver-authentication as an aggregated server built with
+	// k8s.io/apiserver configures it; a request it does not authenticate gets 401.
+	authn authenticator.Request
 
 	mu   sync.Mutex
 	seen []aggRequest
 }
 
-func startAggBackend(ns string) (*aggBackend, error) {
+func startAggBackend(ns string, authn authenticator.Request) (*aggBackend, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -108,11 +118,11 @@ func startAggBackend(ns string) (*aggBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &aggBackend{caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), ns: ns}
+	b := &aggBackend{caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), ns: ns, authn: authn}
 	b.srv = httptest.NewUnstartedServer(http.HandlerFunc(b.serve))
 	b.srv.TLS = &tls.Config{
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
-		ClientAuth:   tls.RequestClientCert, // verified by the scenario against each server's CA
+		ClientAuth:   tls.RequestClientCert, // verified by the authenticator
 	}
 	b.srv.StartTLS()
 	return b, nil
@@ -138,14 +148,27 @@ func (b *aggBackend) flunder(name string) map[string]any {
 }
 
 func (b *aggBackend) serve(w http.ResponseWriter, r *http.Request) {
+	seen := aggRequest{method: r.Method, path: r.URL.Path, rawUser: r.Header.Get("X-Remote-User"), bearer: r.Header.Get("Authorization") != ""}
+	if len(r.TLS.PeerCertificates) > 0 {
+		seen.clientCN = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
+	resp, ok, err := b.authn.AuthenticateRequest(r)
+	if ok {
+		groups := slices.Clone(resp.User.GetGroups())
+		slices.Sort(groups)
+		seen.authn = fmt.Sprintf("user=%s uid=%s groups=%v", resp.User.GetName(), resp.User.GetUID(), groups)
+	} else {
+		seen.authn = fmt.Sprintf("not authenticated: %v", err)
+	}
 	b.mu.Lock()
-	b.seen = append(b.seen, aggRequest{
-		method: r.Method, path: r.URL.Path,
-		user: r.Header.Get("X-Remote-User"), uid: r.Header.Get("X-Remote-Uid"), groups: r.Header.Values("X-Remote-Group"),
-		bearer: r.Header.Get("Authorization") != "", clientCerts: r.TLS.PeerCertificates,
-	})
+	b.seen = append(b.seen, seen)
 	b.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","reason":"Unauthorized","code":401}`)
+		return
+	}
 	base := "/apis/" + aggGroup + "/" + aggVersion
 	switch {
 	case r.URL.Path == base:
@@ -172,6 +195,37 @@ func (b *aggBackend) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// requestHeaderAuthenticator is k8s.io/apiserver's request-header authenticator with its
+// configuration loaded from the server's kube-system/extension-apiserver-authentication by
+// upstream's controllers, as k8s.io/apiserver's DelegatingAuthenticationOptions set it up.
+// The controllers run until ctx ends.
+func requestHeaderAuthenticator(ctx context.Context, cs kubernetes.Interface) (authenticator.Request, error) {
+	const cmNS, cmName = "kube-system", "extension-apiserver-authentication"
+	ca, err := dynamiccertificates.NewDynamicCAFromConfigMapController("client-ca", cmNS, cmName, "requestheader-client-ca-file", cs)
+	if err != nil {
+		return nil, err
+	}
+	go ca.Run(ctx, 1)
+	for _, ok := ca.VerifyOptions(); !ok; _, ok = ca.VerifyOptions() {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("requestheader-client-ca-file never loaded: %w", ctx.Err())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	headers := headerrequest.NewRequestHeaderAuthRequestController(cmName, cmNS, cs,
+		"requestheader-username-headers", "requestheader-uid-headers", "requestheader-group-headers",
+		"requestheader-extra-headers-prefix", "requestheader-allowed-names")
+	if err := headers.RunOnce(ctx); err != nil {
+		return nil, err
+	}
+	return headerrequest.NewDynamicVerifyOptionsSecure(ca.VerifyOptions,
+		headerrequest.StringSliceProviderFunc(headers.AllowedClientNames),
+		headerrequest.StringSliceProviderFunc(headers.UsernameHeaders),
+		headerrequest.StringSliceProviderFunc(headers.UIDHeaders),
+		headerrequest.StringSliceProviderFunc(headers.GroupHeaders),
+		headerrequest.StringSliceProviderFunc(headers.ExtraHeaderPrefixes)), nil
+}
+
 // ---- the scenario ----
 
 // waitCondition polls the APIService until its Available condition has status, recording
@@ -195,24 +249,26 @@ func waitCondition(ctx context.Context, s *server, status string, r *record, ste
 // client certificate the published front-proxy CA verifies), the published trust and the
 // local APIServices.
 func scenarioAggregation(ctx context.Context, s *server, ns string, r *record) {
-	b, err := startAggBackend(ns)
+	// the trust an aggregated server reads
+	cm, err := s.cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})
+	r.typed("trust", cm, err)
+	if cm != nil {
+		for _, k := range []string{"requestheader-allowed-names", "requestheader-username-headers", "requestheader-uid-headers", "requestheader-group-headers", "requestheader-extra-headers-prefix"} {
+			r.set("trust."+k, cm.Data[k])
+		}
+	}
+	authn, err := requestHeaderAuthenticator(ctx, s.cs)
+	if err != nil {
+		r.set("authenticator.error", err)
+		return
+	}
+	b, err := startAggBackend(ns, authn)
 	if err != nil {
 		r.set("backend.error", err)
 		return
 	}
 	defer b.srv.Close()
 	apiservices := "/apis/apiregistration.k8s.io/v1/apiservices"
-
-	// the trust an aggregated server reads
-	cm, err := s.cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})
-	r.typed("trust", cm, err)
-	proxyCAs := x509.NewCertPool()
-	if cm != nil {
-		for _, k := range []string{"requestheader-allowed-names", "requestheader-username-headers", "requestheader-uid-headers", "requestheader-group-headers", "requestheader-extra-headers-prefix"} {
-			r.set("trust."+k, cm.Data[k])
-		}
-		r.set("trust.requestheader-client-ca-file.parses", proxyCAs.AppendCertsFromPEM([]byte(cm.Data["requestheader-client-ca-file"])))
-	}
 
 	// local APIServices
 	for _, name := range []string{"v1.", "v1.apps", "v1.batch", "v2.autoscaling", "v1.apiregistration.k8s.io"} {
@@ -277,25 +333,18 @@ func scenarioAggregation(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("viewer-create", call(ctx, s.viewer, http.MethodPost, "/apis/"+aggGroup+"/"+aggVersion+"/namespaces/"+ns+"/flunders", nil, "", b.flunder("gamma")))
 
 	// what the aggregated server saw: the proxied requests as the caller, the availability
-	// checks as system:kube-aggregator in system:masters, each with a client certificate of
-	// the published front-proxy CA. (kube-apiserver also fetches /openapi/v2 and /apis for
-	// its OpenAPI and discovery aggregation, which the engine does not do.)
+	// checks as system:kube-aggregator in system:masters, each authenticated by
+	// k8s.io/apiserver's request-header authenticator. (kube-apiserver also fetches
+	// /openapi/v2 and /apis for its OpenAPI and discovery aggregation, which the engine does
+	// not do.)
 	seen := map[string]string{}
 	for _, req := range b.requests() {
-		groups := slices.Clone(req.groups)
-		slices.Sort(groups)
-		cn, verified := "", false
-		if len(req.clientCerts) > 0 {
-			cn = req.clientCerts[0].Subject.CommonName
-			_, err := req.clientCerts[0].Verify(x509.VerifyOptions{Roots: proxyCAs, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-			verified = err == nil
-		}
-		who := fmt.Sprintf("uid=%s groups=%v bearer=%t cert=%s verified=%t", req.uid, groups, req.bearer, cn, verified)
+		who := fmt.Sprintf("%s bearer=%t cert=%s", req.authn, req.bearer, req.clientCN)
 		switch {
-		case req.user == "system:kube-aggregator" && req.path == "/apis/"+aggGroup+"/"+aggVersion && slices.Equal(groups, []string{"system:masters"}):
+		case req.rawUser == "system:kube-aggregator" && req.path == "/apis/"+aggGroup+"/"+aggVersion && strings.Contains(req.authn, "system:masters"):
 			seen["check"] = who
-		case req.user == adminUser || req.user == viewerUser:
-			seen[req.user+" "+req.method+" "+req.path] = who
+		case req.rawUser == adminUser || req.rawUser == viewerUser:
+			seen[req.rawUser+" "+req.method+" "+req.path] = who
 		}
 	}
 	r.set("backend", seen)
