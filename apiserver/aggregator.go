@@ -598,6 +598,16 @@ func (a *aggregator) sync(ctx context.Context, name string) error {
 		return err
 	}
 	as := obj.(*apiregistrationv1.APIService)
+	if as.Spec.Service != nil {
+		// as upstream: an APIService whose transport cannot be built (a caBundle that is
+		// not PEM) keeps its condition and is retried
+		a.mu.Lock()
+		_, err := a.transportFor(as)
+		a.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	cond, checkErr := a.availability(ctx, as)
 	if err := a.setCondition(as, cond); err != nil {
 		return err

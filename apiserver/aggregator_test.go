@@ -34,6 +34,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -613,6 +614,22 @@ func TestAPIServiceValidation(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("server-side apply", func(t *testing.T) {
+		body := `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.applied.example.com"},"spec":{"group":"applied.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10}}`
+		data, err := rc.Patch(types.ApplyPatchType).AbsPath("/apis/apiregistration.k8s.io/v1/apiservices/v1.applied.example.com").
+			Param("fieldManager", "tester").Body([]byte(body)).DoRaw(ctx)
+		if err != nil {
+			t.Fatalf("apply: %v %s", err, data)
+		}
+		as := &apiregistrationv1.APIService{}
+		if err := json.Unmarshal(data, as); err != nil {
+			t.Fatal(err)
+		}
+		if len(as.ManagedFields) == 0 || as.ManagedFields[0].Manager != "tester" || as.Status.Conditions[0].Reason != "Local" {
+			t.Errorf("applied APIService: %+v", as)
+		}
+	})
 
 	t.Run("defaults and local availability", func(t *testing.T) {
 		body := `{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.d.example.com"},"spec":{"group":"d.example.com","version":"v1","groupPriorityMinimum":100,"versionPriority":10,"insecureSkipTLSVerify":true,"service":{"namespace":"default","name":"nowhere"}}}`
