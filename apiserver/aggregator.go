@@ -104,13 +104,12 @@ const availabilityWorkers = 4
 
 // route is one APIService as the proxy and discovery see it.
 type route struct {
-	name                           string
-	gv                             schema.GroupVersion
-	groupPriority, versionPriority int32
-	service                        *apiregistrationv1.ServiceReference // nil: local
-	available                      bool
-	transport                      http.RoundTripper
-	transportErr                   error
+	name         string
+	gv           schema.GroupVersion
+	service      *apiregistrationv1.ServiceReference // nil: local
+	available    bool
+	transport    http.RoundTripper
+	transportErr error
 }
 
 func (r *route) local() bool { return r.service == nil }
@@ -189,6 +188,8 @@ func (a *aggregator) publishTrust() error {
 
 // refresh rebuilds the routing table from the stored APIServices.
 func (a *aggregator) refresh() error {
+	a.mu.Lock() // held from the list on, so that an older list never replaces a newer table
+	defer a.mu.Unlock()
 	page, err := a.s.store.List(apiServicesKey, storage.ListOptions{})
 	if err != nil {
 		return err
@@ -198,15 +199,12 @@ func (a *aggregator) refresh() error {
 		services = append(services, obj.(*apiregistrationv1.APIService))
 	}
 	t := &routeTable{byGV: map[schema.GroupVersion]*route{}}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	seen := map[string]bool{}
 	for _, group := range helper.SortedByGroupAndVersion(services) {
 		var routes []*route
 		for _, as := range group {
 			r := &route{
 				name: as.Name, gv: schema.GroupVersion{Group: as.Spec.Group, Version: as.Spec.Version},
-				groupPriority: as.Spec.GroupPriorityMinimum, versionPriority: as.Spec.VersionPriority,
 				service:   as.Spec.Service,
 				available: helper.IsAPIServiceConditionTrue(as, apiregistrationv1.Available),
 			}
