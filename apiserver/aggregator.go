@@ -275,10 +275,7 @@ var errNoEndpoints = errors.New("no endpoints available")
 
 // resolve is the address of ref's server: see the aggregation layer's comment above.
 func (a *aggregator) resolve(ref *apiregistrationv1.ServiceReference) (*url.URL, error) {
-	port := int32(443)
-	if ref.Port != nil {
-		port = *ref.Port
-	}
+	port := portOf(ref)
 	obj, err := a.s.store.Get("services", ref.Namespace, ref.Name)
 	if err != nil {
 		return nil, err
@@ -311,6 +308,14 @@ func (a *aggregator) resolve(ref *apiregistrationv1.ServiceReference) (*url.URL,
 		}
 	}
 	return nil, fmt.Errorf("%w for service %q", errNoEndpoints, svc.Name)
+}
+
+// portOf is the APIService's service port (443 unless given, as its default).
+func portOf(ref *apiregistrationv1.ServiceReference) int32 {
+	if ref.Port == nil {
+		return 443
+	}
+	return *ref.Port
 }
 
 func servicePort(svc *corev1.Service, port int32) (corev1.ServicePort, bool) {
@@ -636,9 +641,9 @@ func (a *aggregator) availability(ctx context.Context, as *apiregistrationv1.API
 	}
 	svc := obj.(*corev1.Service)
 	if svc.Spec.Type == corev1.ServiceTypeClusterIP {
-		sp, ok := servicePort(svc, *ref.Port)
+		sp, ok := servicePort(svc, portOf(ref))
 		if !ok {
-			return unavailable("ServicePortError", "service/%s in %q is not listening on port %d", ref.Name, ref.Namespace, *ref.Port)
+			return unavailable("ServicePortError", "service/%s in %q is not listening on port %d", ref.Name, ref.Namespace, portOf(ref))
 		}
 		eps, err := a.endpointSlices(ref.Namespace, ref.Name)
 		if err != nil {

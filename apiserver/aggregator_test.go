@@ -663,7 +663,7 @@ func TestAggregationClusterIPService(t *testing.T) {
 	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: wardleService, Namespace: wardleNS},
-		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(int32(b.port()))}}},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 8443, TargetPort: intstr.FromInt32(int32(b.port()))}}},
 	}
 	if _, err := cs.CoreV1().Services(wardleNS).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -674,7 +674,19 @@ func TestAggregationClusterIPService(t *testing.T) {
 	if err := rawClient(t, srv).Post().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices").Body([]byte(body)).SetHeader("Content-Type", "application/json").Do(ctx).Error(); err != nil {
 		t.Fatal(err)
 	}
-	cond := waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "EndpointsNotFound")
+	cond := waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "ServicePortError")
+	if want := `service/api in "wardle" is not listening on port 443`; cond.Message != want {
+		t.Errorf("message %q, want %q", cond.Message, want)
+	}
+	svc, err := cs.CoreV1().Services(wardleNS).Get(ctx, wardleService, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Spec.Ports[0].Port = 443
+	if _, err := cs.CoreV1().Services(wardleNS).Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cond = waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "EndpointsNotFound")
 	if want := `cannot find endpointslices for service/api in "wardle"`; cond.Message != want {
 		t.Errorf("message %q, want %q", cond.Message, want)
 	}
