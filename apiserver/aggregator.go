@@ -466,6 +466,10 @@ func (a *aggregator) forward(w http.ResponseWriter, r *http.Request, rt *route) 
 			pr.Out.URL.Scheme, pr.Out.URL.Host = loc.Scheme, loc.Host
 			pr.Out.Header.Del("Authorization")
 			setRemoteUser(pr.Out.Header, user)
+			if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+				// as upstream's proxy: the client's address appended to X-Forwarded-For
+				pr.Out.Header.Set("X-Forwarded-For", strings.Join(append(slices.Clone(pr.In.Header.Values("X-Forwarded-For")), ip), ", "))
+			}
 		},
 		Transport:     rt.transport,
 		FlushInterval: -1, // watches and other streams reach the client as they come
