@@ -33,6 +33,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -61,6 +62,7 @@ type seenRequest struct {
 	clientCN        string
 	authorization   string
 	verifiedChains  bool
+	extra           []string
 }
 
 // wardle is a minimal aggregated API server: discovery of wardle.example.com/v1alpha1 with
@@ -145,6 +147,11 @@ func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
 		path: r.URL.Path, user: r.Header.Get("X-Remote-User"), uid: r.Header.Get("X-Remote-Uid"),
 		groups: r.Header.Values("X-Remote-Group"), authorization: r.Header.Get("Authorization"),
 		verifiedChains: len(r.TLS.VerifiedChains) > 0,
+	}
+	for k := range r.Header {
+		if strings.HasPrefix(k, "X-Remote-Extra-") {
+			sr.extra = append(sr.extra, k)
+		}
 	}
 	if len(r.TLS.PeerCertificates) > 0 {
 		sr.clientCN = r.TLS.PeerCertificates[0].Subject.CommonName
@@ -532,6 +539,17 @@ func TestAggregation(t *testing.T) {
 	t.Run("viewer may list but not create", func(t *testing.T) {
 		cfg := rest.CopyConfig(restConfig(t, srv))
 		cfg.BearerToken = srv.Tokens().Viewer
+		// headers a client sends to pass as someone else are replaced
+		cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+			return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				r = r.Clone(r.Context())
+				r.Header.Set("X-Remote-User", "system:admin")
+				r.Header.Add("X-Remote-Group", "system:masters")
+				r.Header.Set("X-Remote-Extra-Scopes", "all")
+				return rt.RoundTrip(r)
+			})
+		}
+		before := len(b.requests())
 		dc, err := dynamic.NewForConfig(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -539,9 +557,21 @@ func TestAggregation(t *testing.T) {
 		if _, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{}); err != nil {
 			t.Errorf("viewer list: %v", err)
 		}
-		_, err = dc.Resource(flunders).Namespace(wardleNS).Create(ctx, nil, metav1.CreateOptions{})
+		_, err = dc.Resource(flunders).Namespace(wardleNS).Create(ctx, &unstructured.Unstructured{Object: flunder("gamma")}, metav1.CreateOptions{})
 		if !apierrors.IsForbidden(err) {
 			t.Errorf("viewer create: %v, want Forbidden", err)
+		}
+		var seen []seenRequest
+		for _, r := range b.requests()[before:] {
+			if strings.HasSuffix(r.path, "/flunders") { // not an availability check
+				seen = append(seen, r)
+			}
+		}
+		if len(seen) != 1 {
+			t.Fatalf("backend saw %d requests, want the list only", len(seen))
+		}
+		if r := seen[0]; r.user != "sheetops-viewer" || contains(r.groups, "system:masters") || len(r.extra) > 0 {
+			t.Errorf("backend saw user %q groups %q extra %q: the client's headers went through", r.user, r.groups, r.extra)
 		}
 	})
 
@@ -564,6 +594,10 @@ func TestAggregation(t *testing.T) {
 		}
 	})
 }
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // hasRow reports whether a line of out has the fields want, in order, each a whole field.
 func hasRow(out string, want []string) bool {
