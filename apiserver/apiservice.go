@@ -187,12 +187,21 @@ func localAPIServices() []*apiregistrationv1.APIService {
 		if !ok {
 			continue
 		}
-		out = append(out, &apiregistrationv1.APIService{
-			ObjectMeta: metav1.ObjectMeta{Name: gv.Version + "." + gv.Group, Labels: map[string]string{autoRegisterLabel: "onstart"}},
-			Spec:       apiregistrationv1.APIServiceSpec{Group: gv.Group, Version: gv.Version, GroupPriorityMinimum: p[0], VersionPriority: p[1]},
-		})
+		out = append(out, localAPIService(gv, p[0], p[1], "onstart"))
 	}
 	return out
+}
+
+// localAPIService is the APIService of a group version the engine serves itself, labelled as
+// upstream's autoregister controller labels them: "onstart" for the built-in group versions
+// (registered at start), "true" for those it keeps registered while they are served (custom
+// resources: kube-apiserver's crdregistration controller gives them group priority 1000 and
+// version priority 100).
+func localAPIService(gv schema.GroupVersion, groupPriority, versionPriority int32, managed string) *apiregistrationv1.APIService {
+	return &apiregistrationv1.APIService{
+		ObjectMeta: metav1.ObjectMeta{Name: gv.Version + "." + gv.Group, Labels: map[string]string{autoRegisterLabel: managed}},
+		Spec:       apiregistrationv1.APIServiceSpec{Group: gv.Group, Version: gv.Version, GroupPriorityMinimum: groupPriority, VersionPriority: versionPriority},
+	}
 }
 
 // withAggregatorTypes is a field-manager type converter that knows the APIService types
