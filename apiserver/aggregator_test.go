@@ -687,6 +687,7 @@ func TestAPIServiceValidation(t *testing.T) {
 // EndpointSlice (cluster IPs are not routable from the engine), with upstream's reasons while
 // the endpoints are missing or not ready.
 func TestAggregationClusterIPService(t *testing.T) {
+	apiserver.SetAPIServiceResync(t, 200*time.Millisecond) // to see the backend go away
 	srv := startEngine(t, "", false)
 	cs := clientset(t, srv)
 	ctx := context.Background()
@@ -754,6 +755,17 @@ func TestAggregationClusterIPService(t *testing.T) {
 	list, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{})
 	if err != nil || len(list.Items) != 2 {
 		t.Fatalf("list through the ClusterIP service: %v %v", err, list)
+	}
+
+	// the aggregated server goes away: the next check fails, and requests get 503
+	b.srv.Close()
+	cond = waitAvailable(t, srv, name, apiregistrationv1.ConditionFalse, "FailedDiscoveryCheck")
+	if want := fmt.Sprintf("failing or missing response from https://127.0.0.1:%d/apis/%s/%s: ", port, wardleGroup, wardleVersion); !strings.HasPrefix(cond.Message, want) {
+		t.Errorf("message %q, want it to start with %q", cond.Message, want)
+	}
+	_, err = dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{})
+	if !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("list with the aggregated server gone: %v, want 503", err)
 	}
 }
 

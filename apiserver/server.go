@@ -27,7 +27,8 @@ import (
 type Options struct {
 	// Addr is the listen address; default 127.0.0.1:6443. Port 0 picks a free port.
 	Addr string
-	// DataDir holds the store, the CA, the serving certificate and the token file; default .sheetops/apiserver.
+	// DataDir holds the store, the CA, the serving certificate, the front-proxy CA and client
+	// certificate (API aggregation) and the token file; default .sheetops/apiserver.
 	DataDir string
 	// KubeconfigOut is where the admin kubeconfig is written; default DataDir/kubeconfig.
 	KubeconfigOut string
