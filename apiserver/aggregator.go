@@ -59,6 +59,9 @@ import (
 //     backend's /apis/<group>/<version> as system:kube-aggregator in system:masters. It runs
 //     on every change of an APIService, Service or EndpointSlice and every 30 s, and
 //     retries a failed check with back-off.
+//   - OpenAPI: /openapi/v3 lists each available aggregated group version, whose document
+//     is the aggregated server's own, proxied (aggregator_openapi.go); OpenAPI v2 is the
+//     engine's alone.
 //   - Trust: kube-system/extension-apiserver-authentication holds the front-proxy CA, the
 //     allowed client name and header names, and the engine's CA as client-ca-file, so that
 //     a server built with k8s.io/apiserver verifies the engine's requests.

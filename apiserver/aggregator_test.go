@@ -170,6 +170,8 @@ func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
+	case "/openapi/v3/apis/" + wardleGroup + "/" + wardleVersion:
+		write(wardleOpenAPI)
 	case base:
 		write(map[string]any{
 			"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": wardleGroup + "/" + wardleVersion,
@@ -210,6 +212,30 @@ func (b *wardle) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`)
 	}
+}
+
+// wardleOpenAPI is the backend's OpenAPI v3 document of its group version.
+var wardleOpenAPI = map[string]any{
+	"openapi": "3.0.0", "info": map[string]any{"title": "wardle", "version": wardleVersion},
+	"paths": map[string]any{
+		"/apis/" + wardleGroup + "/" + wardleVersion + "/namespaces/{namespace}/flunders/{name}": map[string]any{"get": map[string]any{
+			"x-kubernetes-group-version-kind": map[string]any{"group": wardleGroup, "version": wardleVersion, "kind": "Flunder"},
+		}},
+	},
+	"components": map[string]any{"schemas": map[string]any{
+		"com.example.wardle.v1alpha1.Flunder": map[string]any{
+			"type": "object", "description": "A Flunder is a test object.",
+			"properties": map[string]any{
+				"apiVersion": map[string]any{"type": "string"},
+				"kind":       map[string]any{"type": "string"},
+				"metadata":   map[string]any{"type": "object"},
+				"spec": map[string]any{"type": "object", "description": "Spec of the flunder.", "properties": map[string]any{
+					"reference": map[string]any{"type": "string", "description": "Reference names another flunder."},
+				}},
+			},
+			"x-kubernetes-group-version-kind": []any{map[string]any{"group": wardleGroup, "version": wardleVersion, "kind": "Flunder"}},
+		},
+	}},
 }
 
 // echoProtocol is the protocol the backend switches to on an Upgrade request: it echoes
@@ -418,6 +444,17 @@ func TestAggregation(t *testing.T) {
 		res = k.run(t, "get", "fl", "-n", wardleNS, "-o", "name")
 		if res.err != nil || strings.TrimSpace(res.stdout) != "flunder.wardle.example.com/alpha\nflunder.wardle.example.com/beta" {
 			t.Errorf("kubectl get fl -o name: %v %q %s", res.err, res.stdout, res.stderr)
+		}
+	})
+
+	t.Run("kubectl explain", func(t *testing.T) {
+		res := k.run(t, "explain", "flunders.spec")
+		if res.err != nil || !strings.Contains(res.stdout, "reference\t<string>") || !strings.Contains(res.stdout, "Reference names another flunder.") {
+			t.Errorf("kubectl explain flunders.spec: %v\n%s%s", res.err, res.stdout, res.stderr)
+		}
+		res = k.run(t, "explain", "deployments.spec.replicas")
+		if res.err != nil || !strings.Contains(res.stdout, "replicas") {
+			t.Errorf("kubectl explain of the engine's own kind: %v\n%s%s", res.err, res.stdout, res.stderr)
 		}
 	})
 

@@ -266,7 +266,7 @@ func (s *Server) buildHandler() http.Handler {
 		}
 		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 	})
-	return s.withRecovery(withPretty(s.withAuthentication(mux)))
+	return s.withRecovery(withPretty(s.withAuthentication(s.agg.withOpenAPI(mux))))
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {
