@@ -571,6 +571,10 @@ func TestAggregation(t *testing.T) {
 		if err != nil || !strings.Contains(string(data), `"preferredVersion":{"groupVersion":"wardle.example.com/v1alpha1"`) {
 			t.Errorf("/apis/%s: %v %s", wardleGroup, err, data)
 		}
+		data, err = rawClient(t, srv).Get().AbsPath("/").DoRaw(ctx)
+		if err != nil || !strings.Contains(string(data), `"/apis/wardle.example.com/v1alpha1"`) {
+			t.Errorf("/ lacks the aggregated group version: %v %s", err, data)
+		}
 	})
 
 	t.Run("viewer may list but not create", func(t *testing.T) {
