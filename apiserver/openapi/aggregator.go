@@ -5,9 +5,9 @@ import (
 	"k8s.io/kube-openapi/pkg/common"
 )
 
-// definitions are the generated definitions of the k8s.io/api types (GetOpenAPIDefinitions)
+// allDefinitions are the generated definitions of the k8s.io/api types (GetOpenAPIDefinitions)
 // and kube-aggregator's of apiregistration.k8s.io (APIService), which it generates itself.
-func definitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
+func allDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	defs := GetOpenAPIDefinitions(ref)
 	for name, def := range aggregatoropenapi.GetOpenAPIDefinitions(ref) {
 		if _, ok := defs[name]; !ok {
