@@ -305,6 +305,8 @@ func scenarioAggregation(ctx context.Context, s *server, ns string, r *record) {
 	}, metav1.CreateOptions{})
 	r.must("service", err)
 	waitCondition(ctx, s, "True", r, "available")
+	r.table("table-local", callTable(ctx, s.rc, apiservices+"/v1.apps"))
+	r.table("table-available", callTable(ctx, s.rc, apiservices+"/"+aggName))
 
 	// discovery and proxied requests
 	groups := call(ctx, s.rc, http.MethodGet, "/apis", nil, "", nil)
@@ -352,6 +354,7 @@ func scenarioAggregation(ctx context.Context, s *server, ns string, r *record) {
 	// the Service goes: unavailable again, and requests get 503
 	r.must("delete-service", s.cs.CoreV1().Services(ns).Delete(ctx, aggService, metav1.DeleteOptions{}))
 	waitCondition(ctx, s, "False", r, "service-gone")
+	r.table("table-unavailable", callTable(ctx, s.rc, apiservices+"/"+aggName))
 	r.resp("service-gone.list", call(ctx, s.rc, http.MethodGet, "/apis/"+aggGroup+"/"+aggVersion+"/namespaces/"+ns+"/flunders", nil, "", nil))
 
 	r.resp("delete", call(ctx, s.rc, http.MethodDelete, apiservices+"/"+aggName, nil, "", nil))
