@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -178,6 +179,9 @@ func (a *aggregator) publishTrust() error {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: metav1.NamespaceSystem, Name: "extension-apiserver-authentication"}, Data: data}
 	if err := a.s.createInternal(cm); err != nil {
 		return err
+	}
+	if cur, err := a.s.store.Get("configmaps", cm.Namespace, cm.Name); err == nil && maps.Equal(cur.(*corev1.ConfigMap).Data, data) {
+		return nil // as written at an earlier start
 	}
 	res := index[corev1.SchemeGroupVersion.WithResource("configmaps")]
 	ri := requestInfo{verb: "update", res: res, gvr: res.gvr, namespace: cm.Namespace, name: cm.Name}

@@ -831,3 +831,35 @@ func BenchmarkAggregatedList(b *testing.B) {
 		}
 	}
 }
+
+// TestAggregationRestart restarts the engine on its data directory: the front-proxy CA and
+// the published trust stay as they were, and the registered APIService serves again.
+func TestAggregationRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := startEngine(t, dir, false)
+	cs := clientset(t, srv)
+	ctx := context.Background()
+	pool, cm := engineFrontProxyCA(t, cs)
+	b := newWardle(t, pool)
+	registerWardle(t, srv, cs, b)
+	name := wardleVersion + "." + wardleGroup
+	waitAvailable(t, srv, name, apiregistrationv1.ConditionTrue, "Passed")
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv = startEngine(t, dir, false)
+	cs = clientset(t, srv)
+	_, again := engineFrontProxyCA(t, cs)
+	if again.ResourceVersion != cm.ResourceVersion || again.Data["requestheader-client-ca-file"] != cm.Data["requestheader-client-ca-file"] {
+		t.Errorf("extension-apiserver-authentication changed across a restart: resourceVersion %s → %s", cm.ResourceVersion, again.ResourceVersion)
+	}
+	waitAvailable(t, srv, name, apiregistrationv1.ConditionTrue, "Passed")
+	dc, err := dynamic.NewForConfig(restConfig(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) != 2 {
+		t.Fatalf("list after a restart: %v", err)
+	}
+}
