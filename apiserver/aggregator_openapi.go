@@ -1,12 +1,12 @@
 package apiserver
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -78,13 +78,13 @@ func (a *aggregator) serveOpenAPIIndex(w http.ResponseWriter, r *http.Request, n
 	inner := r.Clone(r.Context())
 	inner.Method = http.MethodGet
 	inner.Header.Del("If-None-Match")
-	rec := httptest.NewRecorder()
+	rec := &bufferedResponse{header: http.Header{}, code: http.StatusOK}
 	next.ServeHTTP(rec, inner)
 	var index openAPIIndex
-	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &index) != nil {
-		maps.Copy(w.Header(), rec.Header())
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
+	if rec.code != http.StatusOK || json.Unmarshal(rec.body.Bytes(), &index) != nil {
+		maps.Copy(w.Header(), rec.header)
+		w.WriteHeader(rec.code)
+		w.Write(rec.body.Bytes())
 		return
 	}
 	for _, p := range extra {
@@ -98,7 +98,7 @@ func (a *aggregator) serveOpenAPIIndex(w http.ResponseWriter, r *http.Request, n
 		return
 	}
 	etag := fmt.Sprintf(`"%X"`, sha256.Sum256(body))
-	maps.Copy(w.Header(), rec.Header())
+	maps.Copy(w.Header(), rec.header)
 	w.Header().Del("Content-Length")
 	w.Header().Set("Etag", etag)
 	if r.Header.Get("If-None-Match") == etag {
@@ -110,3 +110,14 @@ func (a *aggregator) serveOpenAPIIndex(w http.ResponseWriter, r *http.Request, n
 		w.Write(body)
 	}
 }
+
+// bufferedResponse keeps what a handler writes, to be rewritten before it is sent.
+type bufferedResponse struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) WriteHeader(code int)        { b.code = code }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
