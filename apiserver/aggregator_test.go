@@ -452,6 +452,28 @@ func TestAggregation(t *testing.T) {
 		if res.err != nil || !strings.Contains(res.stdout, "reference\t<string>") || !strings.Contains(res.stdout, "Reference names another flunder.") {
 			t.Errorf("kubectl explain flunders.spec: %v\n%s%s", res.err, res.stdout, res.stderr)
 		}
+		hc, err := rest.HTTPClientFor(restConfig(t, srv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := hc.Get(srv.URL() + "/openapi/v3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var index struct {
+			Paths map[string]struct{ ServerRelativeURL string } `json:"paths"`
+		}
+		json.NewDecoder(resp.Body).Decode(&index)
+		resp.Body.Close()
+		etag := resp.Header.Get("Etag")
+		if index.Paths["apis/"+wardleGroup+"/"+wardleVersion].ServerRelativeURL == "" || index.Paths["apis/apps/v1"].ServerRelativeURL == "" || etag == "" {
+			t.Errorf("/openapi/v3: etag %q, paths %v", etag, index.Paths)
+		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/openapi/v3", nil)
+		req.Header.Set("If-None-Match", etag)
+		if resp, err := hc.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
+			t.Errorf("/openapi/v3 with its own etag: %v %v, want 304", resp, err)
+		}
 		res = k.run(t, "explain", "deployments.spec.replicas")
 		if res.err != nil || !strings.Contains(res.stdout, "replicas") {
 			t.Errorf("kubectl explain of the engine's own kind: %v\n%s%s", res.err, res.stdout, res.stderr)
