@@ -58,7 +58,7 @@ func (s *Server) bootstrap() error {
 	if err := s.createInternal(kubernetesServiceObject(port)); err != nil {
 		return fmt.Errorf("create service default/kubernetes: %w", err)
 	}
-	return nil
+	return s.agg.bootstrap()
 }
 
 // demoWorkloads are what --demo seeds: a few namespaces of deployments with various

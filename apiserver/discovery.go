@@ -80,6 +80,7 @@ func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	paths = append(paths, s.agg.rootPaths()...)
 	sort.Strings(paths)
 	writeJSON(w, http.StatusOK, &metav1.RootPaths{Paths: paths})
 }
@@ -142,6 +143,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 				list.Groups = append(list.Groups, apiGroup(gv))
 			}
 		}
+		list.Groups = append(list.Groups, s.agg.apiGroups()...)
 		writeJSON(w, http.StatusOK, list)
 	default:
 		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))

@@ -36,6 +36,13 @@
 // pods run and complete, endpoints and endpoint slices of services, the
 // default ServiceAccount of every namespace, a simulated kubelet) run as API clients of it (package controllers).
 //
+// The aggregation layer (aggregator.go) serves apiregistration.k8s.io/v1 APIServices as
+// kube-aggregator does: the engine's group versions are Local APIServices, and a group
+// version registered with a Service is proxied to the server behind it (discovery, streams
+// and upgrades included) with the caller's identity in request headers and the engine's
+// front-proxy client certificate, while an availability controller keeps each APIService's
+// Available condition.
+//
 // Concurrency: every write goes through the store's single write lock, so preconditions
 // (resourceVersion, uid) are checked and applied atomically. Handlers never mutate stored
 // objects; they copy first. New returns a Server that is safe for concurrent requests once

@@ -42,6 +42,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.serveDiscovery(w, r) // as /api and /apis
 		return
 	}
+	if s.agg.serve(w, r) {
+		return
+	}
 	if s.serveGroupPaths(w, r) {
 		return
 	}

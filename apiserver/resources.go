@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/applyconfigurations"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 
@@ -45,7 +46,7 @@ func init() {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
 		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
-		discoveryv1.AddToScheme, eventsv1.AddToScheme,
+		discoveryv1.AddToScheme, eventsv1.AddToScheme, apiregistrationv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -122,7 +123,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = slices.Concat(workloadKinds, servedKinds, viewKinds)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, apiServiceKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{
@@ -324,7 +325,7 @@ func zeroCommonFields(a, b reflect.Value, depth int) {
 }
 
 func newFieldManagerTypeConverter() fieldManagerTypeConverter {
-	c := fieldManagerTypeConverter{TypeConverter: applyconfigurations.NewTypeConverter(scheme), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
+	c := fieldManagerTypeConverter{TypeConverter: withAggregatorTypes(applyconfigurations.NewTypeConverter(scheme)), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
 	for _, r := range resources {
 		obj := r.newObj()
 		obj.GetObjectKind().SetGroupVersionKind(r.gvk())

@@ -27,7 +27,8 @@ import (
 type Options struct {
 	// Addr is the listen address; default 127.0.0.1:6443. Port 0 picks a free port.
 	Addr string
-	// DataDir holds the store, the CA, the serving certificate and the token file; default .sheetops/apiserver.
+	// DataDir holds the store, the CA, the serving certificate, the front-proxy CA and client
+	// certificate (API aggregation) and the token file; default .sheetops/apiserver.
 	DataDir string
 	// KubeconfigOut is where the admin kubeconfig is written; default DataDir/kubeconfig.
 	KubeconfigOut string
@@ -81,6 +82,7 @@ type Server struct {
 	started  time.Time
 
 	collector *collector
+	agg       *aggregator
 	// allocMu serialises the allocators (cluster IPs, node ports) with the creates that
 	// store what they handed out.
 	allocMu stdsync.Mutex
@@ -119,6 +121,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.docs = openapi.New(scheme, openapiResources())
 	s.collector = newCollector(s)
+	if s.agg, err = newAggregator(s); err != nil {
+		return nil, err
+	}
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -166,6 +171,7 @@ func (s *Server) Start(ctx context.Context) error {
 		defer s.wg.Done()
 		s.collector.run(ctx)
 	}()
+	s.wg.Go(func() { s.agg.run(ctx) })
 	if !s.opts.NoControllers {
 		copts := s.opts.Controllers
 		if copts.Logger == nil {
@@ -260,7 +266,7 @@ func (s *Server) buildHandler() http.Handler {
 		}
 		writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 	})
-	return s.withRecovery(withPretty(s.withAuthentication(mux)))
+	return s.withRecovery(withPretty(s.withAuthentication(s.agg.withOpenAPI(mux))))
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {

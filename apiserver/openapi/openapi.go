@@ -162,7 +162,7 @@ func (d *Docs) buildV2() (*spec.Swagger, error) {
 			Info:                           info(),
 			DefaultResponse:                &spec.Response{ResponseProps: spec.ResponseProps{Description: "Default Response."}},
 			CommonResponses:                map[int]spec.Response{http.StatusUnauthorized: {ResponseProps: spec.ResponseProps{Description: "Unauthorized"}}},
-			GetDefinitions:                 GetOpenAPIDefinitions,
+			GetDefinitions:                 allDefinitions,
 			GetOperationIDAndTagsFromRoute: operationIDAndTags,
 			GetDefinitionName:              namer.name,
 			SecurityDefinitions: &spec.SecurityDefinitions{"BearerToken": &spec.SecurityScheme{SecuritySchemeProps: spec.SecuritySchemeProps{
@@ -194,7 +194,7 @@ func (d *Docs) buildV3() (map[string]*spec3.OpenAPI, error) {
 			return
 		}
 		namer := newDefinitionNamer(d.scheme)
-		definitions := GetOpenAPIDefinitions(func(name string) spec.Ref {
+		definitions := allDefinitions(func(name string) spec.Ref {
 			n, _ := namer.name(name)
 			return spec.MustCreateRef("#/components/schemas/" + common.EscapeJsonPointer(n))
 		})

@@ -55,6 +55,7 @@ var scenarios = []scenario{
 	{"kinds-views", scenarioKindsViews},
 	{"paths", scenarioPaths},
 	{"pod-log", scenarioPodLog},
+	{"aggregation", scenarioAggregation},
 }
 
 // ---- objects ----

@@ -40,6 +40,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/apiserver/auth"
 )
 
 // Names of the two sides, as they appear in subtest and benchmark names.
@@ -304,6 +305,7 @@ type kubeAPIServer struct {
 type upstreamFiles struct {
 	tokenFile, saKey      string
 	adminToken, viewToken string
+	frontProxy            frontProxyFiles // the aggregation layer's request-header CA and client certificate
 }
 
 func writeUpstreamFiles(dir string) (upstreamFiles, error) {
@@ -316,6 +318,10 @@ func writeUpstreamFiles(dir string) (upstreamFiles, error) {
 	// kube-apiserver's --token-auth-file format, the same the engine reads: token,user,uid,"groups".
 	tokens := fmt.Sprintf("%s,%s,1,\"system:masters\"\n%s,%s,2,\"%s\"\n", f.adminToken, adminUser, f.viewToken, viewerUser, viewersGroup)
 	if err := os.WriteFile(f.tokenFile, []byte(tokens), 0o600); err != nil {
+		return f, err
+	}
+	var err error
+	if f.frontProxy, err = writeFrontProxyFiles(dir); err != nil {
 		return f, err
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -358,6 +364,15 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		// reconciler refuses; nothing here needs that Service.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
+		// the aggregation layer, as kubeadm sets it up
+		"--requestheader-client-ca-file="+files.frontProxy.ca,
+		"--proxy-client-cert-file="+files.frontProxy.clientCert,
+		"--proxy-client-key-file="+files.frontProxy.clientKey,
+		"--requestheader-allowed-names="+auth.FrontProxyClientName,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-uid-headers=X-Remote-Uid",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 	)
 	if err != nil {
 		return nil, err
