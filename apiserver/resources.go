@@ -8,6 +8,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"reflect"
 	"slices"
 	"sync"
@@ -45,7 +46,7 @@ func init() {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
 		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
-		discoveryv1.AddToScheme, eventsv1.AddToScheme,
+		discoveryv1.AddToScheme, eventsv1.AddToScheme, rbacv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -122,7 +123,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = slices.Concat(workloadKinds, servedKinds, viewKinds)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, rbacKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{

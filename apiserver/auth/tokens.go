@@ -40,6 +40,9 @@ type User struct {
 	Name   string
 	UID    string
 	Groups []string
+	// Extra is what else the authenticator knows (a ServiceAccount token's credential id
+	// and bound pod), as upstream's user.Info extra.
+	Extra map[string][]string
 }
 
 // Tokens are the bearer tokens of the two users EnsureTokenFile creates. A token is empty

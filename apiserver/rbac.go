@@ -1,0 +1,380 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sheetops/sheetops/apiserver/auth"
+	"github.com/sheetops/sheetops/apiserver/storage"
+)
+
+// Store keys of the RBAC kinds.
+const (
+	keyRoles               = "roles.rbac.authorization.k8s.io"
+	keyClusterRoles        = "clusterroles.rbac.authorization.k8s.io"
+	keyRoleBindings        = "rolebindings.rbac.authorization.k8s.io"
+	keyClusterRoleBindings = "clusterrolebindings.rbac.authorization.k8s.io"
+)
+
+// rbacKinds are rbac.authorization.k8s.io/v1's four kinds, served through the generic
+// registry with upstream's defaults and validation essentials (rbacStrategy).
+var rbacKinds = []*resource{
+	{
+		gvr: rbacv1.SchemeGroupVersion.WithResource("clusterrolebindings"), kind: "ClusterRoleBinding", singular: "clusterrolebinding",
+		strategy: rbacStrategy{},
+		newObj:   func() storage.Marshaler { return &rbacv1.ClusterRoleBinding{} }, newList: func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} },
+	},
+	{
+		gvr: rbacv1.SchemeGroupVersion.WithResource("clusterroles"), kind: "ClusterRole", singular: "clusterrole",
+		strategy: rbacStrategy{},
+		newObj:   func() storage.Marshaler { return &rbacv1.ClusterRole{} }, newList: func() runtime.Object { return &rbacv1.ClusterRoleList{} },
+	},
+	{
+		gvr: rbacv1.SchemeGroupVersion.WithResource("rolebindings"), kind: "RoleBinding", singular: "rolebinding", namespaced: true,
+		strategy: rbacStrategy{},
+		newObj:   func() storage.Marshaler { return &rbacv1.RoleBinding{} }, newList: func() runtime.Object { return &rbacv1.RoleBindingList{} },
+	},
+	{
+		gvr: rbacv1.SchemeGroupVersion.WithResource("roles"), kind: "Role", singular: "role", namespaced: true,
+		strategy: rbacStrategy{},
+		newObj:   func() storage.Marshaler { return &rbacv1.Role{} }, newList: func() runtime.Object { return &rbacv1.RoleList{} },
+	},
+}
+
+// rbacStrategy defaults and validates the RBAC kinds as upstream's rbac strategies do:
+// names are path segments, rules need verbs (and API groups and resources, or
+// non-resource URLs on a cluster role only), role references and subjects name a
+// supported kind and API group, and a binding's roleRef cannot change.
+type rbacStrategy struct{ validatedStrategy }
+
+func (rbacStrategy) Default(obj runtime.Object) {
+	defaultRef := func(ref *rbacv1.RoleRef) {
+		if ref.APIGroup == "" {
+			ref.APIGroup = rbacv1.GroupName
+		}
+	}
+	defaultSubjects := func(subjects []rbacv1.Subject) {
+		for i := range subjects {
+			s := &subjects[i]
+			if s.APIGroup == "" && (s.Kind == rbacv1.UserKind || s.Kind == rbacv1.GroupKind) {
+				s.APIGroup = rbacv1.GroupName
+			}
+		}
+	}
+	switch o := obj.(type) {
+	case *rbacv1.RoleBinding:
+		defaultRef(&o.RoleRef)
+		defaultSubjects(o.Subjects)
+	case *rbacv1.ClusterRoleBinding:
+		defaultRef(&o.RoleRef)
+		defaultSubjects(o.Subjects)
+	}
+}
+
+func (rbacStrategy) PrepareForCreate(runtime.Object) {}
+
+func (rbacStrategy) PrepareForUpdate(obj, old runtime.Object) {
+	o, _ := obj.(metav1.Object)
+	p, _ := old.(metav1.Object)
+	if o != nil && p != nil {
+		o.SetGeneration(p.GetGeneration())
+	}
+}
+
+func (s rbacStrategy) ValidateCreate(obj runtime.Object) field.ErrorList {
+	switch o := obj.(type) {
+	case *rbacv1.Role:
+		errs := rbacMeta(&o.ObjectMeta, true)
+		for i, r := range o.Rules {
+			errs = append(errs, validateRule(r, true, field.NewPath("rules").Index(i))...)
+		}
+		return errs
+	case *rbacv1.ClusterRole:
+		errs := rbacMeta(&o.ObjectMeta, false)
+		for i, r := range o.Rules {
+			errs = append(errs, validateRule(r, false, field.NewPath("rules").Index(i))...)
+		}
+		if a := o.AggregationRule; a != nil {
+			if len(a.ClusterRoleSelectors) == 0 {
+				errs = append(errs, field.Required(field.NewPath("aggregationRule", "clusterRoleSelectors"), "at least one clusterRoleSelector required if aggregationRule is non-nil"))
+			}
+			for i, sel := range a.ClusterRoleSelectors {
+				p := field.NewPath("aggregationRule", "clusterRoleSelectors").Index(i)
+				errs = append(errs, metav1validation.ValidateLabelSelector(&sel, metav1validation.LabelSelectorValidationOptions{}, p)...)
+			}
+		}
+		return errs
+	case *rbacv1.RoleBinding:
+		errs := rbacMeta(&o.ObjectMeta, true)
+		errs = append(errs, validateRoleRef(o.RoleRef, []string{"Role", "ClusterRole"})...)
+		for i, sub := range o.Subjects {
+			errs = append(errs, validateSubject(sub, true, field.NewPath("subjects").Index(i))...)
+		}
+		return errs
+	case *rbacv1.ClusterRoleBinding:
+		errs := rbacMeta(&o.ObjectMeta, false)
+		errs = append(errs, validateRoleRef(o.RoleRef, []string{"ClusterRole"})...)
+		for i, sub := range o.Subjects {
+			errs = append(errs, validateSubject(sub, false, field.NewPath("subjects").Index(i))...)
+		}
+		return errs
+	}
+	return nil
+}
+
+func (s rbacStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
+	errs := s.ValidateCreate(obj)
+	om, _ := obj.(metav1.Object)
+	pm, _ := old.(metav1.Object)
+	errs = append(errs, apimachineryvalidation.ValidateObjectMetaAccessorUpdate(om, pm, field.NewPath("metadata"))...)
+	switch o := obj.(type) {
+	case *rbacv1.RoleBinding:
+		if o.RoleRef != old.(*rbacv1.RoleBinding).RoleRef {
+			errs = append(errs, field.Invalid(field.NewPath("roleRef"), o.RoleRef, "cannot change roleRef"))
+		}
+	case *rbacv1.ClusterRoleBinding:
+		if o.RoleRef != old.(*rbacv1.ClusterRoleBinding).RoleRef {
+			errs = append(errs, field.Invalid(field.NewPath("roleRef"), o.RoleRef, "cannot change roleRef"))
+		}
+	}
+	return errs
+}
+
+func rbacMeta(m *metav1.ObjectMeta, namespaced bool) field.ErrorList {
+	return apimachineryvalidation.ValidateObjectMeta(m, namespaced, path.ValidatePathSegmentName, field.NewPath("metadata"))
+}
+
+func validateRule(r rbacv1.PolicyRule, namespaced bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(r.Verbs) == 0 {
+		errs = append(errs, field.Required(p.Child("verbs"), "verbs must contain at least one value"))
+	}
+	if len(r.NonResourceURLs) > 0 {
+		if namespaced {
+			errs = append(errs, field.Invalid(p.Child("nonResourceURLs"), r.NonResourceURLs, "namespaced rules cannot apply to non-resource URLs"))
+		}
+		if len(r.APIGroups) > 0 || len(r.Resources) > 0 || len(r.ResourceNames) > 0 {
+			errs = append(errs, field.Invalid(p.Child("nonResourceURLs"), r.NonResourceURLs, "rules cannot apply to both regular resources and non-resource URLs"))
+		}
+		return errs
+	}
+	if len(r.APIGroups) == 0 {
+		errs = append(errs, field.Required(p.Child("apiGroups"), "resource rules must supply at least one api group"))
+	}
+	if len(r.Resources) == 0 {
+		errs = append(errs, field.Required(p.Child("resources"), "resource rules must supply at least one resource"))
+	}
+	return errs
+}
+
+func validateRoleRef(ref rbacv1.RoleRef, kinds []string) field.ErrorList {
+	var errs field.ErrorList
+	if ref.APIGroup != rbacv1.GroupName {
+		errs = append(errs, field.NotSupported(field.NewPath("roleRef", "apiGroup"), ref.APIGroup, []string{rbacv1.GroupName}))
+	}
+	if !contains(kinds, ref.Kind) {
+		errs = append(errs, field.NotSupported(field.NewPath("roleRef", "kind"), ref.Kind, kinds))
+	}
+	if ref.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("roleRef", "name"), ""))
+	} else {
+		for _, msg := range path.ValidatePathSegmentName(ref.Name, false) {
+			errs = append(errs, field.Invalid(field.NewPath("roleRef", "name"), ref.Name, msg))
+		}
+	}
+	return errs
+}
+
+func validateSubject(s rbacv1.Subject, namespaced bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if s.Name == "" {
+		errs = append(errs, field.Required(p.Child("name"), ""))
+	}
+	switch s.Kind {
+	case rbacv1.ServiceAccountKind:
+		if s.Name != "" {
+			for _, msg := range apimachineryvalidation.ValidateServiceAccountName(s.Name, false) {
+				errs = append(errs, field.Invalid(p.Child("name"), s.Name, msg))
+			}
+		}
+		if s.APIGroup != "" {
+			errs = append(errs, field.NotSupported(p.Child("apiGroup"), s.APIGroup, []string{""}))
+		}
+		if !namespaced && s.Namespace == "" {
+			errs = append(errs, field.Required(p.Child("namespace"), ""))
+		}
+	case rbacv1.UserKind, rbacv1.GroupKind:
+		if s.APIGroup != rbacv1.GroupName {
+			errs = append(errs, field.NotSupported(p.Child("apiGroup"), s.APIGroup, []string{rbacv1.GroupName}))
+		}
+	default:
+		errs = append(errs, field.NotSupported(p.Child("kind"), s.Kind, []string{rbacv1.ServiceAccountKind, rbacv1.UserKind, rbacv1.GroupKind}))
+	}
+	return errs
+}
+
+// storePolicy is the RBAC policy as the store holds it.
+type storePolicy struct{ store *storage.Store }
+
+var _ auth.Policy = storePolicy{}
+
+func (p storePolicy) ClusterRoleBindings() []*rbacv1.ClusterRoleBinding {
+	page, err := p.store.List(keyClusterRoleBindings, storage.ListOptions{})
+	if err != nil {
+		return nil
+	}
+	out := make([]*rbacv1.ClusterRoleBinding, 0, len(page.Items))
+	for _, o := range page.Items {
+		out = append(out, o.(*rbacv1.ClusterRoleBinding))
+	}
+	return out
+}
+
+func (p storePolicy) RoleBindings(namespace string) []*rbacv1.RoleBinding {
+	page, err := p.store.List(keyRoleBindings, storage.ListOptions{Namespace: namespace})
+	if err != nil {
+		return nil
+	}
+	out := make([]*rbacv1.RoleBinding, 0, len(page.Items))
+	for _, o := range page.Items {
+		out = append(out, o.(*rbacv1.RoleBinding))
+	}
+	return out
+}
+
+func (p storePolicy) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
+	obj, err := p.store.Get(keyClusterRoles, "", name)
+	if err != nil {
+		return nil, auth.ClusterRoleNotFound(name)
+	}
+	return obj.(*rbacv1.ClusterRole), nil
+}
+
+func (p storePolicy) Role(namespace, name string) (*rbacv1.Role, error) {
+	obj, err := p.store.Get(keyRoles, namespace, name)
+	if err != nil {
+		return nil, auth.RoleNotFound(name)
+	}
+	return obj.(*rbacv1.Role), nil
+}
+
+// bootstrapPolicy creates the bootstrap cluster roles and bindings that are missing (an
+// existing one, perhaps changed by a person, is kept).
+func (s *Server) bootstrapPolicy() error {
+	roles, bindings := auth.BootstrapPolicy()
+	for _, r := range roles {
+		if err := s.createInternal(r); err != nil {
+			return fmt.Errorf("create cluster role %s: %w", r.Name, err)
+		}
+	}
+	for _, b := range bindings {
+		if err := s.createInternal(b); err != nil {
+			return fmt.Errorf("create cluster role binding %s: %w", b.Name, err)
+		}
+	}
+	return s.aggregateClusterRoles()
+}
+
+// aggregateClusterRoles gives every cluster role with an aggregationRule the rules of
+// the cluster roles its selectors match, as upstream's clusterrole-aggregation controller
+// does. Admin aggregates edit, which aggregates view: passes repeat until nothing changes.
+func (s *Server) aggregateClusterRoles() error {
+	res := index[rbacv1.SchemeGroupVersion.WithResource("clusterroles")]
+	for range 5 {
+		page, err := s.store.List(keyClusterRoles, storage.ListOptions{})
+		if err != nil {
+			return err
+		}
+		all := make([]*rbacv1.ClusterRole, 0, len(page.Items))
+		for _, o := range page.Items {
+			all = append(all, o.(*rbacv1.ClusterRole))
+		}
+		changed := false
+		for _, r := range all {
+			rules, ok := auth.AggregatedRules(r, all)
+			if !ok || equalRules(rules, r.Rules) {
+				continue
+			}
+			changed = true
+			ri := requestInfo{verb: "update", res: res, gvr: res.gvr, name: r.Name}
+			_, err := s.updateObject(ri, aggregationWrite, func(cur runtime.Object) (runtime.Object, error) {
+				next := cur.DeepCopyObject().(*rbacv1.ClusterRole)
+				next.Rules = rules
+				return next, nil
+			})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("aggregate cluster role %s: %w", r.Name, err)
+			}
+		}
+		if !changed {
+			return nil
+		}
+	}
+	return nil
+}
+
+var aggregationWrite = writeOptions{fieldManager: "clusterrole-aggregation-controller", fieldValidation: "Ignore"}
+
+func equalRules(a, b []rbacv1.PolicyRule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equality.Semantic.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// runAggregation keeps aggregated cluster roles up to date: every change of a cluster
+// role (other than the aggregation's own writes, which change nothing the next pass
+// reads differently) runs aggregateClusterRoles again, until ctx ends.
+func (s *Server) runAggregation(ctx context.Context) {
+	for ctx.Err() == nil {
+		w, err := s.store.Watch(keyClusterRoles, storage.WatchOptions{Since: s.store.Revision()})
+		if err != nil {
+			return // the store is shutting down
+		}
+		if err := s.aggregateClusterRoles(); err != nil {
+			s.log.Warn("aggregate cluster roles", "err", err)
+		}
+		for {
+			events, ok := w.Next(ctx.Done())
+			if !ok || ctx.Err() != nil {
+				break
+			}
+			if len(events) > 0 {
+				if err := s.aggregateClusterRoles(); err != nil {
+					s.log.Warn("aggregate cluster roles", "err", err)
+				}
+			}
+		}
+		w.Stop()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// startIdentity starts the engine's identity controllers (cluster role aggregation, the
+// ServiceAccount token controller, the CSR signer), owned by s.wg.
+func (s *Server) startIdentity(ctx context.Context) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.runAggregation(ctx)
+	}()
+}
