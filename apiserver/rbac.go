@@ -377,4 +377,13 @@ func (s *Server) startIdentity(ctx context.Context) {
 		defer s.wg.Done()
 		s.runAggregation(ctx)
 	}()
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.runTokenController(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.runCSRSigner(ctx)
+	}()
 }

@@ -155,6 +155,8 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 	if ri.subresource == subStatus {
 		res.strategy.PrepareForStatusUpdate(obj, cur)
 		errs = res.strategy.ValidateStatusUpdate(obj, cur)
+	} else if sp, ok := res.strategy.(subresourceStrategy); ok && ri.subresource != "" {
+		errs = sp.prepareAndValidateSubresource(ri.subresource, obj, cur)
 	} else {
 		if cm.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(cm.GetFinalizers()) && !subset(m.GetFinalizers(), cm.GetFinalizers()) {
 			return nil, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("no new finalizers can be added if the object is being deleted"))

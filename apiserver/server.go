@@ -254,6 +254,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.docs.Register(mux)
+	s.registerIdentity(mux)
 	mux.HandleFunc("/version", s.serveVersion)
 	mux.HandleFunc("/version/", s.serveVersion)
 	for _, p := range []string{"/healthz", "/livez", "/readyz"} {
