@@ -5,19 +5,24 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
+	"github.com/sheetops/sheetops/apiserver/openapi"
 )
 
 // The create-only kinds of authorization.k8s.io/v1 and authentication.k8s.io/v1 (access
@@ -86,20 +91,83 @@ func reviewDiscovery(gv schema.GroupVersion) []metav1.APIResource {
 var reviewGroupVersions = []schema.GroupVersion{authenticationv1.SchemeGroupVersion, authorizationv1.SchemeGroupVersion}
 
 // decodeReview reads a create's body into obj, as create does (JSON, YAML or protobuf).
-func decodeReview[T runtime.Object](w http.ResponseWriter, r *http.Request, gvk schema.GroupVersionKind, obj T) (T, error) {
+func decodeReview[T runtime.Object](w http.ResponseWriter, r *http.Request, gvk schema.GroupVersionKind, obj T) (T, writeOptions, error) {
 	o, body, err := writeRequest(r, "")
 	if err != nil {
-		return obj, err
+		return obj, o, err
 	}
 	out, err := decodeInto(w, r, body, gvk, obj, o)
 	if err != nil {
-		return obj, err
+		return obj, o, err
 	}
 	t, ok := out.(T)
 	if !ok {
-		return obj, apierrors.NewBadRequest(fmt.Sprintf("not a %s", gvk.Kind))
+		return obj, o, apierrors.NewBadRequest(fmt.Sprintf("not a %s", gvk.Kind))
 	}
-	return t, nil
+	return t, o, nil
+}
+
+// reviewManagers are the field managers of the kinds answered here, by kind and
+// subresource: upstream's create handler records the request's fields in managed fields
+// before the review's storage answers, so the answer carries them.
+var reviewManagers sync.Map // "kind/subresource" → *managedfields.FieldManager
+
+// reviewTypeConverter is a type converter for the kinds answered here, which client-go's
+// apply configurations (the engine's type converter) lack: built once from the generated
+// OpenAPI definitions, each kind's schema tagged with its group, version and kind.
+var reviewTypeConverter = sync.OnceValues(func() (managedfields.TypeConverter, error) {
+	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
+	defs := openapi.GetOpenAPIDefinitions(ref)
+	schemas := make(map[string]*spec.Schema, len(defs))
+	for name, d := range defs {
+		sch := d.Schema
+		schemas[name] = &sch
+	}
+	for _, k := range []schema.GroupVersionKind{
+		authenticationv1.SchemeGroupVersion.WithKind("TokenReview"), authenticationv1.SchemeGroupVersion.WithKind("TokenRequest"),
+		authorizationv1.SchemeGroupVersion.WithKind("SelfSubjectAccessReview"), authorizationv1.SchemeGroupVersion.WithKind("SubjectAccessReview"),
+		authorizationv1.SchemeGroupVersion.WithKind("LocalSubjectAccessReview"),
+	} {
+		obj, err := scheme.New(k)
+		if err != nil {
+			return nil, err
+		}
+		named, ok := obj.(interface{ OpenAPIModelName() string })
+		if !ok {
+			return nil, fmt.Errorf("no OpenAPI model name for %s", k)
+		}
+		sch := schemas[named.OpenAPIModelName()]
+		if sch == nil {
+			return nil, fmt.Errorf("no OpenAPI definition of %s", k)
+		}
+		sch.AddExtension("x-kubernetes-group-version-kind", []any{map[string]any{"group": k.Group, "version": k.Version, "kind": k.Kind}})
+	}
+	return managedfields.NewTypeConverter(schemas, false)
+})
+
+// withManagedFields records obj's fields as set by the request's field manager, as a
+// create through upstream's handler does.
+func withManagedFields(obj runtime.Object, gvk schema.GroupVersionKind, sub string, o writeOptions) runtime.Object {
+	key := gvk.Kind + "/" + sub
+	v, ok := reviewManagers.Load(key)
+	if !ok {
+		tc, err := reviewTypeConverter()
+		if err != nil {
+			return obj
+		}
+		fm, err := managedfields.NewDefaultFieldManager(tc, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme, gvk, gvk.GroupVersion(), sub, nil)
+		if err != nil {
+			return obj
+		}
+		v, _ = reviewManagers.LoadOrStore(key, fm)
+	}
+	empty, err := scheme.New(gvk)
+	if err != nil {
+		return obj
+	}
+	empty.GetObjectKind().SetGroupVersionKind(gvk)
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return v.(*managedfields.FieldManager).UpdateNoErrors(empty, obj, o.fieldManager)
 }
 
 func respondReview(w http.ResponseWriter, r *http.Request, gvk schema.GroupVersionKind, obj runtime.Object) error {
@@ -125,7 +193,7 @@ func userInfo(u auth.User) authenticationv1.UserInfo {
 
 func (s *Server) selfSubjectReview(w http.ResponseWriter, r *http.Request, u auth.User, _ string) error {
 	gvk := authenticationv1.SchemeGroupVersion.WithKind("SelfSubjectReview")
-	rev, err := decodeReview(w, r, gvk, &authenticationv1.SelfSubjectReview{})
+	rev, _, err := decodeReview(w, r, gvk, &authenticationv1.SelfSubjectReview{})
 	if err != nil {
 		return err
 	}
@@ -136,14 +204,14 @@ func (s *Server) selfSubjectReview(w http.ResponseWriter, r *http.Request, u aut
 
 func (s *Server) tokenReview(w http.ResponseWriter, r *http.Request, _ auth.User, _ string) error {
 	gvk := authenticationv1.SchemeGroupVersion.WithKind("TokenReview")
-	rev, err := decodeReview(w, r, gvk, &authenticationv1.TokenReview{})
+	rev, o, err := decodeReview(w, r, gvk, &authenticationv1.TokenReview{})
 	if err != nil {
 		return err
 	}
 	if rev.Spec.Token == "" {
 		return apierrors.NewBadRequest("token is required for TokenReview in authentication")
 	}
-	rev.ObjectMeta = metav1.ObjectMeta{CreationTimestamp: metav1.Now().Rfc3339Copy()}
+	rev = withManagedFields(rev, gvk, "", o).(*authenticationv1.TokenReview)
 	audiences := rev.Spec.Audiences
 	if len(audiences) == 0 {
 		audiences = serviceAccountAudiences
@@ -170,7 +238,7 @@ func tokenReviewError(err error) string {
 	case errors.Is(err, auth.ErrTokenAudience):
 		return "[invalid bearer token, token audiences don't match]"
 	}
-	return "[invalid bearer token, service account token is not valid]"
+	return "invalid bearer token"
 }
 
 // tokenAudiences are the requested audiences a verified token is for (every one, for a
@@ -200,11 +268,32 @@ func accessAttributes(ra *authorizationv1.ResourceAttributes, nra *authorization
 
 func validateAccessSpec(ra *authorizationv1.ResourceAttributes, nra *authorizationv1.NonResourceAttributes) field.ErrorList {
 	if (ra == nil) == (nra == nil) {
-		return field.ErrorList{field.Invalid(field.NewPath("spec", "resourceAttributes"), ra,
+		return field.ErrorList{field.Invalid(field.NewPath("spec"), nra,
 			"exactly one of nonResourceAttributes or resourceAttributes must be specified")}
 	}
 	return nil
 }
+
+// validateReviewMeta: a review's metadata must be empty (but for managed fields, and a
+// local review's namespace), as upstream validates it.
+func validateReviewMeta(m metav1.ObjectMeta, namespace string) field.ErrorList {
+	m.ManagedFields = nil
+	if namespace != "" && m.Namespace == namespace {
+		m.Namespace = ""
+		if !equality.Semantic.DeepEqual(metav1.ObjectMeta{}, m) {
+			return field.ErrorList{field.Invalid(field.NewPath("metadata"), m, `must be empty except for namespace`)}
+		}
+		return nil
+	}
+	if !equality.Semantic.DeepEqual(metav1.ObjectMeta{}, m) {
+		return field.ErrorList{field.Invalid(field.NewPath("metadata"), m, `must be empty`)}
+	}
+	return nil
+}
+
+// reviewKindOnly is the GroupKind upstream's review storages name in an Invalid error:
+// the kind of an internal object, which is empty.
+func reviewKindOnly(group string) schema.GroupKind { return schema.GroupKind{Group: group} }
 
 func accessStatus(d auth.Decision) authorizationv1.SubjectAccessReviewStatus {
 	return authorizationv1.SubjectAccessReviewStatus{Allowed: d.Allowed, Reason: d.Reason}
@@ -212,14 +301,15 @@ func accessStatus(d auth.Decision) authorizationv1.SubjectAccessReviewStatus {
 
 func (s *Server) selfSubjectAccessReview(w http.ResponseWriter, r *http.Request, u auth.User, _ string) error {
 	gvk := authorizationv1.SchemeGroupVersion.WithKind("SelfSubjectAccessReview")
-	rev, err := decodeReview(w, r, gvk, &authorizationv1.SelfSubjectAccessReview{})
+	rev, o, err := decodeReview(w, r, gvk, &authorizationv1.SelfSubjectAccessReview{})
 	if err != nil {
 		return err
 	}
-	if errs := validateAccessSpec(rev.Spec.ResourceAttributes, rev.Spec.NonResourceAttributes); len(errs) > 0 {
-		return apierrors.NewInvalid(gvk.GroupKind(), "", errs)
+	rev = withManagedFields(rev, gvk, "", o).(*authorizationv1.SelfSubjectAccessReview)
+	errs := validateAccessSpec(rev.Spec.ResourceAttributes, rev.Spec.NonResourceAttributes)
+	if errs = append(errs, validateReviewMeta(rev.ObjectMeta, "")...); len(errs) > 0 {
+		return apierrors.NewInvalid(reviewKindOnly(gvk.Group), "", errs)
 	}
-	rev.ObjectMeta = metav1.ObjectMeta{CreationTimestamp: metav1.Now().Rfc3339Copy()}
 	rev.Status = accessStatus(s.authz.Decide(u, accessAttributes(rev.Spec.ResourceAttributes, rev.Spec.NonResourceAttributes)))
 	return respondReview(w, r, gvk, rev)
 }
@@ -246,54 +336,59 @@ func validateSubjectSpec(spec authorizationv1.SubjectAccessReviewSpec) field.Err
 
 func (s *Server) subjectAccessReview(w http.ResponseWriter, r *http.Request, _ auth.User, _ string) error {
 	gvk := authorizationv1.SchemeGroupVersion.WithKind("SubjectAccessReview")
-	rev, err := decodeReview(w, r, gvk, &authorizationv1.SubjectAccessReview{})
+	rev, o, err := decodeReview(w, r, gvk, &authorizationv1.SubjectAccessReview{})
 	if err != nil {
 		return err
 	}
-	if errs := validateSubjectSpec(rev.Spec); len(errs) > 0 {
-		return apierrors.NewInvalid(gvk.GroupKind(), "", errs)
+	rev = withManagedFields(rev, gvk, "", o).(*authorizationv1.SubjectAccessReview)
+	errs := validateSubjectSpec(rev.Spec)
+	if errs = append(errs, validateReviewMeta(rev.ObjectMeta, "")...); len(errs) > 0 {
+		return apierrors.NewInvalid(reviewKindOnly(gvk.Group), "", errs)
 	}
-	rev.ObjectMeta = metav1.ObjectMeta{CreationTimestamp: metav1.Now().Rfc3339Copy()}
 	rev.Status = accessStatus(s.authz.Decide(subjectUser(rev.Spec), accessAttributes(rev.Spec.ResourceAttributes, rev.Spec.NonResourceAttributes)))
 	return respondReview(w, r, gvk, rev)
 }
 
 func (s *Server) localSubjectAccessReview(w http.ResponseWriter, r *http.Request, _ auth.User, namespace string) error {
 	gvk := authorizationv1.SchemeGroupVersion.WithKind("LocalSubjectAccessReview")
-	rev, err := decodeReview(w, r, gvk, &authorizationv1.LocalSubjectAccessReview{})
+	rev, o, err := decodeReview(w, r, gvk, &authorizationv1.LocalSubjectAccessReview{})
 	if err != nil {
 		return err
 	}
-	errs := validateSubjectSpec(rev.Spec)
-	if rev.Spec.NonResourceAttributes != nil {
-		errs = append(errs, field.Invalid(field.NewPath("spec", "nonResourceAttributes"), rev.Spec.NonResourceAttributes, `disallowed on this kind of request`))
+	rev = withManagedFields(rev, gvk, "", o).(*authorizationv1.LocalSubjectAccessReview)
+	if rev.Namespace == "" {
+		rev.Namespace = namespace // as a namespaced create sets it
 	}
-	if rev.Spec.ResourceAttributes != nil && rev.Spec.ResourceAttributes.Namespace != namespace {
-		if rev.Spec.ResourceAttributes.Namespace == "" {
-			rev.Spec.ResourceAttributes.Namespace = namespace
-		} else {
-			return apierrors.NewBadRequest(fmt.Sprintf("spec.resourceAttributes.namespace must match namespace: %v", namespace))
-		}
+	errs := validateSubjectSpec(rev.Spec)
+	errs = append(errs, validateReviewMeta(rev.ObjectMeta, rev.Namespace)...)
+	if ra := rev.Spec.ResourceAttributes; ra != nil && ra.Namespace != rev.Namespace {
+		errs = append(errs, field.Invalid(field.NewPath("spec.resourceAttributes.namespace"), ra.Namespace, `must match metadata.namespace`))
+	}
+	if rev.Spec.NonResourceAttributes != nil {
+		errs = append(errs, field.Invalid(field.NewPath("spec.nonResourceAttributes"), rev.Spec.NonResourceAttributes, `disallowed on this kind of request`))
 	}
 	if len(errs) > 0 {
-		return apierrors.NewInvalid(gvk.GroupKind(), "", errs)
+		return apierrors.NewInvalid(reviewKindOnly(gvk.Group), "", errs)
 	}
-	rev.ObjectMeta = metav1.ObjectMeta{Namespace: namespace, CreationTimestamp: metav1.Now().Rfc3339Copy()}
+	if rev.Namespace != namespace {
+		return apierrors.NewBadRequest(fmt.Sprintf("spec.resourceAttributes.namespace must match namespace: %v", namespace))
+	}
 	rev.Status = accessStatus(s.authz.Decide(subjectUser(rev.Spec), accessAttributes(rev.Spec.ResourceAttributes, nil)))
 	return respondReview(w, r, gvk, rev)
 }
 
 func (s *Server) selfSubjectRulesReview(w http.ResponseWriter, r *http.Request, u auth.User, _ string) error {
 	gvk := authorizationv1.SchemeGroupVersion.WithKind("SelfSubjectRulesReview")
-	rev, err := decodeReview(w, r, gvk, &authorizationv1.SelfSubjectRulesReview{})
+	req, _, err := decodeReview(w, r, gvk, &authorizationv1.SelfSubjectRulesReview{})
 	if err != nil {
 		return err
 	}
-	if rev.Spec.Namespace == "" {
+	if req.Spec.Namespace == "" {
 		return apierrors.NewBadRequest("no namespace on request")
 	}
-	rev.ObjectMeta = metav1.ObjectMeta{CreationTimestamp: metav1.Now().Rfc3339Copy()}
-	rules, errs := auth.RulesFor(storePolicy{s.store}, u, rev.Spec.Namespace)
+	// upstream answers with a new object that holds only the status
+	rev := &authorizationv1.SelfSubjectRulesReview{}
+	rules, errs := auth.RulesFor(storePolicy{s.store}, u, req.Spec.Namespace)
 	st := authorizationv1.SubjectRulesReviewStatus{ResourceRules: []authorizationv1.ResourceRule{}, NonResourceRules: []authorizationv1.NonResourceRule{}}
 	for _, rule := range rules {
 		if len(rule.Resources) > 0 {
@@ -304,7 +399,7 @@ func (s *Server) selfSubjectRulesReview(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	if len(errs) > 0 {
-		st.Incomplete = true
+		// RBAC's rules are complete even when a binding names a missing role, as upstream says
 		st.EvaluationError = utilerrors.NewAggregate(errs).Error()
 	}
 	rev.Status = st

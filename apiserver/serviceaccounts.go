@@ -40,7 +40,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	gvk := authenticationv1.SchemeGroupVersion.WithKind("TokenRequest")
-	req, err := decodeReview(w, r, gvk, &authenticationv1.TokenRequest{})
+	req, o, err := decodeReview(w, r, gvk, &authenticationv1.TokenRequest{})
 	if err != nil {
 		return err
 	}
@@ -53,6 +53,8 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) error {
 		secs := int64(defaultTokenSeconds)
 		req.Spec.ExpirationSeconds = &secs
 	}
+	// a defaulted duration is the request's own, as upstream's scheme defaults it on decoding
+	req = withManagedFields(req, gvk, "token", o).(*authenticationv1.TokenRequest)
 	var errs field.ErrorList
 	secs := *req.Spec.ExpirationSeconds
 	switch {
@@ -90,7 +92,8 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apierrors.NewInternalError(err)
 	}
-	req.ObjectMeta = metav1.ObjectMeta{Name: sa.Name, Namespace: ns, CreationTimestamp: metav1.NewTime(now.Truncate(time.Second))}
+	// upstream names the ServiceAccount in the answer's metadata
+	req.Name, req.Namespace, req.UID, req.CreationTimestamp = sa.Name, ns, sa.UID, sa.CreationTimestamp
 	req.Status = authenticationv1.TokenRequestStatus{Token: token, ExpirationTimestamp: metav1.NewTime(claims.Expiry.Truncate(time.Second))}
 	return respondReview(w, r, gvk, req)
 }

@@ -29,7 +29,7 @@ const (
 
 	// Issuer is the engine's ServiceAccount token issuer, and the audience a token gets
 	// when its request names none (kube-apiserver's --api-audiences defaults to the issuer).
-	Issuer = "https://kubernetes.default.svc.cluster.local"
+	Issuer = "https://kubernetes.default.svc"
 	// legacyIssuer is the issuer of tokens in kubernetes.io/service-account-token Secrets.
 	legacyIssuer = "kubernetes/serviceaccount"
 
