@@ -158,35 +158,38 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			writeStatusError(w, err)
 			return
 		}
-		// A non-resource request is authorized here; a resource request in serveAPI,
-		// with the facts it finds, except that an anonymous one is refused here first.
-		if attrs, nonResource := requestAttributes(r); nonResource || user.Name == userAnonymous {
-			if err := s.authz.Authorize(user, attrs); err != nil {
-				if user.Name == userAnonymous {
-					err = auth.Unauthorized()
-				}
-				writeStatusError(w, err)
-				return
+		// Every request is authorized here, before routing, as upstream's filters do: a
+		// request for a resource that does not exist is a 403 to a user who may not make it.
+		if err := s.authz.Authorize(user, requestAttributes(r)); err != nil {
+			if user.Name == userAnonymous {
+				err = auth.Unauthorized()
 			}
+			writeStatusError(w, err)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
 	})
 }
 
-// requestAttributes describes a request for authorization; ok is false for a resource
-// request, which serveAPI authorizes.
-func requestAttributes(r *http.Request) (auth.Attributes, bool) {
+// requestAttributes describes a request for authorization, as upstream's request info
+// does: a resource request from its path and method, anything else a non-resource URL
+// with the method's lower-case verb.
+func requestAttributes(r *http.Request) auth.Attributes {
 	if ri, ok := parseResourcePath(r.Method, r.URL.Path, lenientBool(r.URL.Query().Get("watch"))); ok {
+		ns := ri.namespace
+		if ri.gvr.Group == "" && ri.gvr.Resource == "namespaces" {
+			ns = ri.name // upstream's request info names a namespace as its own namespace
+		}
 		return auth.Attributes{
 			Verb: ri.verb, APIGroup: ri.gvr.Group, Resource: ri.gvr.Resource, Subresource: ri.subresource,
-			Namespace: ri.namespace, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
-		}, false
+			Namespace: ns, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
+		}
 	}
 	verb := strings.ToLower(r.Method)
 	if r.Method == http.MethodHead {
 		verb = "get"
 	}
-	return auth.Attributes{Verb: verb, Path: r.URL.Path}, true
+	return auth.Attributes{Verb: verb, Path: r.URL.Path}
 }
 
 // impersonate returns the user the request's Impersonate-* headers ask for, after

@@ -57,14 +57,8 @@ func (s *Server) registerIdentity(mux *http.ServeMux) {
 			p = "/apis/" + k.gvr.Group + "/" + k.gvr.Version + "/namespaces/{namespace}/" + k.gvr.Resource
 		}
 		mux.HandleFunc("POST "+p, func(w http.ResponseWriter, r *http.Request) {
-			u := userFrom(r)
-			ns := r.PathValue("namespace")
-			if err := s.authz.Authorize(u, auth.Attributes{Verb: "create", APIGroup: k.gvr.Group, Resource: k.gvr.Resource,
-				Namespace: ns, ResourceRequest: true, Path: r.URL.Path}); err != nil {
-				writeStatusError(w, err)
-				return
-			}
-			if err := k.serve(s, w, r, u, ns); err != nil {
+			// authorized by withAuthentication
+			if err := k.serve(s, w, r, userFrom(r), r.PathValue("namespace")); err != nil {
 				writeStatusError(w, err)
 			}
 		})
