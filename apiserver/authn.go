@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,13 +155,14 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			writeStatusError(w, auth.Unauthorized())
 			return
 		}
-		if user, err = s.impersonate(r, user); err != nil {
+		attrs := requestAttributes(r)
+		if user, err = s.impersonate(r, user, attrs); err != nil {
 			writeStatusError(w, err)
 			return
 		}
 		// Every request is authorized here, before routing, as upstream's filters do: a
 		// request for a resource that does not exist is a 403 to a user who may not make it.
-		if err := s.authz.Authorize(user, requestAttributes(r)); err != nil {
+		if err := s.authz.Authorize(user, attrs); err != nil {
 			if user.Name == userAnonymous {
 				err = auth.Unauthorized()
 			}
@@ -192,76 +194,146 @@ func requestAttributes(r *http.Request) auth.Attributes {
 	return auth.Attributes{Verb: verb, Path: r.URL.Path}
 }
 
-// impersonate returns the user the request's Impersonate-* headers ask for, after
-// checking that u may impersonate each part, or u when there are none.
-func (s *Server) impersonate(r *http.Request, u auth.User) (auth.User, error) {
+// impersonate returns the user the request's Impersonate-* headers ask for, or u when
+// there are none, as kube-apiserver v1.37 with constrained impersonation decides it: the
+// constrained mode that fits the wanted user (serviceaccount for a ServiceAccount name
+// alone, arbitrary-node for a node name alone, user-info for any other user) needs
+// "impersonate-on:<mode>:<verb>" on the request itself and "impersonate:<mode>" on each
+// part of the user (authentication.k8s.io); legacy impersonation needs "impersonate" on
+// each part (users, groups and serviceaccounts in the core group). Either suffices; when
+// neither does, the first refusal is the answer.
+func (s *Server) impersonate(r *http.Request, u auth.User, attrs auth.Attributes) (auth.User, error) {
 	h := r.Header
-	name := h.Get("Impersonate-User")
-	groupsSpecified := len(h.Values("Impersonate-Group")) > 0
-	uid := h.Get("Impersonate-Uid")
-	extra := map[string][]string{}
+	wanted := auth.User{Name: h.Get("Impersonate-User"), UID: h.Get("Impersonate-Uid"), Groups: h.Values("Impersonate-Group")}
 	for k, vs := range h {
-		if rest, ok := strings.CutPrefix(k, "Impersonate-Extra-"); ok {
-			key := strings.ToLower(rest)
-			if un, err := url.PathUnescape(key); err == nil {
-				key = un
-			}
-			extra[key] = append(extra[key], vs...)
+		rest, ok := strings.CutPrefix(k, "Impersonate-Extra-")
+		if !ok || len(vs) == 0 {
+			continue
 		}
+		key := strings.ToLower(rest)
+		if un, err := url.PathUnescape(key); err == nil {
+			key = un
+		}
+		if wanted.Extra == nil {
+			wanted.Extra = map[string][]string{}
+		}
+		wanted.Extra[key] = append(wanted.Extra[key], vs...)
 	}
-	if name == "" {
-		if groupsSpecified || len(extra) > 0 || uid != "" {
-			return u, apierrors.NewBadRequest("requested impersonation of groups, extras or a uid without impersonating a user")
+	if wanted.Name == "" {
+		if wanted.UID != "" || len(wanted.Groups) > 0 || len(wanted.Extra) > 0 {
+			return u, apierrors.NewBadRequest(fmt.Sprintf("requested &user.DefaultInfo{Name:%q, UID:%q, Groups:%#v, Extra:%#v} without impersonating a user name",
+				wanted.Name, wanted.UID, wanted.Groups, wanted.Extra))
 		}
 		return u, nil
-	}
-	check := func(a auth.Attributes) error {
-		a.Verb, a.ResourceRequest = "impersonate", true
-		return s.authz.Authorize(u, a)
-	}
-	var groups []string
-	if ns, sa, ok := auth.SplitServiceAccountUsername(name); ok {
-		if err := check(auth.Attributes{Resource: "serviceaccounts", Namespace: ns, Name: sa}); err != nil {
-			return u, err
-		}
-		if !groupsSpecified {
-			groups = []string{auth.GroupServiceAccounts, "system:serviceaccounts:" + ns}
-		}
-	} else if err := check(auth.Attributes{Resource: "users", Name: name}); err != nil {
-		return u, err
-	}
-	for _, g := range h.Values("Impersonate-Group") {
-		if err := check(auth.Attributes{Resource: "groups", Name: g}); err != nil {
-			return u, err
-		}
-		groups = append(groups, g)
-	}
-	for k, vs := range extra {
-		for _, v := range vs {
-			if err := check(auth.Attributes{APIGroup: "authentication.k8s.io", Resource: "userextras", Subresource: k, Name: v}); err != nil {
-				return u, err
-			}
-		}
-	}
-	if uid != "" {
-		if err := check(auth.Attributes{APIGroup: "authentication.k8s.io", Resource: "uids", Name: uid}); err != nil {
-			return u, err
-		}
-	}
-	if name != userAnonymous {
-		if !contains(groups, auth.GroupAuthenticated) && !contains(groups, "system:unauthenticated") {
-			groups = append(groups, auth.GroupAuthenticated)
-		}
-	} else if !contains(groups, "system:unauthenticated") {
-		groups = append(groups, "system:unauthenticated")
 	}
 	for k := range h {
 		if strings.HasPrefix(k, "Impersonate-") {
 			h.Del(k)
 		}
 	}
-	if len(extra) == 0 {
-		extra = nil
+	onlyName := wanted.UID == "" && len(wanted.Groups) == 0 && len(wanted.Extra) == 0
+	_, _, isSA := auth.SplitServiceAccountUsername(wanted.Name)
+	node, isNode := strings.CutPrefix(wanted.Name, "system:node:")
+	isNode = isNode && node != ""
+	mode := ""
+	switch {
+	case isNode && onlyName:
+		mode = "arbitrary-node"
+	case isSA && onlyName:
+		mode = "serviceaccount"
+	case !isNode && !isSA:
+		mode = "user-info"
 	}
-	return auth.User{Name: name, UID: uid, Groups: groups, Extra: extra}, nil
+	var first error
+	if mode != "" {
+		on := attrs
+		on.Verb = "impersonate-on:" + mode + ":" + attrs.Verb
+		err := s.authz.Authorize(u, on)
+		if err == nil {
+			var out auth.User
+			if out, err = s.impersonateAs(u, wanted, "impersonate:"+mode, true); err == nil {
+				return out, nil
+			}
+		}
+		first = err
+	}
+	out, err := s.impersonateAs(u, wanted, "impersonate", false)
+	if err == nil {
+		return out, nil
+	}
+	if first == nil {
+		first = err
+	}
+	return u, first
+}
+
+// impersonateAs checks that u may impersonate each part of wanted with verb and returns
+// the user the request then runs as.
+func (s *Server) impersonateAs(u, wanted auth.User, verb string, constrained bool) (auth.User, error) {
+	group := ""
+	if constrained {
+		group = "authentication.k8s.io"
+	}
+	check := func(a auth.Attributes, reason string) error {
+		a.Verb, a.ResourceRequest = verb, true
+		if reason != "" {
+			return auth.ForbiddenBecause(u, a, reason)
+		}
+		return s.authz.Authorize(u, a)
+	}
+	out := auth.User{Name: wanted.Name, UID: wanted.UID, Groups: slices.Clone(wanted.Groups), Extra: wanted.Extra}
+	name := auth.Attributes{APIGroup: group, Resource: "users", Name: wanted.Name}
+	if node, ok := strings.CutPrefix(wanted.Name, "system:node:"); ok && node != "" && constrained {
+		name.Resource, name.Name = "nodes", node
+		if len(wanted.Groups) > 0 {
+			return u, check(name, fmt.Sprintf("when impersonating a node, cannot impersonate groups %q", wanted.Groups))
+		}
+		out.Groups = []string{"system:nodes"}
+	}
+	if ns, sa, ok := auth.SplitServiceAccountUsername(wanted.Name); ok {
+		name.Resource, name.Namespace, name.Name = "serviceaccounts", ns, sa
+		if constrained && len(wanted.Groups) > 0 {
+			return u, check(name, fmt.Sprintf("when impersonating a service account, cannot impersonate groups %q", wanted.Groups))
+		}
+		if len(wanted.Groups) == 0 {
+			out.Groups = []string{auth.GroupServiceAccounts, "system:serviceaccounts:" + ns}
+		}
+	}
+	if err := check(name, ""); err != nil {
+		return u, err
+	}
+	if wanted.UID != "" {
+		if err := check(auth.Attributes{APIGroup: "authentication.k8s.io", Resource: "uids", Name: wanted.UID}, ""); err != nil {
+			return u, err
+		}
+	}
+	for _, g := range wanted.Groups {
+		a := auth.Attributes{APIGroup: group, Resource: "groups", Name: g}
+		if constrained && (g == "" || g == auth.GroupMasters) {
+			msg := "impersonating the empty string group is not allowed"
+			if g == auth.GroupMasters {
+				msg = "impersonating the system:masters group is not allowed"
+			}
+			return u, check(a, msg)
+		}
+		if err := check(a, ""); err != nil {
+			return u, err
+		}
+	}
+	for k, vs := range wanted.Extra {
+		for _, v := range vs {
+			if err := check(auth.Attributes{APIGroup: "authentication.k8s.io", Resource: "userextras", Subresource: k, Name: v}, ""); err != nil {
+				return u, err
+			}
+		}
+	}
+	switch {
+	case out.Name == userAnonymous:
+		if !slices.Contains(out.Groups, "system:unauthenticated") {
+			out.Groups = append(out.Groups, "system:unauthenticated")
+		}
+	case !slices.Contains(out.Groups, "system:unauthenticated") && !slices.Contains(out.Groups, auth.GroupAuthenticated):
+		out.Groups = append(out.Groups, auth.GroupAuthenticated)
+	}
+	return out, nil
 }

@@ -315,7 +315,7 @@ spec:
 		kcWantContains(t, "can-i --list", list, "pods", "[get list watch]", "selfsubjectaccessreviews.authorization.k8s.io", "/healthz")
 		kcWantContains(t, "get as chot", k.run(t, "get", "pods", "-n", "dev", "--as", "chot").stderr, "No resources found")
 		kcWantContains(t, "impersonation without the right", k.fails(t, "get", "pods", "-n", "dev", "--as", "chot", "--token", viewer),
-			`Error from server (Forbidden): users "chot" is forbidden: User "sheetops-viewer" cannot impersonate resource "users" in API group "" at the cluster scope`)
+			`Error from server (Forbidden): pods is forbidden: User "sheetops-viewer" cannot impersonate-on:user-info:list resource "pods" in API group "" in the namespace "dev"`)
 		kcWantContains(t, "whoami as", k.ok(t, "auth", "whoami", "--as", "system:serviceaccount:dev:legacy"),
 			"system:serviceaccount:dev:legacy", "[system:serviceaccounts system:serviceaccounts:dev system:authenticated]")
 	})

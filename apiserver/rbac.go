@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -93,6 +94,27 @@ func (rbacStrategy) PrepareForUpdate(obj, old runtime.Object) {
 }
 
 func (s rbacStrategy) ValidateCreate(obj runtime.Object) field.ErrorList {
+	return declarativeLast(s.validate(obj))
+}
+
+// declarativeLast orders errors as upstream reports them with declarative validation on:
+// the required verbs, role reference name and subject names are found by the declarative
+// rules, which report after the hand-written ones, without a detail.
+func declarativeLast(errs field.ErrorList) field.ErrorList {
+	var out, declarative field.ErrorList
+	for _, e := range errs {
+		if e.Type == field.ErrorTypeRequired && (strings.HasSuffix(e.Field, ".verbs") || e.Field == "roleRef.name" ||
+			(strings.HasPrefix(e.Field, "subjects[") && strings.HasSuffix(e.Field, "].name"))) {
+			e.Detail = ""
+			declarative = append(declarative, e)
+			continue
+		}
+		out = append(out, e)
+	}
+	return append(out, declarative...)
+}
+
+func (s rbacStrategy) validate(obj runtime.Object) field.ErrorList {
 	switch o := obj.(type) {
 	case *rbacv1.Role:
 		errs := rbacMeta(&o.ObjectMeta, true)
@@ -133,22 +155,26 @@ func (s rbacStrategy) ValidateCreate(obj runtime.Object) field.ErrorList {
 	return nil
 }
 
+// immutableRoleRef is a role reference as upstream's update validation prints it (its
+// internal type, without JSON names).
+type immutableRoleRef struct{ APIGroup, Kind, Name string }
+
 func (s rbacStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	errs := s.ValidateCreate(obj)
+	errs := s.validate(obj)
 	om, _ := obj.(metav1.Object)
 	pm, _ := old.(metav1.Object)
 	errs = append(errs, apimachineryvalidation.ValidateObjectMetaAccessorUpdate(om, pm, field.NewPath("metadata"))...)
 	switch o := obj.(type) {
 	case *rbacv1.RoleBinding:
 		if o.RoleRef != old.(*rbacv1.RoleBinding).RoleRef {
-			errs = append(errs, field.Invalid(field.NewPath("roleRef"), o.RoleRef, "cannot change roleRef"))
+			errs = append(errs, field.Invalid(field.NewPath("roleRef"), immutableRoleRef(o.RoleRef), "field is immutable"))
 		}
 	case *rbacv1.ClusterRoleBinding:
 		if o.RoleRef != old.(*rbacv1.ClusterRoleBinding).RoleRef {
-			errs = append(errs, field.Invalid(field.NewPath("roleRef"), o.RoleRef, "cannot change roleRef"))
+			errs = append(errs, field.Invalid(field.NewPath("roleRef"), immutableRoleRef(o.RoleRef), "field is immutable"))
 		}
 	}
-	return errs
+	return declarativeLast(errs)
 }
 
 func rbacMeta(m *metav1.ObjectMeta, namespaced bool) field.ErrorList {

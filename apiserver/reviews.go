@@ -229,8 +229,10 @@ func tokenReviewError(err error) string {
 	switch {
 	case errors.Is(err, auth.ErrTokenExpired):
 		return "[invalid bearer token, service account token has expired]"
-	case errors.Is(err, auth.ErrTokenAudience):
-		return "[invalid bearer token, token audiences don't match]"
+	}
+	var ae *auth.AudienceError
+	if errors.As(err, &ae) {
+		return "[invalid bearer token, " + ae.Error() + "]"
 	}
 	return "invalid bearer token"
 }

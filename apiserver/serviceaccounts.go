@@ -60,7 +60,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) error {
 		errs = append(errs, field.TooLong(field.NewPath("spec", "expirationSeconds"), secs, math.MaxUint32))
 	}
 	if len(errs) > 0 {
-		return apierrors.NewInvalid(gvk.GroupKind(), name, errs)
+		return apierrors.NewInvalid(gvk.GroupKind(), "", errs) // upstream names no object
 	}
 	if len(req.Spec.Audiences) == 0 {
 		req.Spec.Audiences = serviceAccountAudiences

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -123,7 +124,7 @@ func TestServiceAccountTokens(t *testing.T) {
 	if _, err := s.Verify(tok, []string{Issuer}, now.Add(2*time.Hour)); err != ErrTokenExpired {
 		t.Errorf("expired: %v", err)
 	}
-	if _, err := s.Verify(tok, []string{"other"}, now); err != ErrTokenAudience {
+	if _, err := s.Verify(tok, []string{"other"}, now); !errors.Is(err, ErrTokenAudience) {
 		t.Errorf("audience: %v", err)
 	}
 	other, _ := EnsureSigningKey(t.TempDir())

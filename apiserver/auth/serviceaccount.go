@@ -232,6 +232,16 @@ var (
 	ErrTokenAudience          = errors.New("service account token audience does not match")
 )
 
+// AudienceError is a token for other audiences than the ones it is checked for. It is
+// ErrTokenAudience and words itself as upstream's.
+type AudienceError struct{ Token, Target []string }
+
+func (e *AudienceError) Error() string {
+	return fmt.Sprintf("token audiences %q is invalid for the target audiences %q", e.Token, e.Target)
+}
+
+func (e *AudienceError) Is(target error) bool { return target == ErrTokenAudience }
+
 // Verify checks a token's signature (ES256 with this signer's key, nothing else), its
 // issuer, time limits (a minute of leeway, as upstream) and audience (one of audiences;
 // legacy tokens have none and pass), and returns its claims. The caller checks that the
@@ -290,7 +300,7 @@ func (s *Signer) Verify(token string, audiences []string, now time.Time) (TokenC
 		return TokenClaims{}, ErrTokenInvalid
 	}
 	if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(audiences, a) }) {
-		return TokenClaims{}, ErrTokenAudience
+		return TokenClaims{}, &AudienceError{Token: c.Audience, Target: audiences}
 	}
 	return TokenClaims{
 		Namespace: c.Kube.Namespace, ServiceAccount: c.Kube.ServiceAccount,

@@ -2,8 +2,10 @@ package auth
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -50,7 +52,12 @@ func (a *CertificateAuthenticator) AuthenticateRequest(r *http.Request) (u User,
 	if leaf.Subject.CommonName == "" {
 		return User{}, false, fmt.Errorf("%w: no common name", ErrCertificateInvalid)
 	}
-	return withAuthenticatedGroup(User{Name: leaf.Subject.CommonName, Groups: append([]string(nil), leaf.Subject.Organization...)}), true, nil
+	sum := sha256.Sum256(leaf.Raw)
+	return withAuthenticatedGroup(User{
+		Name: leaf.Subject.CommonName, Groups: append([]string(nil), leaf.Subject.Organization...),
+		// as upstream, the certificate's digest identifies the credential
+		Extra: map[string][]string{"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(sum[:])}},
+	}), true, nil
 }
 
 // SignClientCertificate signs the public key of a PEM "CERTIFICATE REQUEST" with the CA

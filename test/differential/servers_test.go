@@ -71,7 +71,13 @@ type server struct {
 	// upstream is true for kube-apiserver, which needs a default ServiceAccount in every
 	// namespace that gets pods.
 	upstream bool
+	// caDir holds ca.crt and ca.key of the CA the server trusts for client certificates.
+	caDir string
+	// viewerTok is the read-only user's token.
+	viewerTok string
 }
+
+func (s *server) viewerToken() string { return s.viewerTok }
 
 // clients fills in every client of s from its admin config and the viewer's token.
 func (s *server) clients(admin *rest.Config, viewerToken string) error {
@@ -80,6 +86,7 @@ func (s *server) clients(admin *rest.Config, viewerToken string) error {
 	admin.WarningHandler = rest.NoWarnings{}
 	admin.UserAgent = "sheetops-differential"
 	s.admin = admin
+	s.viewerTok = viewerToken
 	var err error
 	if s.cs, err = kubernetes.NewForConfig(admin); err != nil {
 		return err
@@ -154,7 +161,7 @@ func startEngine(ctx context.Context, dir string) (*engineServer, error) {
 		srv.Close()
 		return nil, fmt.Errorf("engine kubeconfig: %w", err)
 	}
-	e := &engineServer{server: &server{name: sideEngine, url: srv.URL()}, srv: srv}
+	e := &engineServer{server: &server{name: sideEngine, url: srv.URL(), caDir: dir}, srv: srv}
 	if err := e.clients(cfg, srv.Tokens().Viewer); err != nil {
 		srv.Close()
 		return nil, err
@@ -304,6 +311,8 @@ type kubeAPIServer struct {
 type upstreamFiles struct {
 	tokenFile, saKey      string
 	adminToken, viewToken string
+	// clientCA is the --client-ca-file, ca.crt beside ca.key in its directory.
+	clientCA string
 }
 
 func writeUpstreamFiles(dir string) (upstreamFiles, error) {
@@ -323,7 +332,11 @@ func writeUpstreamFiles(dir string) (upstreamFiles, error) {
 		return f, err
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	return f, os.WriteFile(f.saKey, pemKey, 0o600)
+	if err := os.WriteFile(f.saKey, pemKey, 0o600); err != nil {
+		return f, err
+	}
+	f.clientCA, err = writeClientCA(dir)
+	return f, err
 }
 
 func randomToken() string {
@@ -349,6 +362,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		"--advertise-address=127.0.0.1",
 		"--cert-dir="+certDir,
 		"--token-auth-file="+files.tokenFile,
+		"--client-ca-file="+files.clientCA,
 		"--authorization-mode=RBAC",
 		"--service-cluster-ip-range=10.96.0.0/12", // the engine's range
 		"--service-account-issuer=https://kubernetes.default.svc",
@@ -374,7 +388,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		p.stop()
 		return nil, err
 	}
-	k := &kubeAPIServer{server: &server{name: sideUpstream, url: url, upstream: true}, proc: p, startup: time.Since(start)}
+	k := &kubeAPIServer{server: &server{name: sideUpstream, url: url, upstream: true, caDir: filepath.Dir(files.clientCA)}, proc: p, startup: time.Since(start)}
 	if err := k.clients(cfg, files.viewToken); err != nil {
 		p.stop()
 		return nil, err
