@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +226,13 @@ spec:
 			certPEM, _ = base64.StdEncoding.DecodeString(out.stdout)
 			return len(certPEM) > 0
 		})
+		header, rows := kcTable(k.ok(t, "get", "csr"))
+		if want := []string{"NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"}; !slices.Equal(header, want) {
+			t.Errorf("kubectl get csr header %v, want %v", header, want)
+		}
+		if row := rows["chot"]; len(row) != 6 || row[2] != "kubernetes.io/kube-apiserver-client" || row[3] != "sheetops-admin" || row[4] != "24h" || row[5] != "Approved,Issued" {
+			t.Errorf("kubectl get csr row %v", row)
+		}
 		block, _ := pem.Decode(certPEM)
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
@@ -242,6 +250,7 @@ spec:
 
 		k.ok(t, "create", "role", "pod-reader", "--verb=get,list,watch", "--resource=pods", "-n", "dev")
 		k.ok(t, "create", "rolebinding", "chot-reads", "--role=pod-reader", "--user=chot", "-n", "dev")
+		kcWantContains(t, "kubectl get rolebinding -o wide", k.ok(t, "get", "rolebinding", "chot-reads", "-n", "dev", "-o", "wide"), "ROLE", "Role/pod-reader", "chot")
 
 		// kubectl with the certificate instead of the token
 		kc := filepath.Join(dir, "chot.kubeconfig")
