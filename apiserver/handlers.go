@@ -59,6 +59,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.res = res
+	if u := userFrom(r); u.Name != "" {
+		ri.user = &u
+	}
 	if res.view != nil {
 		// a view runs its storage's pipelines; what it answers is converted back
 		ri.view, ri.res = res, res.view.storage

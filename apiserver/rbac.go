@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
@@ -248,6 +250,87 @@ func validateSubject(s rbacv1.Subject, namespaced bool, p *field.Path) field.Err
 		errs = append(errs, field.NotSupported(p.Child("kind"), s.Kind, []string{rbacv1.ServiceAccountKind, rbacv1.UserKind, rbacv1.GroupKind}))
 	}
 	return errs
+}
+
+// admitter is a kind whose writes depend on who makes them; admit runs after validation
+// (old is nil on create) and refuses with the error it returns.
+type admitter interface {
+	admit(s *Server, u auth.User, obj, old runtime.Object) error
+}
+
+// admit prevents escalation as upstream's RBAC storages do: a role's rules, or the rules
+// of the role a binding names, must be held by the writer already, unless the writer is
+// in system:masters, may "escalate" that role (roles) or "bind" the named role
+// (bindings). An update that keeps the rules (or the role reference) is not checked.
+func (rbacStrategy) admit(s *Server, u auth.User, obj, old runtime.Object) error {
+	if slices.Contains(u.Groups, auth.GroupMasters) {
+		return nil
+	}
+	policy := storePolicy{s.store}
+	gr := func(resource string) schema.GroupResource {
+		return schema.GroupResource{Group: rbacv1.GroupName, Resource: resource}
+	}
+	switch o := obj.(type) {
+	case *rbacv1.Role:
+		if p, ok := old.(*rbacv1.Role); ok && equalRules(p.Rules, o.Rules) {
+			return nil
+		}
+		if s.authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "roles", Namespace: o.Namespace, Name: o.Name, ResourceRequest: true}).Allowed {
+			return nil
+		}
+		if err := auth.ConfirmNoEscalation(policy, u, o.Namespace, o.Rules); err != nil {
+			return apierrors.NewForbidden(gr("roles"), o.Name, err)
+		}
+	case *rbacv1.ClusterRole:
+		if p, ok := old.(*rbacv1.ClusterRole); ok && equalRules(p.Rules, o.Rules) {
+			return nil
+		}
+		if s.authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: o.Name, ResourceRequest: true}).Allowed {
+			return nil
+		}
+		if err := auth.ConfirmNoEscalation(policy, u, "", o.Rules); err != nil {
+			return apierrors.NewForbidden(gr("clusterroles"), o.Name, err)
+		}
+	case *rbacv1.RoleBinding:
+		if p, ok := old.(*rbacv1.RoleBinding); ok && p.RoleRef == o.RoleRef {
+			return nil
+		}
+		return bindingAdmitted(s, policy, u, gr("rolebindings"), o.Name, o.Namespace, o.RoleRef)
+	case *rbacv1.ClusterRoleBinding:
+		if p, ok := old.(*rbacv1.ClusterRoleBinding); ok && p.RoleRef == o.RoleRef {
+			return nil
+		}
+		return bindingAdmitted(s, policy, u, gr("clusterrolebindings"), o.Name, "", o.RoleRef)
+	}
+	return nil
+}
+
+func bindingAdmitted(s *Server, policy storePolicy, u auth.User, gr schema.GroupResource, name, namespace string, ref rbacv1.RoleRef) error {
+	resource := "clusterroles"
+	if ref.Kind == "Role" {
+		resource = "roles"
+	}
+	if s.authz.Decide(u, auth.Attributes{Verb: "bind", APIGroup: ref.APIGroup, Resource: resource, Namespace: namespace, Name: ref.Name, ResourceRequest: true}).Allowed {
+		return nil
+	}
+	var rules []rbacv1.PolicyRule
+	if ref.Kind == "Role" {
+		r, err := policy.Role(namespace, ref.Name)
+		if err != nil {
+			return apierrors.NewNotFound(gr, name) // as upstream words a missing role here
+		}
+		rules = r.Rules
+	} else {
+		r, err := policy.ClusterRole(ref.Name)
+		if err != nil {
+			return apierrors.NewNotFound(gr, name) // as upstream words a missing role here
+		}
+		rules = r.Rules
+	}
+	if err := auth.ConfirmNoEscalation(policy, u, namespace, rules); err != nil {
+		return apierrors.NewForbidden(gr, name, err)
+	}
+	return nil
 }
 
 // storePolicy is the RBAC policy as the store holds it.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sheetops/sheetops/apiserver/auth"
 )
 
 // requestInfo is what the URL and method say about a resource request.
@@ -21,6 +23,8 @@ type requestInfo struct {
 	// view is the resource the request names when it is a view (views.go); res is then
 	// the view's storage resource.
 	view *resource
+	// user made the request; nil for the engine's own writes.
+	user *auth.User
 }
 
 // served is the resource whose version the client speaks: the view, or res.

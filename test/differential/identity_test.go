@@ -199,6 +199,27 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 	r.must("client", err)
 	r.resp("dangler-2-get-pod", call(ctx, dang2, "GET", podsPath(ns)+"/p", nil, "", nil))
 
+	// Escalation prevention: chot may write roles and bindings in ns, but only grant what
+	// chot holds.
+	_, err = rbac.Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "rbac-writer"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"create", "update", "patch"}}}}, metav1.CreateOptions{})
+	r.must("setup-writer", err)
+	_, err = rbac.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rbac-writer"},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "rbac-writer"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}, metav1.CreateOptions{})
+	r.must("setup-writer-binding", err)
+	rolesPath := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/roles"
+	bindingsPath := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings"
+	r.resp("escalate-role", call(ctx, chot, "POST", rolesPath, nil, "",
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"secrets"},"rules":[{"apiGroups":[""],"resources":["secrets","pods"],"verbs":["get","list"]},{"apiGroups":["apps"],"resources":["deployments"],"resourceNames":["d"],"verbs":["delete"]}]}`))
+	r.resp("held-role", call(ctx, chot, "POST", rolesPath, nil, "",
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"pods"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}`), "rules")
+	r.resp("escalate-binding", call(ctx, chot, "POST", bindingsPath, nil, "",
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"x"}]}`))
+	r.resp("held-binding", call(ctx, chot, "POST", bindingsPath, nil, "",
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"cm"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"cm-a"},"subjects":[{"kind":"User","name":"x"}]}`), "roleRef", "subjects")
+	r.resp("binding-missing-role", call(ctx, chot, "POST", bindingsPath, nil, "",
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"nothing"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"nothing"},"subjects":[{"kind":"User","name":"x"}]}`))
+
 	// Reviews.
 	ssar := func(verb, resource, namespace string) string {
 		return fmt.Sprintf(`{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":%q,"resource":%q,"namespace":%q}}}`, verb, resource, namespace)
