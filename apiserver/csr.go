@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/sheetops/sheetops/apiserver/auth"
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
 
@@ -42,6 +45,24 @@ var identityKinds = []*resource{
 		},
 		newObj: func() storage.Marshaler { return &certificatesv1.CertificateSigningRequest{} }, newList: func() runtime.Object { return &certificatesv1.CertificateSigningRequestList{} },
 	},
+}
+
+// admit is upstream's CertificateApproval admission: approving or denying (through the
+// approval subresource) needs "approve" on the signer (certificates.k8s.io signers, named
+// by the signer name or its domain with "/*").
+func (csrStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) error {
+	if ri.subresource != subApproval || old == nil {
+		return nil
+	}
+	csr := old.(*certificatesv1.CertificateSigningRequest)
+	signer := csr.Spec.SignerName
+	domain, _, _ := strings.Cut(signer, "/")
+	for _, name := range []string{signer, domain + "/*"} {
+		if s.authz.Decide(*ri.user, auth.Attributes{Verb: "approve", APIGroup: certificatesv1.GroupName, Resource: "signers", Name: name, ResourceRequest: true}).Allowed {
+			return nil
+		}
+	}
+	return apierrors.NewForbidden(ri.res.groupResource(), csr.Name, fmt.Errorf("user not permitted to approve requests with signerName %q", signer))
 }
 
 // subresourceStrategy is a kind with a subresource beyond status and scale whose update

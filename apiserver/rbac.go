@@ -252,17 +252,19 @@ func validateSubject(s rbacv1.Subject, namespaced bool, p *field.Path) field.Err
 	return errs
 }
 
-// admitter is a kind whose writes depend on who makes them; admit runs after validation
-// (old is nil on create) and refuses with the error it returns.
+// admitter is a kind whose writes depend on who makes them (ri.user, never nil here);
+// admit runs before validation, as upstream's storages and admission plugins do (old is
+// nil on create), and refuses with the error it returns.
 type admitter interface {
-	admit(s *Server, u auth.User, obj, old runtime.Object) error
+	admit(s *Server, ri requestInfo, obj, old runtime.Object) error
 }
 
 // admit prevents escalation as upstream's RBAC storages do: a role's rules, or the rules
 // of the role a binding names, must be held by the writer already, unless the writer is
 // in system:masters, may "escalate" that role (roles) or "bind" the named role
 // (bindings). An update that keeps the rules (or the role reference) is not checked.
-func (rbacStrategy) admit(s *Server, u auth.User, obj, old runtime.Object) error {
+func (rbacStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) error {
+	u := *ri.user
 	if slices.Contains(u.Groups, auth.GroupMasters) {
 		return nil
 	}

@@ -66,7 +66,7 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 		}
 	}
 	if a, ok := res.strategy.(admitter); ok && ri.user != nil {
-		if err := a.admit(s, *ri.user, obj, nil); err != nil {
+		if err := a.admit(s, ri, obj, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	res.strategy.Default(obj)
 	if a, ok := res.strategy.(admitter); ok && ri.user != nil {
-		if err := a.admit(s, *ri.user, obj, cur); err != nil {
+		if err := a.admit(s, ri, obj, cur); err != nil {
 			return nil, err
 		}
 	}
