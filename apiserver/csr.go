@@ -47,18 +47,27 @@ var identityKinds = []*resource{
 	},
 }
 
-// admit is upstream's CertificateApproval admission: approving or denying (through the
-// approval subresource) needs "approve" on the signer (certificates.k8s.io signers, named
-// by the signer name or its domain with "/*").
+// admit is upstream's CertificateSubjectRestriction and CertificateApproval admission: a
+// request to the kube-apiserver-client signer may not ask for system:masters; approving or
+// denying (through the approval subresource) needs "approve" on the signer
+// (certificates.k8s.io signers, named by the signer name or its domain with "/*").
 func (csrStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) error {
-	if ri.subresource != subApproval || old == nil {
+	if old == nil {
+		csr := obj.(*certificatesv1.CertificateSigningRequest)
+		if req, err := parseCSR(csr.Spec.Request); err == nil && csr.Spec.SignerName == clientSigner &&
+			slices.Contains(req.Subject.Organization, auth.GroupMasters) {
+			return apierrors.NewForbidden(ri.res.groupResource(), csr.Name, fmt.Errorf("use of %s signer with system:masters group is not allowed", clientSigner))
+		}
+		return nil
+	}
+	if ri.subresource != subApproval {
 		return nil
 	}
 	csr := old.(*certificatesv1.CertificateSigningRequest)
 	signer := csr.Spec.SignerName
 	domain, _, _ := strings.Cut(signer, "/")
 	for _, name := range []string{signer, domain + "/*"} {
-		if s.authz.Decide(*ri.user, auth.Attributes{Verb: "approve", APIGroup: certificatesv1.GroupName, Resource: "signers", Name: name, ResourceRequest: true}).Allowed {
+		if auth.NewAuthorizer(ri.policy).Decide(*ri.user, auth.Attributes{Verb: "approve", APIGroup: certificatesv1.GroupName, Resource: "signers", Name: name, ResourceRequest: true}).Allowed {
 			return nil
 		}
 	}
@@ -176,7 +185,9 @@ func validateConditions(csr *certificatesv1.CertificateSigningRequest) field.Err
 		}
 	}
 	if approved && denied {
-		errs = append(errs, field.Invalid(p, csr.Status.Conditions, "Approved and Denied conditions are mutually exclusive"))
+		// worded as upstream's declarative union rule
+		errs = append(errs, field.Invalid(p, `{conditions[{"type": "Approved"}], conditions[{"type": "Denied"}]}`,
+			"must specify at most one of: `conditions[{\"type\": \"Approved\"}]`, `conditions[{\"type\": \"Denied\"}]`"))
 	}
 	return errs
 }
@@ -218,7 +229,7 @@ func (s *Server) serveCreateCSR(w http.ResponseWriter, r *http.Request) {
 				csr.Spec.Extra[k] = v
 			}
 		}
-		created, err := s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr}, csr, o, false)
+		created, err := s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, user: &u, policy: s.admissionPolicy(res, u, "")}, csr, o, false)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.res = res
 	if u := userFrom(r); u.Name != "" {
-		ri.user = &u
+		ri.user, ri.policy = &u, s.admissionPolicy(res, u, ri.namespace)
 	}
 	if res.view != nil {
 		// a view runs its storage's pipelines; what it answers is converted back

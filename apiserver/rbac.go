@@ -254,9 +254,36 @@ func validateSubject(s rbacv1.Subject, namespaced bool, p *field.Path) field.Err
 
 // admitter is a kind whose writes depend on who makes them (ri.user, never nil here);
 // admit runs before validation, as upstream's storages and admission plugins do (old is
-// nil on create), and refuses with the error it returns.
+// nil on create), and refuses with the error it returns. It may run under the store's
+// write lock: it reads the RBAC policy from ri.policy, never from the store.
 type admitter interface {
 	admit(s *Server, ri requestInfo, obj, old runtime.Object) error
+}
+
+// admissionPolicy is what an admitter of res may read of the RBAC policy for a write by u
+// in namespace: nothing for kinds that admit every write or for system:masters (whom
+// every check allows without reading), else a copy of the roles and bindings it needs,
+// read now.
+func (s *Server) admissionPolicy(res *resource, u auth.User, namespace string) auth.Policy {
+	if _, ok := res.strategy.(admitter); !ok || slices.Contains(u.Groups, auth.GroupMasters) {
+		return &auth.StaticPolicy{}
+	}
+	store := storePolicy{s.store}
+	p := &auth.StaticPolicy{ClusterBindings: store.ClusterRoleBindings()}
+	if page, err := s.store.List(keyClusterRoles, storage.ListOptions{}); err == nil {
+		for _, o := range page.Items {
+			p.ClusterRoles = append(p.ClusterRoles, o.(*rbacv1.ClusterRole))
+		}
+	}
+	if namespace != "" {
+		p.Bindings = store.RoleBindings(namespace)
+		if page, err := s.store.List(keyRoles, storage.ListOptions{Namespace: namespace}); err == nil {
+			for _, o := range page.Items {
+				p.Roles = append(p.Roles, o.(*rbacv1.Role))
+			}
+		}
+	}
+	return p
 }
 
 // admit prevents escalation as upstream's RBAC storages do: a role's rules, or the rules
@@ -268,7 +295,8 @@ func (rbacStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) er
 	if slices.Contains(u.Groups, auth.GroupMasters) {
 		return nil
 	}
-	policy := storePolicy{s.store}
+	policy := ri.policy
+	authz := auth.NewAuthorizer(policy)
 	gr := func(resource string) schema.GroupResource {
 		return schema.GroupResource{Group: rbacv1.GroupName, Resource: resource}
 	}
@@ -277,7 +305,7 @@ func (rbacStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) er
 		if p, ok := old.(*rbacv1.Role); ok && equalRules(p.Rules, o.Rules) {
 			return nil
 		}
-		if s.authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "roles", Namespace: o.Namespace, Name: o.Name, ResourceRequest: true}).Allowed {
+		if authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "roles", Namespace: o.Namespace, Name: o.Name, ResourceRequest: true}).Allowed {
 			return nil
 		}
 		if err := auth.ConfirmNoEscalation(policy, u, o.Namespace, o.Rules); err != nil {
@@ -287,7 +315,7 @@ func (rbacStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) er
 		if p, ok := old.(*rbacv1.ClusterRole); ok && equalRules(p.Rules, o.Rules) {
 			return nil
 		}
-		if s.authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: o.Name, ResourceRequest: true}).Allowed {
+		if authz.Decide(u, auth.Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: o.Name, ResourceRequest: true}).Allowed {
 			return nil
 		}
 		if err := auth.ConfirmNoEscalation(policy, u, "", o.Rules); err != nil {
@@ -297,22 +325,22 @@ func (rbacStrategy) admit(s *Server, ri requestInfo, obj, old runtime.Object) er
 		if p, ok := old.(*rbacv1.RoleBinding); ok && p.RoleRef == o.RoleRef {
 			return nil
 		}
-		return bindingAdmitted(s, policy, u, gr("rolebindings"), o.Name, o.Namespace, o.RoleRef)
+		return bindingAdmitted(authz, policy, u, gr("rolebindings"), o.Name, o.Namespace, o.RoleRef)
 	case *rbacv1.ClusterRoleBinding:
 		if p, ok := old.(*rbacv1.ClusterRoleBinding); ok && p.RoleRef == o.RoleRef {
 			return nil
 		}
-		return bindingAdmitted(s, policy, u, gr("clusterrolebindings"), o.Name, "", o.RoleRef)
+		return bindingAdmitted(authz, policy, u, gr("clusterrolebindings"), o.Name, "", o.RoleRef)
 	}
 	return nil
 }
 
-func bindingAdmitted(s *Server, policy storePolicy, u auth.User, gr schema.GroupResource, name, namespace string, ref rbacv1.RoleRef) error {
+func bindingAdmitted(authz *auth.Authorizer, policy auth.Policy, u auth.User, gr schema.GroupResource, name, namespace string, ref rbacv1.RoleRef) error {
 	resource := "clusterroles"
 	if ref.Kind == "Role" {
 		resource = "roles"
 	}
-	if s.authz.Decide(u, auth.Attributes{Verb: "bind", APIGroup: ref.APIGroup, Resource: resource, Namespace: namespace, Name: ref.Name, ResourceRequest: true}).Allowed {
+	if authz.Decide(u, auth.Attributes{Verb: "bind", APIGroup: ref.APIGroup, Resource: resource, Namespace: namespace, Name: ref.Name, ResourceRequest: true}).Allowed {
 		return nil
 	}
 	var rules []rbacv1.PolicyRule

@@ -25,6 +25,10 @@ type requestInfo struct {
 	view *resource
 	// user made the request; nil for the engine's own writes.
 	user *auth.User
+	// policy is the RBAC policy as it was when the request came, for the admission of
+	// kinds whose writes depend on the writer (admitter), which runs under the store's
+	// write lock and so cannot read the store.
+	policy auth.Policy
 }
 
 // served is the resource whose version the client speaks: the view, or res.

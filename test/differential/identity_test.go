@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -213,6 +214,8 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"secrets"},"rules":[{"apiGroups":[""],"resources":["secrets","pods"],"verbs":["get","list"]},{"apiGroups":["apps"],"resources":["deployments"],"resourceNames":["d"],"verbs":["delete"]}]}`))
 	r.resp("held-role", call(ctx, chot, "POST", rolesPath, nil, "",
 		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"pods"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}`), "rules")
+	r.resp("held-role-patch", call(ctx, chot, "PATCH", rolesPath+"/pods", nil, ctMergePatch, `{"metadata":{"labels":{"a":"b"}}}`), "metadata.labels", "rules")
+	r.resp("escalate-role-patch", call(ctx, chot, "PATCH", rolesPath+"/pods", nil, ctMergePatch, `{"rules":[{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}]}`))
 	r.resp("escalate-binding", call(ctx, chot, "POST", bindingsPath, nil, "",
 		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"x"}]}`))
 	r.resp("held-binding", call(ctx, chot, "POST", bindingsPath, nil, "",
@@ -302,6 +305,54 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 		res = call(ctx, bot, "GET", podsPath(ns), nil, "", nil)
 	}
 	r.resp("sa-deleted", res)
+
+	// CertificateSigningRequests: who asked, what may be asked, who may approve.
+	csrBody := func(name string, orgs ...string) string {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		der, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: user, Organization: orgs}}, key)
+		req := base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+		return fmt.Sprintf(`{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":%q},"spec":{"request":%q,"signerName":"kubernetes.io/kube-apiserver-client","expirationSeconds":3600,"usages":["client auth"]}}`, name, req)
+	}
+	csrs := "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+	csrName := "csr-" + ns
+	r.resp("csr-masters", call(ctx, s.rc, "POST", csrs, nil, "", csrBody("masters-"+ns, "system:masters")))
+	r.resp("csr-invalid", call(ctx, s.rc, "POST", csrs, nil, "",
+		`{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"bad-`+ns+`"},"spec":{"request":"bm90IGEgY3Ny","signerName":"kubernetes.io/kube-apiserver-client","usages":["client auth"]}}`))
+	created := call(ctx, s.rc, "POST", csrs, nil, "", csrBody(csrName, "devs"))
+	r.resp("csr-create", created, "spec.username", "spec.groups", "spec.uid", "spec.signerName", "spec.usages", "spec.expirationSeconds", "status")
+	_, err = rbac.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "csr-updater-" + ns},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"certificates.k8s.io"}, Resources: []string{"certificatesigningrequests", "certificatesigningrequests/approval"}, Verbs: []string{"get", "update"}}}}, metav1.CreateOptions{})
+	r.must("setup-csr-role", err)
+	_, err = rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "csr-updater-" + ns},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "csr-updater-" + ns}, Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}, metav1.CreateOptions{})
+	r.must("setup-csr-binding", err)
+	approval := func(c rest.Interface) response {
+		cur := call(ctx, s.rc, "GET", csrs+"/"+csrName, nil, "", nil)
+		obj := cur.obj
+		if obj == nil {
+			return cur
+		}
+		st, _ := obj["status"].(map[string]any)
+		if st == nil {
+			st = map[string]any{}
+		}
+		st["conditions"] = []any{map[string]any{"type": "Approved", "status": "True", "reason": "Differential", "message": "approved by the scenario"}}
+		obj["status"] = st
+		return call(ctx, c, "PUT", csrs+"/"+csrName+"/approval", nil, "", obj)
+	}
+	r.resp("csr-approve-forbidden", approval(chot))
+	approved := approval(s.rc)
+	r.resp("csr-approve", approved, "status.conditions.0.type", "status.conditions.0.status", "status.conditions.0.reason", "status.conditions.0.message", "spec.username")
+	r.set("csr-approve.lastUpdateTime", lookup(approved.obj, "status.conditions.0.lastUpdateTime") != nil)
+	r.resp("csr-deny-too", call(ctx, s.rc, "PUT", csrs+"/"+csrName+"/approval", nil, "", func() map[string]any {
+		obj := approved.obj
+		// the engine's signer may have written the certificate meanwhile
+		delete(obj["metadata"].(map[string]any), "resourceVersion")
+		obj["status"].(map[string]any)["conditions"] = append(obj["status"].(map[string]any)["conditions"].([]any),
+			map[string]any{"type": "Denied", "status": "True", "reason": "Differential"})
+		return obj
+	}()))
+	r.must("csr-cleanup", s.cs.CertificatesV1().CertificateSigningRequests().Delete(ctx, csrName, metav1.DeleteOptions{}))
 
 	// x509 client certificates.
 	cert, err := clientCert(s.caDir, user, "devs")
