@@ -151,6 +151,16 @@ func TestKubectlIdentity(t *testing.T) {
 		if code, body := httpCall(t, srv, "GET", "/api", short, nil, ""); code != http.StatusUnauthorized || !strings.Contains(body, `"reason": "Unauthorized"`) {
 			t.Errorf("token of a deleted ServiceAccount: %d %s, want 401 Unauthorized", code, body)
 		}
+		// A token bound to a pod lasts as long as the pod.
+		podFile := filepath.Join(t.TempDir(), "pod.yaml")
+		os.WriteFile(podFile, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  serviceAccountName: robot\n  containers: [{name: app, image: nginx}]\n"), 0o600)
+		k.ok(t, "create", "-f", podFile)
+		bound := strings.TrimSpace(k.ok(t, "create", "token", "robot", "-n", "default", "--bound-object-kind=Pod", "--bound-object-name=p"))
+		kcWantContains(t, "whoami with a bound token", k.ok(t, "auth", "whoami", "--token", bound), "authentication.kubernetes.io/pod-name", "[p]")
+		k.ok(t, "delete", "pod", "p", "-n", "default", "--grace-period=0", "--force")
+		if code, _ := httpCall(t, srv, "GET", "/api", bound, nil, ""); code != http.StatusUnauthorized {
+			t.Errorf("token bound to a deleted pod: %d, want 401", code)
+		}
 		kcWantContains(t, "too short a token", k.fails(t, "create", "token", "robot", "-n", "default", "--duration=1m"),
 			`may not specify a duration less than 10 minutes`)
 	})
@@ -325,6 +335,14 @@ spec:
 		kcWantContains(t, "get as chot", k.run(t, "get", "pods", "-n", "dev", "--as", "chot").stderr, "No resources found")
 		kcWantContains(t, "impersonation without the right", k.fails(t, "get", "pods", "-n", "dev", "--as", "chot", "--token", viewer),
 			`Error from server (Forbidden): pods is forbidden: User "sheetops-viewer" cannot impersonate-on:user-info:list resource "pods" in API group "" in the namespace "dev"`)
+		// A user who may write roles may only grant what the user holds.
+		k.ok(t, "create", "role", "rbac-writer", "--verb=create,update,patch,get", "--resource=roles", "-n", "dev")
+		k.ok(t, "create", "rolebinding", "chot-writes-roles", "--role=rbac-writer", "--user=chot", "-n", "dev")
+		k.ok(t, "create", "role", "pods-too", "--verb=get", "--resource=pods", "-n", "dev", "--as", "chot")
+		k.ok(t, "label", "role", "pods-too", "team=a", "-n", "dev", "--as", "chot")
+		kcWantContains(t, "escalating role", k.fails(t, "create", "role", "secrets", "--verb=get", "--resource=secrets", "-n", "dev", "--as", "chot"),
+			`roles.rbac.authorization.k8s.io "secrets" is forbidden: user "chot" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:`,
+			`{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}`)
 		kcWantContains(t, "whoami as", k.ok(t, "auth", "whoami", "--as", "system:serviceaccount:dev:legacy"),
 			"system:serviceaccount:dev:legacy", "[system:serviceaccounts system:serviceaccounts:dev system:authenticated]")
 	})
