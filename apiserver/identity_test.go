@@ -330,6 +330,24 @@ spec:
 				t.Errorf("kubectl %s = %q (%s), want %q", strings.Join(c.args, " "), got, res.stderr, c.want)
 			}
 		}
+		// ClusterRole aggregation: a role labelled aggregate-to-view adds its rules to view
+		// (and so to edit and admin), which the read-only user is bound to.
+		k.ok(t, "create", "clusterrole", "widgets-view", "--verb=get,list", "--resource=secrets")
+		k.ok(t, "label", "clusterrole", "widgets-view", "rbac.authorization.k8s.io/aggregate-to-view=true")
+		waitFor(t, "aggregation into view", func() bool {
+			return strings.TrimSpace(k.run(t, "auth", "can-i", "list", "secrets", "-n", "dev", "--token", viewer).stdout) == "yes"
+		})
+		if got := strings.TrimSpace(k.run(t, "auth", "can-i", "get", "secrets", "-n", "dev", "--as", "ed", "--as-group", "editors").stdout); got != "no" {
+			t.Errorf("can-i without a binding = %q", got)
+		}
+		k.ok(t, "create", "clusterrolebinding", "editors", "--clusterrole=admin", "--group=editors")
+		if got := strings.TrimSpace(k.run(t, "auth", "can-i", "get", "secrets", "-n", "dev", "--as", "ed", "--as-group", "editors").stdout); got != "yes" {
+			t.Errorf("admin, which aggregates edit, which aggregates view: can-i = %q, want yes", got)
+		}
+		k.ok(t, "delete", "clusterrole", "widgets-view")
+		waitFor(t, "aggregation after a delete", func() bool {
+			return strings.TrimSpace(k.run(t, "auth", "can-i", "list", "secrets", "-n", "dev", "--token", viewer).stdout) == "no"
+		})
 		list := k.ok(t, "auth", "can-i", "--list", "-n", "dev", "--as", "chot")
 		kcWantContains(t, "can-i --list", list, "pods", "[get list watch]", "selfsubjectaccessreviews.authorization.k8s.io", "/healthz")
 		kcWantContains(t, "get as chot", k.run(t, "get", "pods", "-n", "dev", "--as", "chot").stderr, "No resources found")
