@@ -40,6 +40,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/apiserver/auth"
 )
 
 // Names of the two sides, as they appear in subtest and benchmark names.
@@ -396,13 +397,18 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 	return k, nil
 }
 
-// grantViewers gives the viewers group what the engine's authorizer gives it: get, list and
-// watch on every resource.
+// grantViewers gives the read-only user what the engine gives it: the rules of the view
+// cluster role, which kube-apiserver alone (without kube-controller-manager's aggregation
+// controller) leaves empty, so they are copied from the engine's bootstrap policy.
 func (k *kubeAPIServer) grantViewers(ctx context.Context) error {
 	rbac := k.cs.RbacV1()
+	view, err := auth.NewBootstrapPolicy().ClusterRole("view")
+	if err != nil {
+		return err
+	}
 	role := &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "sheetops-viewer"},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}}},
+		Rules:      view.Rules,
 	}
 	if _, err := rbac.ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create cluster role: %w", err)
@@ -410,7 +416,7 @@ func (k *kubeAPIServer) grantViewers(ctx context.Context) error {
 	binding := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "sheetops-viewers"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "sheetops-viewer"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: viewersGroup}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: viewerUser}},
 	}
 	if _, err := rbac.ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create cluster role binding: %w", err)
