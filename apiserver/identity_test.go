@@ -201,6 +201,31 @@ type: kubernetes.io/service-account-token
 		if code, _ := httpCall(t, srv, "GET", "/api", token, nil, ""); code != http.StatusUnauthorized {
 			t.Errorf("token of a deleted Secret: %d, want 401", code)
 		}
+		// The token controller deletes a token Secret for no ServiceAccount, and the token
+		// Secrets of a ServiceAccount that is deleted.
+		for _, name := range []string{"orphan", "legacy"} {
+			os.WriteFile(manifest, []byte(strings.ReplaceAll(`apiVersion: v1
+kind: Secret
+metadata:
+  name: NAME-token
+  namespace: dev
+  annotations:
+    kubernetes.io/service-account.name: NAME
+type: kubernetes.io/service-account-token
+`, "NAME", name)), 0o600)
+			k.ok(t, "create", "-f", manifest)
+		}
+		waitFor(t, "the orphan token secret to go", func() bool {
+			return strings.Contains(k.run(t, "get", "secret", "orphan-token", "-n", "dev").stderr, "NotFound")
+		})
+		waitFor(t, "the token to be filled", func() bool {
+			return k.run(t, "get", "secret", "legacy-token", "-n", "dev", "-o", "jsonpath={.data.token}").stdout != ""
+		})
+		k.ok(t, "delete", "serviceaccount", "legacy", "-n", "dev")
+		waitFor(t, "the token secret of a deleted ServiceAccount to go", func() bool {
+			return strings.Contains(k.run(t, "get", "secret", "legacy-token", "-n", "dev").stderr, "NotFound")
+		})
+		k.ok(t, "create", "serviceaccount", "legacy", "-n", "dev") // the later subtests impersonate it
 	})
 
 	t.Run("x509 certificate from an approved CSR", func(t *testing.T) {

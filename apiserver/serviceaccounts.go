@@ -129,9 +129,15 @@ func (s *Server) boundObject(ns, saName string, ref *authenticationv1.BoundObjec
 // controller does: a Secret of type kubernetes.io/service-account-token naming an
 // existing ServiceAccount in its kubernetes.io/service-account.name annotation gets the
 // ServiceAccount's UID annotation and, in data, a token that does not expire, ca.crt and
-// namespace. It runs until ctx ends.
+// namespace; one naming a ServiceAccount that does not exist is deleted, and so are the
+// token Secrets of a ServiceAccount that is deleted. It runs until ctx ends.
 func (s *Server) runTokenController(ctx context.Context) {
 	res := index[corev1.SchemeGroupVersion.WithResource("secrets")]
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.deleteOrphanTokens(ctx, res)
+	}()
 	for ctx.Err() == nil {
 		w, err := s.store.Watch("secrets", storage.WatchOptions{Initial: true})
 		if err != nil {
@@ -162,15 +168,74 @@ func (s *Server) runTokenController(ctx context.Context) {
 
 var tokenControllerWrite = writeOptions{fieldManager: "kube-controller-manager", fieldValidation: "Ignore"}
 
+// deleteOrphanTokens deletes the token Secrets of every ServiceAccount that is deleted.
+func (s *Server) deleteOrphanTokens(ctx context.Context, res *resource) {
+	for ctx.Err() == nil {
+		w, err := s.store.Watch("serviceaccounts", storage.WatchOptions{Since: s.store.Revision()})
+		if err != nil {
+			return // the store is shutting down
+		}
+		for {
+			events, ok := w.Next(ctx.Done())
+			if !ok || ctx.Err() != nil {
+				break
+			}
+			for _, ev := range events {
+				if sa, ok := ev.Object.(*corev1.ServiceAccount); ok && ev.Type == "DELETED" {
+					s.deleteTokenSecrets(res, sa.Namespace, sa.Name, string(sa.UID))
+				}
+			}
+		}
+		w.Stop()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// deleteTokenSecrets deletes the token Secrets in namespace of the ServiceAccount name
+// (with uid, or any when uid is empty).
+func (s *Server) deleteTokenSecrets(res *resource, namespace, name, uid string) {
+	page, err := s.store.List("secrets", storage.ListOptions{Namespace: namespace})
+	if err != nil {
+		return
+	}
+	for _, o := range page.Items {
+		sec := o.(*corev1.Secret)
+		if sec.Type != corev1.SecretTypeServiceAccountToken || sec.Annotations[corev1.ServiceAccountNameKey] != name {
+			continue
+		}
+		if u := sec.Annotations[corev1.ServiceAccountUIDKey]; uid != "" && u != "" && u != uid {
+			continue
+		}
+		s.deleteTokenSecret(res, sec)
+	}
+}
+
+func (s *Server) deleteTokenSecret(res *resource, sec *corev1.Secret) {
+	uid := sec.UID
+	ri := requestInfo{verb: "delete", res: res, gvr: res.gvr, namespace: sec.Namespace, name: sec.Name}
+	if _, _, err := s.deleteObject(ri, &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil &&
+		!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		s.log.Warn("delete service account token secret", "namespace", sec.Namespace, "name", sec.Name, "err", err)
+	}
+}
+
 func (s *Server) fillTokenSecret(res *resource, sec *corev1.Secret) error {
 	saName := sec.Annotations[corev1.ServiceAccountNameKey]
 	obj, err := s.store.Get("serviceaccounts", sec.Namespace, saName)
+	if apierrors.IsNotFound(err) {
+		s.deleteTokenSecret(res, sec) // a token for no ServiceAccount, as upstream
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	sa := obj.(*corev1.ServiceAccount)
 	if uid := sec.Annotations[corev1.ServiceAccountUIDKey]; uid != "" && uid != string(sa.UID) {
-		return nil // a Secret for an earlier ServiceAccount of that name
+		s.deleteTokenSecret(res, sec) // a Secret for an earlier ServiceAccount of that name
+		return nil
 	}
 	token, err := s.signer.Issue(auth.TokenClaims{Legacy: true, Namespace: sec.Namespace,
 		ServiceAccount: auth.ObjectRef{Name: sa.Name, UID: string(sa.UID)}, Secret: &auth.ObjectRef{Name: sec.Name}})
