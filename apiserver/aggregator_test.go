@@ -31,6 +31,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -600,6 +601,14 @@ func TestAggregation(t *testing.T) {
 	})
 
 	t.Run("viewer may list but not create", func(t *testing.T) {
+		// As on a real cluster, the view role reaches an aggregated group's resources through
+		// a ClusterRole aggregated into it.
+		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+			ObjectMeta: metav1.ObjectMeta{Name: "wardle-view", Labels: map[string]string{"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"wardle.example.com"}, Resources: []string{"flunders"}, Verbs: []string{"get", "list", "watch"}}},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		cfg := rest.CopyConfig(restConfig(t, srv))
 		cfg.BearerToken = srv.Tokens().Viewer
 		// headers a client sends to pass as someone else are replaced
@@ -617,8 +626,16 @@ func TestAggregation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{}); err != nil {
-			t.Errorf("viewer list: %v", err)
+		deadline := time.Now().Add(10 * time.Second) // until the aggregation controller has run
+		for {
+			_, err := dc.Resource(flunders).Namespace(wardleNS).List(ctx, metav1.ListOptions{})
+			if err == nil {
+				break
+			}
+			if !apierrors.IsForbidden(err) || time.Now().After(deadline) {
+				t.Fatalf("viewer list: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		_, err = dc.Resource(flunders).Namespace(wardleNS).Create(ctx, &unstructured.Unstructured{Object: flunder("gamma")}, metav1.CreateOptions{})
 		if !apierrors.IsForbidden(err) {

@@ -121,7 +121,7 @@ var servedGroupVersions = sync.OnceValue(func() []schema.GroupVersion {
 			out = append(out, gv)
 		}
 	}
-	return out
+	return append(out, reviewGroupVersions...)
 })
 
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
@@ -200,6 +200,7 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 			list.APIResources = append(list.APIResources, ar)
 		}
 	}
+	list.APIResources = append(list.APIResources, reviewDiscovery(gv)...)
 	sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
 	return list
 }

@@ -9,8 +9,13 @@
 // node ports, endpoints, configmaps, secrets, serviceaccounts, replicationcontrollers,
 // events, persistentvolumeclaims, resourcequotas, limitranges, statefulsets, daemonsets,
 // controllerrevisions, jobs, cronjobs, autoscaling/v2 horizontalpodautoscalers,
-// poddisruptionbudgets, ingresses, networkpolicies, endpointslices) over HTTPS on loopback,
-// with bearer-token authentication (package auth), legacy discovery, OpenAPI v2 and v3
+// poddisruptionbudgets, ingresses, networkpolicies, endpointslices), and identity and
+// access as a real cluster's (rbac.go, authn.go, reviews.go, serviceaccounts.go, csr.go:
+// RBAC's four kinds with the bootstrap policy, aggregation and escalation prevention;
+// bearer tokens, client certificates, ServiceAccount tokens and impersonation, every
+// request authorized before routing; access, rules and token reviews, SelfSubjectReview,
+// TokenRequest, legacy token Secrets and CertificateSigningRequests the engine's CA signs)
+// over HTTPS on loopback (package auth), legacy discovery, OpenAPI v2 and v3
 // (package openapi), Table output (package printers), upstream defaults and validation
 // (package validation), the four patch types including server-side apply (apimachinery's
 // managedfields), watches with history, bookmarks and initial events, and a store that

@@ -23,7 +23,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/sheetops/sheetops/apiserver/auth"
 	"github.com/sheetops/sheetops/apiserver/printers"
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -63,6 +62,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.res = res
+	if u := userFrom(r); u.Name != "" {
+		ri.user, ri.policy = &u, s.admissionPolicy(res, u, ri.namespace)
+	}
 	if res.view != nil {
 		// a view runs its storage's pipelines; what it answers is converted back
 		ri.view, ri.res = res, res.view.storage
@@ -75,17 +77,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeStatusError(w, notFoundPath())
 		return
 	}
-	attrNS := ri.namespace
-	if res.storeKey == "namespaces" {
-		attrNS = ri.name // upstream's request info names a namespace as its own namespace
-	}
-	if err := s.authz.Authorize(userFrom(r), auth.Attributes{
-		Verb: ri.verb, APIGroup: ri.gvr.Group, Resource: ri.gvr.Resource, Subresource: ri.subresource,
-		Namespace: attrNS, Name: ri.name, ResourceRequest: true, Path: r.URL.Path,
-	}); err != nil {
-		writeStatusError(w, err)
-		return
-	}
+	// authorized by withAuthentication, before routing, as upstream
 	if ri.subresource == subLog && ri.verb != "get" {
 		writeStatusError(w, apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, ri.verb, schema.GroupResource{}, "", "", 0, false))
 		return

@@ -65,6 +65,11 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 			return nil, err
 		}
 	}
+	if a, ok := res.strategy.(admitter); ok && ri.user != nil {
+		if err := a.admit(s, ri, obj, nil); err != nil {
+			return nil, err
+		}
+	}
 	if errs := res.strategy.ValidateCreate(obj); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), m.GetName(), errs)
 	}
@@ -151,10 +156,17 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 	m.SetSelfLink("")
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	res.strategy.Default(obj)
+	if a, ok := res.strategy.(admitter); ok && ri.user != nil {
+		if err := a.admit(s, ri, obj, cur); err != nil {
+			return nil, err
+		}
+	}
 	var errs field.ErrorList
 	if ri.subresource == subStatus {
 		res.strategy.PrepareForStatusUpdate(obj, cur)
 		errs = res.strategy.ValidateStatusUpdate(obj, cur)
+	} else if sp, ok := res.strategy.(subresourceStrategy); ok && ri.subresource != "" {
+		errs = sp.prepareAndValidateSubresource(ri.subresource, obj, cur)
 	} else {
 		if cm.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(cm.GetFinalizers()) && !subset(m.GetFinalizers(), cm.GetFinalizers()) {
 			return nil, apierrors.NewForbidden(res.groupResource(), ri.name, errors.New("no new finalizers can be added if the object is being deleted"))

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sheetops/sheetops/apiserver/auth"
 )
 
 // requestInfo is what the URL and method say about a resource request.
@@ -21,6 +23,12 @@ type requestInfo struct {
 	// view is the resource the request names when it is a view (views.go); res is then
 	// the view's storage resource.
 	view *resource
+	// user made the request; nil for the engine's own writes.
+	user *auth.User
+	// policy is the RBAC policy as it was when the request came, for the admission of
+	// kinds whose writes depend on the writer (admitter), which runs under the store's
+	// write lock and so cannot read the store.
+	policy auth.Policy
 }
 
 // served is the resource whose version the client speaks: the view, or res.

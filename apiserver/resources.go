@@ -2,12 +2,16 @@ package apiserver
 
 import (
 	"fmt"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"reflect"
 	"slices"
 	"sync"
@@ -46,7 +50,8 @@ func init() {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
 		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
-		discoveryv1.AddToScheme, eventsv1.AddToScheme, apiregistrationv1.AddToScheme,
+		discoveryv1.AddToScheme, eventsv1.AddToScheme, apiregistrationv1.AddToScheme, rbacv1.AddToScheme, certificatesv1.AddToScheme,
+		authenticationv1.AddToScheme, authorizationv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -123,7 +128,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, apiServiceKinds)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, apiServiceKinds, rbacKinds, identityKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{

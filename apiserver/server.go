@@ -74,6 +74,8 @@ type Server struct {
 	tokens auth.Tokens
 	authn  *auth.TokenAuthenticator
 	authz  *auth.Authorizer
+	certs  *auth.CertificateAuthenticator
+	signer *auth.Signer
 	docs   *openapi.Docs
 
 	listener net.Listener
@@ -114,11 +116,15 @@ func New(opts Options) (*Server, error) {
 	if s.authn, err = auth.LoadTokenFile(opts.TokenFile); err != nil {
 		return nil, err
 	}
-	s.authz = auth.NewAuthorizer()
+	s.certs = s.pki.CertificateAuthenticator()
+	if s.signer, err = auth.EnsureSigningKey(opts.DataDir); err != nil {
+		return nil, err
+	}
 	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, Sync: opts.Sync, Finalized: finalized})
 	if err != nil {
 		return nil, err
 	}
+	s.authz = auth.NewAuthorizer(storePolicy{s.store})
 	s.docs = openapi.New(scheme, openapiResources())
 	s.collector = newCollector(s)
 	if s.agg, err = newAggregator(s); err != nil {
@@ -138,6 +144,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.listener = ln
 	if err := s.bootstrap(); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := s.bootstrapPolicy(); err != nil {
 		ln.Close()
 		return err
 	}
@@ -172,6 +182,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.collector.run(ctx)
 	}()
 	s.wg.Go(func() { s.agg.run(ctx) })
+	s.startIdentity(ctx)
 	if !s.opts.NoControllers {
 		copts := s.opts.Controllers
 		if copts.Logger == nil {
@@ -249,6 +260,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.docs.Register(mux)
+	s.registerIdentity(mux)
 	mux.HandleFunc("/version", s.serveVersion)
 	mux.HandleFunc("/version/", s.serveVersion)
 	for _, p := range []string{"/healthz", "/livez", "/readyz"} {
@@ -285,25 +297,6 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 }
 
 type userKey struct{}
-
-// publicPaths answer without a token, so that probes work.
-var publicPaths = map[string]bool{"/healthz": true, "/livez": true, "/readyz": true, "/version": true}
-
-func (s *Server) withAuthentication(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, ok := s.authn.AuthenticateRequest(r)
-		if !ok {
-			// Probes answer without a token; a wrong token is refused everywhere, as upstream.
-			if publicPaths[r.URL.Path] && r.Header.Get("Authorization") == "" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			writeStatusError(w, auth.Unauthorized())
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
-	})
-}
 
 func userFrom(r *http.Request) auth.User {
 	u, _ := r.Context().Value(userKey{}).(auth.User)

@@ -30,43 +30,25 @@ type Attributes struct {
 	Path string
 }
 
-// rule grants verbs to a group, the way an RBAC PolicyRule bound to a group does.
-type rule struct {
-	group string
-	// verbs; "*" is every verb.
-	verbs []string
-	// resources grants the verbs on every resource and subresource.
-	resources bool
-	// paths are non-resource URLs: exact, or a prefix ending in "*"; "*" is every path.
-	paths []string
-}
-
-// Authorizer decides whether a user may make a request. It is immutable and safe for
-// concurrent use.
+// Authorizer decides whether a user may make a request as kube-apiserver started with
+// --authorization-mode=RBAC does: members of system:masters may do everything (upstream's
+// privileged-group authorizer, which runs first), everyone else what RBAC allows. It is
+// safe for concurrent use; what it reads of the policy is the policy's business.
 type Authorizer struct {
-	rules []rule
+	policy Policy
 }
 
-// discoveryPaths are the non-resource URLs upstream's system:discovery and
-// system:public-info-viewer cluster roles grant to every authenticated user.
-var discoveryPaths = []string{
-	"/api", "/api/*",
-	"/apis", "/apis/*",
-	"/openapi", "/openapi/*",
-	"/version", "/version/",
-	"/healthz", "/livez", "/readyz",
+// NewAuthorizer returns the engine's authorizer over the stored RBAC policy.
+func NewAuthorizer(policy Policy) *Authorizer {
+	return &Authorizer{policy: policy}
 }
 
-// NewAuthorizer returns the engine's fixed policy:
-//   - system:masters may do everything;
-//   - sheetops:viewers may get, list and watch every resource and subresource;
-//   - system:authenticated may get the discovery, OpenAPI, version and health paths.
-func NewAuthorizer() *Authorizer {
-	return &Authorizer{rules: []rule{
-		{group: GroupMasters, verbs: []string{"*"}, resources: true, paths: []string{"*"}},
-		{group: GroupViewers, verbs: []string{"get", "list", "watch"}, resources: true},
-		{group: GroupAuthenticated, verbs: []string{"get"}, paths: discoveryPaths},
-	}}
+// Decide returns upstream's decision and reason for the request attrs describes.
+func (a *Authorizer) Decide(u User, attrs Attributes) Decision {
+	if slices.Contains(u.Groups, GroupMasters) {
+		return Decision{Allowed: true}
+	}
+	return decideRBAC(a.policy, u, attrs)
 }
 
 // Authorize returns nil when u may make the request attrs describes, and otherwise a 403
@@ -74,35 +56,11 @@ func NewAuthorizer() *Authorizer {
 //
 //	pods "x" is forbidden: User "u" cannot delete resource "pods" in API group "" in the namespace "ns"
 func (a *Authorizer) Authorize(u User, attrs Attributes) error {
-	for _, r := range a.rules {
-		if r.allows(u, attrs) {
-			return nil
-		}
+	d := a.Decide(u, attrs)
+	if d.Allowed {
+		return nil
 	}
-	return Forbidden(u, attrs)
-}
-
-func (r rule) allows(u User, attrs Attributes) bool {
-	if !slices.Contains(u.Groups, r.group) {
-		return false
-	}
-	if !slices.Contains(r.verbs, "*") && !slices.Contains(r.verbs, attrs.Verb) {
-		return false
-	}
-	if attrs.ResourceRequest {
-		return r.resources
-	}
-	return slices.ContainsFunc(r.paths, func(p string) bool { return pathMatches(p, attrs.Path) })
-}
-
-// pathMatches matches a non-resource URL as RBAC does: "*" matches every path, a trailing
-// "*" matches a prefix, anything else only itself.
-func pathMatches(pattern, path string) bool {
-	if pattern == "*" || pattern == path {
-		return true
-	}
-	prefix, ok := strings.CutSuffix(pattern, "*")
-	return ok && strings.HasPrefix(path, prefix)
+	return ForbiddenBecause(u, attrs, d.Reason)
 }
 
 // sanitizer keeps an error message from looking like HTML, as upstream does.
@@ -112,6 +70,12 @@ var sanitizer = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;")
 // the request attrs describes (k8s.io/apiserver responsewriters.ForbiddenStatusError with
 // an empty reason, which is what RBAC gives).
 func Forbidden(u User, attrs Attributes) *apierrors.StatusError {
+	return ForbiddenBecause(u, attrs, "")
+}
+
+// ForbiddenBecause is Forbidden with the authorizer's reason appended after ": ", as
+// upstream appends it (RBAC names the missing roles of the user's bindings).
+func ForbiddenBecause(u User, attrs Attributes, reason string) *apierrors.StatusError {
 	var msg string
 	var gr schema.GroupResource
 	switch {
@@ -135,7 +99,11 @@ func Forbidden(u User, attrs Attributes) *apierrors.StatusError {
 	if !attrs.ResourceRequest {
 		name = ""
 	}
-	return apierrors.NewForbidden(gr, name, forbiddenReason(sanitizer.Replace(msg)))
+	msg = sanitizer.Replace(msg)
+	if reason != "" {
+		msg += ": " + reason
+	}
+	return apierrors.NewForbidden(gr, name, forbiddenReason(msg))
 }
 
 // forbiddenReason is an error whose text is exactly the message, without a wrap.

@@ -42,7 +42,7 @@ func TestAuthorizeAllows(t *testing.T) {
 		{name: "anyone gets /readyz", user: nobody, attrs: Attributes{Verb: "get", Path: "/readyz"}},
 		{name: "viewer gets /apis", user: viewer, attrs: Attributes{Verb: "get", Path: "/apis"}},
 	}
-	a := NewAuthorizer()
+	a := NewAuthorizer(NewBootstrapPolicy())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := a.Authorize(tt.user, tt.attrs); err != nil {
@@ -160,7 +160,7 @@ func TestAuthorizeForbids(t *testing.T) {
 			wantMessage: `forbidden: User "&lt;b&gt;&amp;" cannot get path "/&lt;x&gt;"`,
 		},
 	}
-	a := NewAuthorizer()
+	a := NewAuthorizer(NewBootstrapPolicy())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := a.Authorize(tt.user, tt.attrs)

@@ -9,7 +9,7 @@ import (
 )
 
 func ExampleAuthorizer_Authorize() {
-	authz := auth.NewAuthorizer()
+	authz := auth.NewAuthorizer(auth.NewBootstrapPolicy())
 	viewer := auth.User{Name: "sheetops-viewer", Groups: []string{auth.GroupViewers, auth.GroupAuthenticated}}
 
 	err := authz.Authorize(viewer, auth.Attributes{

@@ -50,17 +50,21 @@ type PKI struct {
 	// certificate-authority-data).
 	CACertPEM []byte
 
+	ca      tls.Certificate
 	serving tls.Certificate
 }
 
 // TLSConfig returns a new server configuration with the serving certificate, TLS 1.2 or
-// later, and ALPN offering h2 and http/1.1. Each call returns a fresh value the caller may
-// change.
+// later, and ALPN offering h2 and http/1.1. It asks for a client certificate, which
+// CertificateAuthenticator then verifies, as kube-apiserver with --client-ca-file does
+// (a certificate the CA did not sign is a 401, not a failed handshake). Each call returns
+// a fresh value the caller may change.
 func (p *PKI) TLSConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{p.serving},
 		NextProtos:   []string{"h2", "http/1.1"},
+		ClientAuth:   tls.RequestClientCert,
 	}
 }
 
@@ -98,7 +102,7 @@ func ensurePKI(dir string, hosts []string, now func() time.Time) (*PKI, error) {
 			return nil, err
 		}
 	}
-	return &PKI{CACertPEM: caPEM, serving: serving}, nil
+	return &PKI{CACertPEM: caPEM, ca: ca, serving: serving}, nil
 }
 
 // splitHosts sorts hosts into IP addresses and lower-cased DNS names, without repeats.

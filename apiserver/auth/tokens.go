@@ -19,14 +19,15 @@ import (
 	"unicode"
 )
 
-// Users and groups EnsureTokenFile writes and NewAuthorizer knows.
+// Users and groups EnsureTokenFile writes and the authorizer knows.
 const (
 	AdminUser  = "sheetops-admin"
 	ViewerUser = "sheetops-viewer"
 
 	// GroupMasters may do everything (upstream's privileged group).
 	GroupMasters = "system:masters"
-	// GroupViewers may get, list and watch every resource.
+	// GroupViewers is the read-only user's group in the token file; what the user may do
+	// comes from the bootstrap binding of ViewerUser to the view cluster role.
 	GroupViewers = "sheetops:viewers"
 	// GroupAuthenticated is added to every user a token authenticates, as upstream does.
 	GroupAuthenticated = "system:authenticated"
@@ -40,6 +41,9 @@ type User struct {
 	Name   string
 	UID    string
 	Groups []string
+	// Extra is what else the authenticator knows (a ServiceAccount token's credential id
+	// and bound pod), as upstream's user.Info extra.
+	Extra map[string][]string
 }
 
 // Tokens are the bearer tokens of the two users EnsureTokenFile creates. A token is empty

@@ -44,6 +44,7 @@ var scenarios = []scenario{
 	{"delete", scenarioDelete},
 	{"missing-namespace", scenarioMissingNamespace},
 	{"auth", scenarioAuth},
+	{"identity", scenarioIdentity},
 	{"field-validation", scenarioFieldValidation},
 	{"field-selector", scenarioFieldSelector},
 	{"namespace-delete", scenarioNamespaceDelete},

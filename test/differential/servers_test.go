@@ -72,7 +72,13 @@ type server struct {
 	// upstream is true for kube-apiserver, which needs a default ServiceAccount in every
 	// namespace that gets pods.
 	upstream bool
+	// caDir holds ca.crt and ca.key of the CA the server trusts for client certificates.
+	caDir string
+	// viewerTok is the read-only user's token.
+	viewerTok string
 }
+
+func (s *server) viewerToken() string { return s.viewerTok }
 
 // clients fills in every client of s from its admin config and the viewer's token.
 func (s *server) clients(admin *rest.Config, viewerToken string) error {
@@ -81,6 +87,7 @@ func (s *server) clients(admin *rest.Config, viewerToken string) error {
 	admin.WarningHandler = rest.NoWarnings{}
 	admin.UserAgent = "sheetops-differential"
 	s.admin = admin
+	s.viewerTok = viewerToken
 	var err error
 	if s.cs, err = kubernetes.NewForConfig(admin); err != nil {
 		return err
@@ -155,7 +162,7 @@ func startEngine(ctx context.Context, dir string) (*engineServer, error) {
 		srv.Close()
 		return nil, fmt.Errorf("engine kubeconfig: %w", err)
 	}
-	e := &engineServer{server: &server{name: sideEngine, url: srv.URL()}, srv: srv}
+	e := &engineServer{server: &server{name: sideEngine, url: srv.URL(), caDir: dir}, srv: srv}
 	if err := e.clients(cfg, srv.Tokens().Viewer); err != nil {
 		srv.Close()
 		return nil, err
@@ -306,6 +313,8 @@ type upstreamFiles struct {
 	tokenFile, saKey      string
 	adminToken, viewToken string
 	frontProxy            frontProxyFiles // the aggregation layer's request-header CA and client certificate
+	// clientCA is the --client-ca-file, ca.crt beside ca.key in its directory.
+	clientCA string
 }
 
 func writeUpstreamFiles(dir string) (upstreamFiles, error) {
@@ -329,7 +338,11 @@ func writeUpstreamFiles(dir string) (upstreamFiles, error) {
 		return f, err
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	return f, os.WriteFile(f.saKey, pemKey, 0o600)
+	if err := os.WriteFile(f.saKey, pemKey, 0o600); err != nil {
+		return f, err
+	}
+	f.clientCA, err = writeClientCA(dir)
+	return f, err
 }
 
 func randomToken() string {
@@ -355,6 +368,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		"--advertise-address=127.0.0.1",
 		"--cert-dir="+certDir,
 		"--token-auth-file="+files.tokenFile,
+		"--client-ca-file="+files.clientCA,
 		"--authorization-mode=RBAC",
 		"--service-cluster-ip-range=10.96.0.0/12", // the engine's range
 		"--service-account-issuer=https://kubernetes.default.svc",
@@ -389,7 +403,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 		p.stop()
 		return nil, err
 	}
-	k := &kubeAPIServer{server: &server{name: sideUpstream, url: url, upstream: true}, proc: p, startup: time.Since(start)}
+	k := &kubeAPIServer{server: &server{name: sideUpstream, url: url, upstream: true, caDir: filepath.Dir(files.clientCA)}, proc: p, startup: time.Since(start)}
 	if err := k.clients(cfg, files.viewToken); err != nil {
 		p.stop()
 		return nil, err
@@ -397,13 +411,18 @@ func startKubeAPIServer(ctx context.Context, bin, dir string, files upstreamFile
 	return k, nil
 }
 
-// grantViewers gives the viewers group what the engine's authorizer gives it: get, list and
-// watch on every resource.
+// grantViewers gives the read-only user what the engine gives it: the rules of the view
+// cluster role, which kube-apiserver alone (without kube-controller-manager's aggregation
+// controller) leaves empty, so they are copied from the engine's bootstrap policy.
 func (k *kubeAPIServer) grantViewers(ctx context.Context) error {
 	rbac := k.cs.RbacV1()
+	view, err := auth.NewBootstrapPolicy().ClusterRole("view")
+	if err != nil {
+		return err
+	}
 	role := &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "sheetops-viewer"},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}}},
+		Rules:      view.Rules,
 	}
 	if _, err := rbac.ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create cluster role: %w", err)
@@ -411,7 +430,7 @@ func (k *kubeAPIServer) grantViewers(ctx context.Context) error {
 	binding := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "sheetops-viewers"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "sheetops-viewer"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: viewersGroup}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: viewerUser}},
 	}
 	if _, err := rbac.ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create cluster role binding: %w", err)
