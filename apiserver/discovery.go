@@ -69,7 +69,7 @@ func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
 	paths := []string{"/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/readyz", "/version"}
 	seen := map[string]bool{}
-	for _, gv := range groupVersions() {
+	for _, gv := range s.groupVersions() {
 		if gv.Group == "" {
 			continue
 		}
@@ -107,7 +107,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // groups lists the served API groups ("" for core) with their versions, in discovery order.
-func groupVersions() []schema.GroupVersion { return servedGroupVersions() }
+// The custom resources' group versions follow the built-in ones.
+func (s *Server) groupVersions() []schema.GroupVersion {
+	gvs, c := servedGroupVersions(), s.customSet()
+	if len(c.gvs) == 0 {
+		return gvs
+	}
+	return append(append(make([]schema.GroupVersion, 0, len(gvs)+len(c.gvs)), gvs...), c.gvs...)
+}
 
 // servedGroupVersions computes groupVersions once: the resources never change.
 var servedGroupVersions = sync.OnceValue(func() []schema.GroupVersion {
@@ -136,10 +143,10 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	case "/apis":
 		list := &metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
 		seen := map[string]bool{}
-		for _, gv := range groupVersions() {
+		for _, gv := range s.groupVersions() {
 			if gv.Group != "" && !seen[gv.Group] {
 				seen[gv.Group] = true
-				list.Groups = append(list.Groups, apiGroup(gv))
+				list.Groups = append(list.Groups, s.apiGroup(gv))
 			}
 		}
 		writeJSON(w, http.StatusOK, list)
@@ -157,9 +164,9 @@ func (s *Server) listenerAddr() string {
 
 // apiGroup is the APIGroup of gv's group: every served version of it, the first one
 // (resources list the preferred version first) preferred.
-func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
+func (s *Server) apiGroup(gv schema.GroupVersion) metav1.APIGroup {
 	g := metav1.APIGroup{TypeMeta: metav1.TypeMeta{Kind: "APIGroup", APIVersion: "v1"}, Name: gv.Group}
-	for _, other := range groupVersions() {
+	for _, other := range s.groupVersions() {
 		if other.Group == gv.Group {
 			g.Versions = append(g.Versions, metav1.GroupVersionForDiscovery{GroupVersion: other.String(), Version: other.Version})
 		}
@@ -169,13 +176,13 @@ func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
 }
 
 // resourceList is the APIResourceList of one group version.
-func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
+func (s *Server) resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 	list := &metav1.APIResourceList{
 		TypeMeta:     metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"},
 		GroupVersion: gv.String(),
 		APIResources: []metav1.APIResource{},
 	}
-	for _, r := range resources {
+	for _, r := range s.servedResources() {
 		if r.gvr.GroupVersion() != gv {
 			continue
 		}
@@ -204,7 +211,7 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	served := func(gv schema.GroupVersion) bool {
-		for _, g := range groupVersions() {
+		for _, g := range s.groupVersions() {
 			if g == gv {
 				return true
 			}
@@ -218,12 +225,12 @@ func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 			return true
 		}
-		writeJSON(w, http.StatusOK, resourceList(gv))
+		writeJSON(w, http.StatusOK, s.resourceList(gv))
 		return true
 	case len(parts) == 2 && parts[0] == "apis":
-		for _, gv := range groupVersions() {
+		for _, gv := range s.groupVersions() {
 			if gv.Group == parts[1] && gv.Group != "" {
-				g := apiGroup(gv)
+				g := s.apiGroup(gv)
 				writeJSON(w, http.StatusOK, &g)
 				return true
 			}
@@ -236,7 +243,7 @@ func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 			return true
 		}
-		writeJSON(w, http.StatusOK, resourceList(gv))
+		writeJSON(w, http.StatusOK, s.resourceList(gv))
 		return true
 	}
 	return false

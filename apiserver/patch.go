@@ -35,6 +35,12 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	for _, t := range patchTypes {
 		known = known || t == ct
 	}
+	if ri.res.custom != nil && known && types.PatchType(ct) == types.StrategicMergePatchType {
+		known = false
+		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
+			Reason: metav1.StatusReasonUnsupportedMediaType, Message: "the body of the request was in an unknown format - accepted media types include: " +
+				strings.Join([]string{string(types.JSONPatchType), string(types.MergePatchType), applyPatchType}, ", ")}}
+	}
 	if !known {
 		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
 			Reason: metav1.StatusReasonUnsupportedMediaType, Message: "415: Unsupported Media Type", Details: &metav1.StatusDetails{}}}
@@ -355,7 +361,7 @@ func patchKeepsKind(patchType string, patch []byte) bool {
 // apply is server-side apply: merge the applied configuration into the live object (or
 // create it) with managed fields, conflicts reported as 409 unless forced.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o writeOptions, body []byte) error {
-	if ri.view != nil {
+	if ri.view != nil && ri.view.custom == nil {
 		return apierrors.NewBadRequest(fmt.Sprintf("server-side apply on %s is not supported by this server; apply in %s or use another patch type",
 			ri.view.gvr.GroupVersion(), ri.res.gvr.GroupVersion()))
 	}
@@ -371,8 +377,11 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	if patchObj.Object == nil {
 		return apierrors.NewBadRequest("the apply configuration is empty")
 	}
-	if gvk := patchObj.GroupVersionKind(); gvk != res.gvk() {
-		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", patchObj.GetAPIVersion(), res.gvr.GroupVersion()))
+	if gvk := patchObj.GroupVersionKind(); gvk != ri.served().gvk() {
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", patchObj.GetAPIVersion(), ri.served().gvr.GroupVersion()))
+	}
+	if ri.view != nil {
+		patchObj.SetGroupVersionKind(res.gvk()) // a custom resource's served version: conversion None
 	}
 	if patchObj.GetName() != ri.name {
 		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", patchObj.GetName(), ri.name))

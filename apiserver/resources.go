@@ -16,6 +16,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -45,7 +46,7 @@ func init() {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
 		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
-		discoveryv1.AddToScheme, eventsv1.AddToScheme,
+		discoveryv1.AddToScheme, eventsv1.AddToScheme, apiextensionsv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -100,6 +101,8 @@ type resource struct {
 	view *view
 	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
 	strategy strategy
+	// custom: a custom resource's version (custom.go); nil for the built-in kinds.
+	custom *customVersion
 
 	newObj   func() storage.Marshaler
 	newList  func() runtime.Object
@@ -122,7 +125,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = slices.Concat(workloadKinds, servedKinds, viewKinds)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, extensionKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{
@@ -269,6 +272,9 @@ var comparedAs sync.Map
 // instead of the objects while the update runs. Everything else (managed fields read from
 // and written to the objects' metadata, the object returned) is as without the copies.
 func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string) runtime.Object {
+	if isCustom(obj) {
+		return fm.UpdateNoErrors(live, obj, manager) // its copies would share the objects' maps
+	}
 	if lc, nc, ok := withoutCommonFields(live, obj); ok {
 		comparedAs.Store(live, lc)
 		comparedAs.Store(obj, nc)
@@ -324,7 +330,7 @@ func zeroCommonFields(a, b reflect.Value, depth int) {
 }
 
 func newFieldManagerTypeConverter() fieldManagerTypeConverter {
-	c := fieldManagerTypeConverter{TypeConverter: applyconfigurations.NewTypeConverter(scheme), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
+	c := fieldManagerTypeConverter{TypeConverter: withExtensionTypes(applyconfigurations.NewTypeConverter(scheme)), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
 	for _, r := range resources {
 		obj := r.newObj()
 		obj.GetObjectKind().SetGroupVersionKind(r.gvk())

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -81,6 +82,9 @@ type Server struct {
 	started  time.Time
 
 	collector *collector
+	// custom is what the CRDs serve (crd.go); customMu serialises its rebuilds.
+	custom   atomic.Pointer[customSet]
+	customMu stdsync.Mutex
 	// allocMu serialises the allocators (cluster IPs, node ports) with the creates that
 	// store what they handed out.
 	allocMu stdsync.Mutex
@@ -113,7 +117,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.authz = auth.NewAuthorizer()
-	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, Sync: opts.Sync, Finalized: finalized})
+	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, Sync: opts.Sync, Finalized: finalized})
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +140,7 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	s.syncCRDs()
 	if s.opts.Demo {
 		if err := s.seedDemo(); err != nil {
 			ln.Close()
@@ -154,7 +159,11 @@ func (s *Server) Start(ctx context.Context) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		s.runCRDs(ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		err := s.http.Serve(tls.NewListener(ln, tlsConfig))

@@ -106,7 +106,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	if flusher != nil {
 		flusher.Flush()
 	}
-	ew := &eventWriter{w: w, flusher: flusher, out: out, tableOpts: tableOpts}
+	ew := &eventWriter{w: w, flusher: flusher, out: out, tableOpts: tableOpts, view: ri.view}
 	if werr != nil {
 		st := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", since, s.store.Revision())).ErrStatus
 		if tooLarge != nil {
@@ -190,6 +190,7 @@ type eventWriter struct {
 	tableOpts printers.Options
 	buf       bytes.Buffer
 	headers   bool // the table column definitions were sent
+	view      *resource
 	failed    bool
 }
 
@@ -202,7 +203,7 @@ func (e *eventWriter) write(t watch.EventType, obj runtime.Object) bool {
 	case e.out.kind == outTable:
 		opts := e.tableOpts
 		opts.NoHeaders = opts.NoHeaders || e.headers
-		tbl, err := printers.ToTable(obj, opts)
+		tbl, err := tableOf(e.view, obj, opts)
 		if err != nil {
 			st := apierrors.NewInternalError(err).ErrStatus
 			obj, t = &st, watch.Error

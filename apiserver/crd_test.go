@@ -1,0 +1,200 @@
+package apiserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/sheetops/sheetops/apiserver"
+)
+
+var workerPools = schema.GroupVersionResource{Group: "demo.sheetops.io", Version: "v1", Resource: "workerpools"}
+
+// createEstablished creates crd and waits until it is Established.
+func createEstablished(t *testing.T, ctx context.Context, srv *apiserver.Server, crd *apiextensionsv1.CustomResourceDefinition) {
+	t.Helper()
+	ac, err := apiextensionsclient.NewForConfig(restConfig(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, crd, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create CRD: %v", err)
+	}
+	start := time.Now()
+	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 5*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := ac.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("CRD not established: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("CRD established after %v, want within a second", d)
+	}
+}
+
+func TestCRDLifecycle(t *testing.T) {
+	srv := startEngine(t, "", false)
+	ctx := cgContext(t)
+	cs := clientset(t, srv)
+	cgNamespace(t, ctx, cs, "crd")
+	createEstablished(t, ctx, srv, apiserver.DemoCRD())
+	dc := dynamic.NewForConfigOrDie(restConfig(t, srv))
+	wps := dc.Resource(workerPools).Namespace("crd")
+
+	obj := &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool",
+		"metadata": map[string]interface{}{"name": "orders"},
+		"spec":     map[string]interface{}{"queue": "orders", "extra": "pruned"},
+		"status":   map[string]interface{}{"replicas": int64(7)},
+	}}
+	created, err := wps.Create(ctx, obj, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if r, _, _ := unstructured.NestedInt64(created.Object, "spec", "replicas"); r != 1 {
+		t.Errorf("defaulted spec.replicas = %d, want 1", r)
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(created.Object, "spec", "extra"); found {
+		t.Errorf("spec.extra was not pruned")
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(created.Object, "status"); found {
+		t.Errorf("status was kept on create with a status subresource")
+	}
+	if created.GetGeneration() != 1 || created.GetUID() == "" {
+		t.Errorf("generation %d uid %q", created.GetGeneration(), created.GetUID())
+	}
+
+	// invalid: schema errors are 422 with causes
+	bad := obj.DeepCopy()
+	bad.SetName("bad")
+	unstructured.SetNestedField(bad.Object, int64(-1), "spec", "replicas")
+	_, err = wps.Create(ctx, bad, metav1.CreateOptions{})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.replicas") {
+		t.Errorf("negative replicas: %v", err)
+	}
+
+	// patches
+	if _, err := wps.Patch(ctx, "orders", types.MergePatchType, []byte(`{"spec":{"replicas":2}}`), metav1.PatchOptions{}); err != nil {
+		t.Errorf("merge patch: %v", err)
+	}
+	if _, err := wps.Patch(ctx, "orders", types.JSONPatchType, []byte(`[{"op":"replace","path":"/spec/queue","value":"q2"}]`), metav1.PatchOptions{}); err != nil {
+		t.Errorf("json patch: %v", err)
+	}
+	_, err = wps.Patch(ctx, "orders", types.StrategicMergePatchType, []byte(`{"spec":{"replicas":2}}`), metav1.PatchOptions{})
+	if !apierrors.IsUnsupportedMediaType(err) {
+		t.Errorf("strategic merge patch: %v, want 415", err)
+	}
+	applied, err := wps.Apply(ctx, "orders", &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "orders"},
+		"spec": map[string]interface{}{"queue": "applied"}}}, metav1.ApplyOptions{FieldManager: "tester", Force: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if q, _, _ := unstructured.NestedString(applied.Object, "spec", "queue"); q != "applied" {
+		t.Errorf("applied queue %q", q)
+	}
+	managers := map[string]bool{}
+	for _, m := range applied.GetManagedFields() {
+		managers[m.Manager] = true
+	}
+	if !managers["tester"] {
+		t.Errorf("managed fields %v lack the applier", applied.GetManagedFields())
+	}
+	if applied.GetGeneration() != 4 {
+		t.Errorf("generation after three spec changes = %d, want 4", applied.GetGeneration())
+	}
+
+	// status subresource
+	st := applied.DeepCopy()
+	unstructured.SetNestedField(st.Object, int64(2), "status", "replicas")
+	unstructured.SetNestedField(st.Object, int64(9), "spec", "replicas")
+	upd, err := wps.UpdateStatus(ctx, st, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatalf("update status: %v", err)
+	}
+	if r, _, _ := unstructured.NestedInt64(upd.Object, "status", "replicas"); r != 2 {
+		t.Errorf("status.replicas %d", r)
+	}
+	if r, _, _ := unstructured.NestedInt64(upd.Object, "spec", "replicas"); r != 2 {
+		t.Errorf("status update changed spec.replicas to %d", r)
+	}
+
+	// scale subresource
+	sc, err := wps.Get(ctx, "orders", metav1.GetOptions{}, "scale")
+	if err != nil {
+		t.Fatalf("get scale: %v", err)
+	}
+	if sc.GetKind() != "Scale" {
+		t.Errorf("scale kind %q", sc.GetKind())
+	}
+	if _, err := wps.Patch(ctx, "orders", types.MergePatchType, []byte(`{"spec":{"replicas":5}}`), metav1.PatchOptions{}, "scale"); err != nil {
+		t.Fatalf("patch scale: %v", err)
+	}
+	got, _ := wps.Get(ctx, "orders", metav1.GetOptions{})
+	if r, _, _ := unstructured.NestedInt64(got.Object, "spec", "replicas"); r != 5 {
+		t.Errorf("replicas after scale = %d", r)
+	}
+
+	// table
+	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/apis/demo.sheetops.io/v1/namespaces/crd/workerpools").
+		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("table: %v", err)
+	}
+	var tbl metav1.Table
+	json.Unmarshal(raw, &tbl)
+	var cols []string
+	for _, c := range tbl.ColumnDefinitions {
+		cols = append(cols, c.Name)
+	}
+	if strings.Join(cols, ",") != "Name,Replicas,Queue,Age" || len(tbl.Rows) != 1 {
+		t.Errorf("table columns %v rows %d: %s", cols, len(tbl.Rows), raw)
+	}
+
+	// list with selectors, discovery
+	list, err := wps.List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=orders"})
+	if err != nil || len(list.Items) != 1 {
+		t.Errorf("list by name: %v %v", list, err)
+	}
+	rl, err := cs.Discovery().ServerResourcesForGroupVersion("demo.sheetops.io/v1")
+	if err != nil || len(rl.APIResources) != 3 {
+		t.Errorf("discovery: %+v %v", rl, err)
+	}
+
+	// deleting the CRD deletes its objects, then the CRD
+	ac, _ := apiextensionsclient.NewForConfig(restConfig(t, srv))
+	if err := ac.ApiextensionsV1().CustomResourceDefinitions().Delete(ctx, "workerpools.demo.sheetops.io", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete CRD: %v", err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := ac.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, "workerpools.demo.sheetops.io", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatalf("CRD still there: %v", err)
+	}
+	if _, err := wps.List(ctx, metav1.ListOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("list after CRD deletion: %v, want 404", err)
+	}
+}

@@ -1,0 +1,84 @@
+package openapi
+
+import (
+	"fmt"
+	"maps"
+	"sync"
+
+	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
+	"k8s.io/kube-openapi/pkg/common"
+
+	"k8s.io/kube-openapi/pkg/cached"
+	"k8s.io/kube-openapi/pkg/handler"
+	"k8s.io/kube-openapi/pkg/handler3"
+	"k8s.io/kube-openapi/pkg/spec3"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+)
+
+// extraDocs are documents of resources added while the engine runs (custom resources):
+// v3 documents served beside the built-in ones, and a v2 document that merges them in.
+type extraDocs struct {
+	mu  sync.Mutex
+	v2  *handler.OpenAPIService
+	v3  *handler3.OpenAPIService
+	gen int
+	v3s map[string]bool // paths served
+}
+
+func (e *extraDocs) register(v2 *handler.OpenAPIService, v3 *handler3.OpenAPIService) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.v2, e.v3 = v2, v3
+}
+
+func (e *extraDocs) has(path string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.v3s[path]
+}
+
+// SetExtra replaces the documents added at run time: v3 maps v3 paths
+// ("apis/<group>/<version>") to their documents, served beside the built-in ones (a path
+// the built-in documents have is left to them); merge, unless nil, makes the v2 document
+// from the built-in one (which it must not change), lazily on the next request for it.
+// It takes effect once Register has been called; before that it does nothing.
+func (d *Docs) SetExtra(v3 map[string]*spec3.OpenAPI, merge func(static *spec.Swagger) (*spec.Swagger, error)) {
+	e := &d.extra
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.v3 == nil {
+		return
+	}
+	builtin := d.v3Paths()
+	for p := range e.v3s {
+		if _, ok := v3[p]; !ok {
+			e.v3.DeleteGroupVersion(p)
+		}
+	}
+	e.v3s = map[string]bool{}
+	for p, doc := range v3 {
+		if builtin[p] {
+			continue
+		}
+		e.v3.UpdateGroupVersion(p, doc)
+		e.v3s[p] = true
+	}
+	e.gen++
+	gen := e.gen
+	e.v2.UpdateSpecLazy(cached.Once(cached.Func(func() (*spec.Swagger, string, error) {
+		static, err := d.buildV2()
+		if err != nil || merge == nil {
+			return static, fmt.Sprintf("v2-%d", gen), err
+		}
+		merged, err := merge(static)
+		return merged, fmt.Sprintf("v2-%d", gen), err
+	})))
+}
+
+// allDefinitions are the generated definitions of k8s.io/api and k8s.io/apimachinery, and
+// those of k8s.io/apiextensions-apiserver (CustomResourceDefinition).
+func allDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
+	defs := GetOpenAPIDefinitions(ref)
+	maps.Copy(defs, apiextensionsopenapi.GetOpenAPIDefinitions(ref))
+	return defs
+}
