@@ -483,6 +483,7 @@ func (c *collector) finalizeCRD(it collectorItem) bool {
 		setCondition(next, apiextensionsv1.Terminating, apiextensionsv1.ConditionTrue, "InstanceDeletionCompleted", "removed all instances")
 		return next, nil
 	})
+	s.rebuildCustom() // a CRD gone is no longer served, at once
 	return err == nil || apierrors.IsNotFound(err)
 }
 
@@ -510,47 +511,38 @@ func (s *Server) customTerminating(res *resource) error {
 
 // updateCustomOpenAPI serves the OpenAPI documents of the custom resources in c: one v3
 // document per group version (every CRD of it merged), and their definitions and paths
-// merged into the v2 document, as upstream's openapi controllers build them.
+// merged into the v2 document, as upstream's openapi controllers build them. The
+// documents are built when first asked for.
 func (s *Server) updateCustomOpenAPI(c *customSet) {
-	v3 := map[string]*spec3.OpenAPI{}
-	byGV := map[string][]*spec3.OpenAPI{}
-	var v2 []*spec.Swagger
-	names := make([]string, 0, len(c.built))
-	for n := range c.built {
-		names = append(names, n)
+	byGV := map[string][]*resource{}
+	for _, r := range c.list {
+		p := "apis/" + r.gvr.Group + "/" + r.gvr.Version
+		byGV[p] = append(byGV[p], r)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		b := c.built[n]
-		if len(b.served) == 0 {
-			continue
-		}
-		crd := b.served[0].custom.crd
-		for _, r := range b.served {
-			doc3, err := builder.BuildOpenAPIV3(crd, r.gvr.Version, builder.Options{V2: false, IncludeSelectableFields: true})
-			if err != nil {
-				s.log.Error("openapi v3 of custom resource", "crd", crd.Name, "err", err)
-				continue
+	v3 := map[string]func() (*spec3.OpenAPI, error){}
+	for p, rs := range byGV {
+		v3[p] = func() (*spec3.OpenAPI, error) {
+			var docs []*spec3.OpenAPI
+			for _, r := range rs {
+				doc, err := builder.BuildOpenAPIV3(r.custom.crd, r.gvr.Version, builder.Options{V2: false, IncludeSelectableFields: true})
+				if err != nil {
+					return nil, fmt.Errorf("openapi v3 of %s: %w", r.gvr, err)
+				}
+				docs = append(docs, doc)
 			}
-			p := "apis/" + r.gvr.Group + "/" + r.gvr.Version
-			byGV[p] = append(byGV[p], doc3)
-			doc2, err := builder.BuildOpenAPIV2(crd, r.gvr.Version, builder.Options{V2: true, IncludeSelectableFields: true})
-			if err != nil {
-				s.log.Error("openapi v2 of custom resource", "crd", crd.Name, "err", err)
-				continue
-			}
-			v2 = append(v2, doc2)
+			return builder.MergeSpecsV3(docs...)
 		}
 	}
-	for p, docs := range byGV {
-		merged, err := builder.MergeSpecsV3(docs...)
-		if err != nil {
-			s.log.Error("openapi v3 of custom resources", "path", p, "err", err)
-			continue
-		}
-		v3[p] = merged
-	}
+	list := c.list
 	s.docs.SetExtra(v3, func(static *spec.Swagger) (*spec.Swagger, error) {
+		var v2 []*spec.Swagger
+		for _, r := range list {
+			doc, err := builder.BuildOpenAPIV2(r.custom.crd, r.gvr.Version, builder.Options{V2: true, IncludeSelectableFields: true})
+			if err != nil {
+				return nil, fmt.Errorf("openapi v2 of %s: %w", r.gvr, err)
+			}
+			v2 = append(v2, doc)
+		}
 		return builder.MergeSpecs(static, v2...)
 	})
 }

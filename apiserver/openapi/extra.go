@@ -38,11 +38,12 @@ func (e *extraDocs) has(path string) bool {
 }
 
 // SetExtra replaces the documents added at run time: v3 maps v3 paths
-// ("apis/<group>/<version>") to their documents, served beside the built-in ones (a path
+// ("apis/<group>/<version>") to their documents' builders (called on the first request
+// for the path), served beside the built-in ones (a path
 // the built-in documents have is left to them); merge, unless nil, makes the v2 document
 // from the built-in one (which it must not change), lazily on the next request for it.
 // It takes effect once Register has been called; before that it does nothing.
-func (d *Docs) SetExtra(v3 map[string]*spec3.OpenAPI, merge func(static *spec.Swagger) (*spec.Swagger, error)) {
+func (d *Docs) SetExtra(v3 map[string]func() (*spec3.OpenAPI, error), merge func(static *spec.Swagger) (*spec.Swagger, error)) {
 	e := &d.extra
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -56,15 +57,18 @@ func (d *Docs) SetExtra(v3 map[string]*spec3.OpenAPI, merge func(static *spec.Sw
 		}
 	}
 	e.v3s = map[string]bool{}
-	for p, doc := range v3 {
+	e.gen++
+	gen := e.gen
+	for p, build := range v3 {
 		if builtin[p] {
 			continue
 		}
-		e.v3.UpdateGroupVersion(p, doc)
+		e.v3.UpdateGroupVersionLazy(p, cached.Once(cached.Func(func() (*spec3.OpenAPI, string, error) {
+			doc, err := build()
+			return doc, fmt.Sprintf("%s-%d", p, gen), err
+		})))
 		e.v3s[p] = true
 	}
-	e.gen++
-	gen := e.gen
 	e.v2.UpdateSpecLazy(cached.Once(cached.Func(func() (*spec.Swagger, string, error) {
 		static, err := d.buildV2()
 		if err != nil || merge == nil {

@@ -54,6 +54,10 @@ var scenarios = []scenario{
 	{"kinds-scale", scenarioKindsScale},
 	{"kinds-views", scenarioKindsViews},
 	{"paths", scenarioPaths},
+	{"crd", scenarioCRD},
+	{"crd-watch", scenarioCRDWatch},
+	{"crd-versions", scenarioCRDVersions},
+	{"crd-delete", scenarioCRDDelete},
 }
 
 // ---- objects ----
