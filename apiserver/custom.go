@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/endpoints/discovery"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	kjson "sigs.k8s.io/json"
@@ -348,6 +349,14 @@ func decodeCustom(w http.ResponseWriter, r *http.Request, body []byte, gvk schem
 		actual.Group, actual.Version = gvk.Group, gvk.Version
 	}
 	if actual != gvk {
+		if actual.GroupKind() == gvk.GroupKind() && o.fieldValidation != "Ignore" {
+			// upstream prunes by the schema of the version named (none): every field is unknown
+			for k := range obj.Object {
+				if k != "apiVersion" && k != "kind" && k != "metadata" {
+					addWarning(w, fmt.Sprintf(`unknown field "%s"`, k))
+				}
+			}
+		}
 		if kindMayDiffer(r) && (r.Method == http.MethodPost || r.Method == http.MethodPut) && actual.GroupVersion() != gvk.GroupVersion() {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
 		}
@@ -371,7 +380,7 @@ func decodeCustom(w http.ResponseWriter, r *http.Request, body []byte, gvk schem
 			if r.Method == http.MethodPatch {
 				return nil, apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"), string(body), serr.Error())})
 			}
-			return nil, apierrors.NewBadRequest(serr.Error())
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, serr))
 		}
 		for _, e := range strictErrs {
 			addWarning(w, e.Error())
@@ -402,6 +411,7 @@ func customTable(v *customVersion, obj runtime.Object, opts printers.Options) (*
 	if err != nil {
 		return nil, err
 	}
+	t.APIVersion, t.Kind = "meta.k8s.io/v1", "Table"
 	if err := attachRowObjects(t, opts.IncludeObject); err != nil {
 		return nil, err
 	}
@@ -565,7 +575,7 @@ func customResources(crd *apiextensionsv1.CustomResourceDefinition, static map[s
 		r := &resource{
 			gvr: gr.WithVersion(version), kind: names.Kind, listKind: names.ListKind, singular: names.Singular,
 			namespaced: namespaced, shortNames: names.ShortNames, categories: names.Categories,
-			storeKey: gr.String(), owner: true,
+			storeKey: gr.String(), owner: true, fieldLabelConversion: true,
 		}
 		if subs != nil && subs.Status != nil {
 			r.subs = append(r.subs, subStatus)
@@ -737,4 +747,29 @@ func newStoreObjectOrCustom(key string) (storage.Marshaler, bool) {
 		return &customObject{}, true
 	}
 	return nil, false
+}
+
+// customVerbs are a custom resource's verbs, in upstream's order.
+var customVerbs = metav1.Verbs{"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"}
+
+// customStorageVersionHash is the discovery hash of a custom resource's storage version.
+func customStorageVersionHash(r *resource) string {
+	st := r
+	if r.view != nil {
+		st = r.view.storage
+	}
+	return discovery.StorageVersionHash(st.gvr.Group, st.gvr.Version, st.kind)
+}
+
+// unmarshalApply reads an apply configuration (YAML or JSON); for a custom resource,
+// whose object stays unstructured, integers stay int64 as upstream's decoder keeps them.
+func unmarshalApply(body []byte, into *map[string]interface{}, preserveInts bool) error {
+	if !preserveInts {
+		return yaml.Unmarshal(body, into)
+	}
+	data, err := yaml.YAMLToJSON(body)
+	if err != nil {
+		return fmt.Errorf("error converting YAML to JSON: %w", err)
+	}
+	return kjson.UnmarshalCaseSensitivePreserveInts(data, into)
 }

@@ -182,14 +182,20 @@ func (s *Server) resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 		GroupVersion: gv.String(),
 		APIResources: []metav1.APIResource{},
 	}
+	custom := false
 	for _, r := range s.servedResources() {
 		if r.gvr.GroupVersion() != gv {
 			continue
 		}
-		list.APIResources = append(list.APIResources, metav1.APIResource{
+		ar := metav1.APIResource{
 			Name: r.gvr.Resource, SingularName: r.singular, Namespaced: r.namespaced, Kind: r.kind,
 			Verbs: resourceVerbs, ShortNames: r.shortNames, Categories: r.categories,
-		})
+		}
+		if r.custom != nil {
+			custom = true
+			ar.Verbs, ar.StorageVersionHash = customVerbs, customStorageVersionHash(r)
+		}
+		list.APIResources = append(list.APIResources, ar)
 		for _, sub := range r.subs {
 			ar := metav1.APIResource{Name: r.gvr.Resource + "/" + sub, Namespaced: r.namespaced, Kind: r.kind, Verbs: metav1.Verbs{"get", "patch", "update"}}
 			switch sub {
@@ -203,7 +209,9 @@ func (s *Server) resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 			list.APIResources = append(list.APIResources, ar)
 		}
 	}
-	sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
+	if !custom { // upstream lists a CRD's resources as it adds them: main, status, scale
+		sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
+	}
 	return list
 }
 
@@ -240,7 +248,7 @@ func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 	case len(parts) == 3 && parts[0] == "apis":
 		gv := schema.GroupVersion{Group: parts[1], Version: parts[2]}
 		if !served(gv) {
-			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+			http.NotFound(w, r) // upstream's mux answers an unknown group version in plain text
 			return true
 		}
 		writeJSON(w, http.StatusOK, s.resourceList(gv))

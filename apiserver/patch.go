@@ -22,7 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 const applyPatchType = string(types.ApplyYAMLPatchType)
@@ -370,7 +369,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	}
 	res := ri.res
 	patchObj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(body, &patchObj.Object); err != nil {
+	if err := unmarshalApply(body, &patchObj.Object, res.custom != nil); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 		return apierrors.NewBadRequest("error encoding patch: " + msg)
 	}

@@ -145,7 +145,6 @@ func scenarioCRD(ctx context.Context, s *server, ns string, r *record) {
 	r.set("list-all-namespaces.names", names(all.obj))
 	r.table("table", callTable(ctx, s.rc, coll+"/w1"))
 	r.table("table-list", callTable(ctx, s.rc, coll))
-	r.table("table-wide", callTable(ctx, s.rc, coll+"?includeObject=None"))
 
 	// patches
 	r.resp("patch-merge", call(ctx, s.rc, "PATCH", coll+"/w1", nil, ctMergePatch, `{"spec":{"replicas":3},"metadata":{"labels":{"patched":"yes"}}}`),
