@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/sheetops/sheetops/apiserver"
 )
@@ -196,5 +201,159 @@ func TestCRDLifecycle(t *testing.T) {
 	}
 	if _, err := wps.List(ctx, metav1.ListOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("list after CRD deletion: %v, want 404", err)
+	}
+}
+
+// TestCRDDynamicInformer: a client-go dynamic informer on a custom resource syncs and sees
+// every change.
+func TestCRDDynamicInformer(t *testing.T) {
+	srv := startEngine(t, "", false)
+	ctx := cgContext(t)
+	cs := clientset(t, srv)
+	cgNamespace(t, ctx, cs, "inf")
+	createEstablished(t, ctx, srv, apiserver.DemoCRD())
+	dc := dynamic.NewForConfigOrDie(restConfig(t, srv))
+	wps := dc.Resource(workerPools).Namespace("inf")
+	mk := func(name string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]interface{}{
+			"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool",
+			"metadata": map[string]interface{}{"name": name}, "spec": map[string]interface{}{"queue": name}}}
+	}
+	if _, err := wps.Create(ctx, mk("before"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dc, 0, "inf", nil)
+	inf := factory.ForResource(workerPools).Informer()
+	var mu sync.Mutex
+	var seen []string
+	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, "add "+obj.(*unstructured.Unstructured).GetName())
+		},
+		UpdateFunc: func(_, obj interface{}) {
+			u := obj.(*unstructured.Unstructured)
+			q, _, _ := unstructured.NestedString(u.Object, "spec", "queue")
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, "update "+u.GetName()+" "+q)
+		},
+		DeleteFunc: func(obj interface{}) {
+			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, "delete "+obj.(*unstructured.Unstructured).GetName())
+		},
+	})
+	factory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		t.Fatal("informer did not sync")
+	}
+	if _, err := wps.Create(ctx, mk("after"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wps.Patch(ctx, "before", types.MergePatchType, []byte(`{"spec":{"queue":"changed"}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wps.Delete(ctx, "after", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"add before", "add after", "update before changed", "delete after"}
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(seen, ",") == strings.Join(want, ","), nil
+	})
+	if err != nil {
+		mu.Lock()
+		t.Errorf("events %v, want %v", seen, want)
+		mu.Unlock()
+	}
+	if n := len(inf.GetStore().List()); n != 1 {
+		t.Errorf("informer holds %d objects, want 1", n)
+	}
+}
+
+// TestCRDGarbageCollection: custom objects are owners and dependents for the garbage
+// collector, and a namespace's deletion deletes its custom objects.
+func TestCRDGarbageCollection(t *testing.T) {
+	srv := startEngine(t, "", false)
+	ctx := cgContext(t)
+	cs := clientset(t, srv)
+	cgNamespace(t, ctx, cs, "gc")
+	createEstablished(t, ctx, srv, apiserver.DemoCRD())
+	dc := dynamic.NewForConfigOrDie(restConfig(t, srv))
+	wps := dc.Resource(workerPools).Namespace("gc")
+
+	owner, err := wps.Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "owner"}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := metav1.OwnerReference{APIVersion: "demo.sheetops.io/v1", Kind: "WorkerPool", Name: "owner", UID: owner.GetUID()}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "owned-cm", OwnerReferences: []metav1.OwnerReference{ref}}}
+	if _, err := cs.CoreV1().ConfigMaps("gc").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dep := &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "dependent"}}}
+	dep.SetOwnerReferences([]metav1.OwnerReference{ref})
+	if _, err := wps.Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// a custom object owned by a Deployment
+	zero := int32(0)
+	labels := map[string]string{"app": "boss"}
+	boss, err := cs.AppsV1().Deployments("gc").Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "boss"},
+		Spec: appsv1.DeploymentSpec{Replicas: &zero, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx"}}}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "worker"}}}
+	worker.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "boss", UID: boss.UID}})
+	if _, err := wps.Create(ctx, worker, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := wps.Delete(ctx, "owner", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.AppsV1().Deployments("gc").Delete(ctx, "boss", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, e1 := cs.CoreV1().ConfigMaps("gc").Get(ctx, "owned-cm", metav1.GetOptions{})
+		_, e2 := wps.Get(ctx, "dependent", metav1.GetOptions{})
+		_, e3 := wps.Get(ctx, "worker", metav1.GetOptions{})
+		return apierrors.IsNotFound(e1) && apierrors.IsNotFound(e2) && apierrors.IsNotFound(e3), nil
+	})
+	if err != nil {
+		t.Errorf("dependents of deleted owners are still there: %v", err)
+	}
+
+	// namespace deletion
+	if _, err := wps.Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "last"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.CoreV1().Namespaces().Delete(ctx, "gc", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := cs.CoreV1().Namespaces().Get(ctx, "gc", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Errorf("namespace with a custom object not deleted: %v", err)
+	}
+	if l, err := dc.Resource(workerPools).List(ctx, metav1.ListOptions{}); err != nil || len(l.Items) != 0 {
+		t.Errorf("custom objects left: %v %v", l, err)
 	}
 }
