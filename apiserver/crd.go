@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionshelpers "k8s.io/apiextensions-apiserver/pkg/apihelpers"
@@ -31,6 +32,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sheetops/sheetops/apiserver/printers"
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
 
@@ -633,4 +635,56 @@ func (c extensionTypes) ObjectToTyped(obj runtime.Object, opts ...typed.Validati
 		return c.ext.ObjectToTyped(obj, opts...)
 	}
 	return c.TypeConverter.ObjectToTyped(obj, opts...)
+}
+
+// crdColumns are kube-apiserver's Table columns of CustomResourceDefinitions.
+var crdColumns = []metav1.TableColumnDefinition{
+	{Name: "Name", Type: "string", Format: "name", Description: metav1.ObjectMeta{}.SwaggerDoc()["name"]},
+	{Name: "Scope", Type: "string", Description: "scope indicates whether the defined custom resource is cluster- or namespace-scoped."},
+	{Name: "Versions", Type: "string", Description: "versions is the list of all API versions of the defined custom resource; the storage version is marked."},
+	{Name: "Created At", Type: "date", Description: metav1.ObjectMeta{}.SwaggerDoc()["creationTimestamp"]},
+	{Name: "Group", Type: "string", Priority: 1, Description: "group is the API group of the defined custom resource."},
+	{Name: "Kind", Type: "string", Priority: 1, Description: "kind is the serialized kind of the resource."},
+	{Name: "ShortNames", Type: "string", Priority: 1, Description: "shortNames are short names for the resource."},
+	{Name: "Established", Type: "boolean", Priority: 1, Description: "whether the custom resource is served."},
+}
+
+// crdTable is the Table of a CRD or a list of them.
+func crdTable(obj runtime.Object, opts printers.Options) (*metav1.Table, error) {
+	var items []*apiextensionsv1.CustomResourceDefinition
+	t := &metav1.Table{}
+	switch o := obj.(type) {
+	case *apiextensionsv1.CustomResourceDefinition:
+		items = append(items, o)
+	case *apiextensionsv1.CustomResourceDefinitionList:
+		for i := range o.Items {
+			items = append(items, &o.Items[i])
+		}
+		t.ResourceVersion, t.Continue, t.RemainingItemCount = o.ResourceVersion, o.Continue, o.RemainingItemCount
+	}
+	t.APIVersion, t.Kind = "meta.k8s.io/v1", "Table"
+	if !opts.NoHeaders {
+		t.ColumnDefinitions = crdColumns
+	}
+	t.Rows = []metav1.TableRow{}
+	for _, crd := range items {
+		var versions []string
+		for _, v := range crd.Spec.Versions {
+			if v.Storage {
+				versions = append(versions, v.Name+"(storage)")
+			} else {
+				versions = append(versions, v.Name)
+			}
+		}
+		t.Rows = append(t.Rows, metav1.TableRow{
+			Cells: []interface{}{crd.Name, string(crd.Spec.Scope), strings.Join(versions, ","),
+				crd.CreationTimestamp.UTC().Format(time.RFC3339), crd.Spec.Group, crd.Spec.Names.Kind,
+				strings.Join(crd.Spec.Names.ShortNames, ","), apiextensionshelpers.IsCRDConditionTrue(crd, apiextensionsv1.Established)},
+			Object: runtime.RawExtension{Object: withTypeMeta(crd)},
+		})
+	}
+	if err := attachRowObjects(t, opts.IncludeObject); err != nil {
+		return nil, err
+	}
+	return t, nil
 }

@@ -724,6 +724,10 @@ func tableOf(v *resource, obj runtime.Object, opts printers.Options) (*metav1.Ta
 	if v != nil && v.custom != nil && isCustom(obj) {
 		return customTable(v.custom, obj, opts)
 	}
+	switch obj.(type) {
+	case *apiextensionsv1.CustomResourceDefinition, *apiextensionsv1.CustomResourceDefinitionList:
+		return crdTable(obj, opts)
+	}
 	return printers.ToTable(obj, opts)
 }
 

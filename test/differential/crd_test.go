@@ -82,6 +82,11 @@ func scenarioCRD(ctx context.Context, s *server, ns string, r *record) {
 	coll := "/apis/" + g + "/v1/namespaces/" + ns + "/widgets"
 	establishCRD(ctx, s, r, "crd", crdManifest(g, "v1"), name, coll)
 
+	r.table("crd-table", callTable(ctx, s.rc, crdPath+"/"+name))
+	r.table("crd-table-list", callTable(ctx, s.rc, crdPath+"?fieldSelector=metadata.name%3D"+name))
+	r.resp("crd-get", call(ctx, s.rc, "GET", crdPath+"/"+name, nil, "", nil), "metadata.finalizers", "metadata.generation", "spec", "status.acceptedNames", "status.storedVersions")
+	r.resp("crd-list-field", call(ctx, s.rc, "GET", crdPath, q("fieldSelector", "metadata.name="+name), "", nil))
+
 	// discovery
 	disc := call(ctx, s.rc, "GET", "/apis/"+g+"/v1", nil, "", nil)
 	r.resp("discovery", disc, "groupVersion", "resources")
@@ -253,6 +258,7 @@ func scenarioCRDVersions(ctx context.Context, s *server, ns string, r *record) {
 		"apiVersion: "+g+"/v1beta1\nkind: Widget\nmetadata:\n  name: new\nspec:\n  size: small\n"), "apiVersion", "spec")
 	r.resp("scale-v1beta1", call(ctx, s.rc, "GET", v1beta1+"/new/scale", nil, "", nil), "apiVersion", "spec")
 	r.resp("crd-get", call(ctx, s.rc, "GET", crdPath+"/"+name, nil, "", nil), "status.storedVersions")
+	r.table("crd-table", callTable(ctx, s.rc, crdPath+"/"+name))
 
 	// a CRD update: a new version served; an invalid update refused
 	r.resp("crd-update-invalid", call(ctx, s.rc, "PATCH", crdPath+"/"+name, nil, ctMergePatch, `{"spec":{"scope":"Cluster"}}`))
