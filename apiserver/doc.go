@@ -8,7 +8,9 @@
 // node ports, endpoints, configmaps, secrets, serviceaccounts, replicationcontrollers,
 // events, persistentvolumeclaims, resourcequotas, limitranges, statefulsets, daemonsets,
 // controllerrevisions, jobs, cronjobs, autoscaling/v2 horizontalpodautoscalers,
-// poddisruptionbudgets, ingresses, networkpolicies, endpointslices) over HTTPS on loopback,
+// poddisruptionbudgets, ingresses, networkpolicies, endpointslices), apiextensions.k8s.io/v1
+// CustomResourceDefinitions and their custom resources (crd.go, custom.go: a guarded set of
+// resources added and removed while the engine runs, beside the static built-in ones) over HTTPS on loopback,
 // with bearer-token authentication (package auth), legacy discovery, OpenAPI v2 and v3
 // (package openapi), Table output (package printers), upstream defaults and validation
 // (package validation), the four patch types including server-side apply (apimachinery's
