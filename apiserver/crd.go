@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sheetops/sheetops/apiserver/openapi"
 	"github.com/sheetops/sheetops/apiserver/printers"
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -241,7 +242,7 @@ func (s *Server) rebuildCustom() {
 		b := old.built[crd.Name]
 		if b == nil || b.key != crdKey(crd) {
 			if static == nil {
-				static, _ = s.docs.Schemas()
+				static = openapi.MetaSchemas()
 			}
 			st, served, err := customResources(crd, static)
 			if err != nil {

@@ -3,6 +3,7 @@ package openapi
 import (
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 
 	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
@@ -86,3 +87,21 @@ func allDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefin
 	maps.Copy(defs, apiextensionsopenapi.GetOpenAPIDefinitions(ref))
 	return defs
 }
+
+// MetaSchemas are the definitions of k8s.io/apimachinery's types (ObjectMeta, ListMeta and
+// what they refer to) by model name, as in the v2 document, without building it: what
+// a custom resource's schema refers to. The map is shared: callers must not modify it.
+var MetaSchemas = sync.OnceValue(func() map[string]*spec.Schema {
+	out := map[string]*spec.Schema{}
+	defs := GetOpenAPIDefinitions(func(name string) spec.Ref {
+		return spec.MustCreateRef("#/definitions/" + common.EscapeJsonPointer(friendlyName(name)))
+	})
+	for name, def := range defs {
+		if !strings.HasPrefix(name, "k8s.io/apimachinery/") {
+			continue
+		}
+		s := def.Schema
+		out[friendlyName(name)] = &s
+	}
+	return out
+})
