@@ -777,3 +777,18 @@ func unmarshalApply(body []byte, into *map[string]interface{}, preserveInts bool
 	}
 	return kjson.UnmarshalCaseSensitivePreserveInts(data, into)
 }
+
+// customNotFound answers, as upstream's custom resource handler does, a namespaced path
+// of a cluster-scoped custom resource (plain text 404) and a subresource the CRD does not
+// have (a NotFound about the object); it reports whether it answered.
+func customNotFound(w http.ResponseWriter, r *http.Request, ri requestInfo, res *resource) bool {
+	switch {
+	case ri.namespace != "" && !res.namespaced:
+		http.NotFound(w, r)
+		return true
+	case ri.subresource != "" && !res.hasSub(ri.subresource):
+		writeStatusError(w, apierrors.NewNotFound(res.groupResource(), ri.name))
+		return true
+	}
+	return false
+}

@@ -55,6 +55,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := s.lookup(ri.gvr)
+	if res != nil && res.custom != nil && customNotFound(w, r, ri, res) {
+		return
+	}
 	if res == nil || (ri.namespace != "" && !res.namespaced) || (ri.subresource != "" && !res.hasSub(ri.subresource)) {
 		writeStatusError(w, notFoundPath())
 		return

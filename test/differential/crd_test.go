@@ -3,6 +3,7 @@ package differential
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -296,4 +297,59 @@ func scenarioCRDDelete(ctx context.Context, s *server, ns string, r *record) {
 	r.resp("crd-gone", call(ctx, s.rc, "GET", crdPath+"/"+name, nil, "", nil))
 	r.resp("objects-gone", call(ctx, s.rc, "GET", coll, nil, "", nil))
 	r.resp("discovery-gone", call(ctx, s.rc, "GET", "/apis/"+g+"/v1", nil, "", nil))
+}
+
+// scenarioCRDCluster: a cluster-scoped CRD without subresources or printer columns, whose
+// schema keeps unknown fields under one property; and the OpenAPI documents of a CRD.
+func scenarioCRDCluster(ctx context.Context, s *server, ns string, r *record) {
+	g := ns + ".sheetops.test"
+	name := "gadgets." + g
+	coll := "/apis/" + g + "/v1/gadgets"
+	manifest := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"` + name + `"},
+	  "spec":{"group":"` + g + `","scope":"Cluster","names":{"plural":"gadgets","kind":"Gadget"},
+	    "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{
+	      "spec":{"type":"object","properties":{
+	        "port":{"x-kubernetes-int-or-string":true},
+	        "config":{"type":"object","x-kubernetes-preserve-unknown-fields":true},
+	        "items":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+	          "items":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}}}}}}}}]}}`
+	establishCRD(ctx, s, r, "crd", manifest, name, coll)
+	r.resp("create", call(ctx, s.rc, "POST", coll, nil, "",
+		`{"apiVersion":"`+g+`/v1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"port":"http","config":{"any":{"thing":1}},"other":1,"items":[{"name":"a","value":"1"}]}}`),
+		"metadata.namespace", "spec")
+	r.resp("create-duplicate-key", call(ctx, s.rc, "POST", coll, nil, "",
+		`{"apiVersion":"`+g+`/v1","kind":"Gadget","metadata":{"name":"g2"},"spec":{"items":[{"name":"a"},{"name":"a"}]}}`))
+	r.resp("create-namespaced-path", call(ctx, s.rc, "POST", "/apis/"+g+"/v1/namespaces/"+ns+"/gadgets", nil, "",
+		`{"apiVersion":"`+g+`/v1","kind":"Gadget","metadata":{"name":"g3"}}`))
+	r.resp("get", call(ctx, s.rc, "GET", coll+"/g1", nil, "", nil), "metadata.name", "spec")
+	r.table("table", callTable(ctx, s.rc, coll))
+	r.resp("apply-list-map", call(ctx, s.rc, "PATCH", coll+"/g1", q("fieldManager", "tester"), ctApply,
+		"apiVersion: "+g+"/v1\nkind: Gadget\nmetadata:\n  name: g1\nspec:\n  items:\n  - name: b\n    value: \"2\"\n"), "spec.items")
+	r.resp("status-missing", call(ctx, s.rc, "GET", coll+"/g1/status", nil, "", nil))
+	r.resp("scale-missing", call(ctx, s.rc, "GET", coll+"/g1/scale", nil, "", nil))
+
+	// OpenAPI: the v3 discovery names the group version; its document has the kind
+	v3 := call(ctx, s.rc, "GET", "/openapi/v3", nil, "", nil)
+	_, listed := lookup(v3.obj, "paths").(map[string]any)["apis/"+g+"/v1"]
+	r.set("openapi-v3.listed", listed)
+	doc := call(ctx, s.rc, "GET", "/openapi/v3/apis/"+g+"/v1", nil, "", nil)
+	r.set("openapi-v3-doc.code", doc.code)
+	var schemas []string
+	for k := range asMap(lookup(doc.obj, "components.schemas")) {
+		schemas = append(schemas, k)
+	}
+	slices.Sort(schemas)
+	r.set("openapi-v3-doc.schemas", schemas)
+	model := strings.Join(reverse(strings.Split(g, ".")), ".") + ".v1.Gadget"
+	r.set("openapi-v3-doc.gadget", lookup(doc.obj, "components.schemas."+model+".x-kubernetes-group-version-kind"))
+	r.resp("delete", call(ctx, s.rc, "DELETE", coll+"/g1", nil, "", nil))
+	r.resp("crd-delete", call(ctx, s.rc, "DELETE", crdPath+"/"+name, nil, "", nil), "metadata.name")
+}
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+func reverse(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }

@@ -58,6 +58,7 @@ var scenarios = []scenario{
 	{"crd-watch", scenarioCRDWatch},
 	{"crd-versions", scenarioCRDVersions},
 	{"crd-delete", scenarioCRDDelete},
+	{"crd-cluster", scenarioCRDCluster},
 }
 
 // ---- objects ----
