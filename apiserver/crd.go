@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -379,14 +380,27 @@ func (s *Server) nameConflict(crd *apiextensionsv1.CustomResourceDefinition) str
 	return ""
 }
 
-// runCRDs follows the stored CRDs: names are accepted, the served set rebuilt.
+// runCRDs follows the stored CRDs: names are accepted, the served set rebuilt, and the
+// collector follows the owner references of every custom resource served.
 func (s *Server) runCRDs(ctx context.Context) {
+	var followers stdsync.WaitGroup
+	defer followers.Wait()
+	followed := map[string]bool{}
+	follow := func() {
+		for key, r := range s.customSet().storage {
+			if !followed[key] {
+				followed[key] = true
+				followers.Go(func() { s.collector.follow(ctx, r) })
+			}
+		}
+	}
 	for ctx.Err() == nil {
 		w, err := s.store.Watch(crdStoreKey, storage.WatchOptions{Since: s.store.Revision()})
 		if err != nil {
 			return // shutting down
 		}
 		s.syncCRDs()
+		follow()
 		for {
 			events, ok := w.Next(ctx.Done())
 			if !ok || ctx.Err() != nil {
@@ -394,6 +408,7 @@ func (s *Server) runCRDs(ctx context.Context) {
 			}
 			if len(events) > 0 {
 				s.syncCRDs()
+				follow()
 			}
 		}
 		w.Stop()

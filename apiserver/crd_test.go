@@ -338,6 +338,21 @@ func TestCRDGarbageCollection(t *testing.T) {
 		t.Errorf("dependents of deleted owners are still there: %v", err)
 	}
 
+	// a dangling owner reference (no such owner) is collected as it is written
+	orphan := &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "orphan"}}}
+	orphan.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "demo.sheetops.io/v1", Kind: "WorkerPool", Name: "ghost", UID: "0000-ghost"}})
+	if _, err := wps.Create(ctx, orphan, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := wps.Get(ctx, "orphan", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Errorf("an object whose owner does not exist is still there: %v", err)
+	}
+
 	// namespace deletion
 	if _, err := wps.Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
 		"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": "last"}}}, metav1.CreateOptions{}); err != nil {
