@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -165,11 +164,11 @@ type customVersion struct {
 // customStrategy is a custom resource's strategy: upstream's customresource strategy and
 // status strategy, on the unstructured object.
 type customStrategy struct {
-	v        *customVersion
-	gvk      schema.GroupVersionKind
-	main     customUpstream
-	status   customUpstream
-	namespac bool
+	v          *customVersion
+	gvk        schema.GroupVersionKind
+	main       customUpstream
+	status     customUpstream
+	namespaced bool
 }
 
 // customUpstream is what is used of upstream's customresource strategies.
@@ -205,7 +204,7 @@ func (s *customStrategy) PrepareForCreate(obj runtime.Object) {
 
 func (s *customStrategy) metaErrors(obj runtime.Object) field.ErrorList {
 	m, _ := meta.Accessor(obj)
-	return apimachineryvalidation.ValidateObjectMetaAccessor(m, s.namespac, path.ValidatePathSegmentName, field.NewPath("metadata"))
+	return apimachineryvalidation.ValidateObjectMetaAccessor(m, s.namespaced, path.ValidatePathSegmentName, field.NewPath("metadata"))
 }
 
 func (s *customStrategy) ValidateCreate(obj runtime.Object) field.ErrorList {
@@ -611,7 +610,7 @@ func customResources(crd *apiextensionsv1.CustomResourceDefinition, static map[s
 			cv.table, _ = tableconvertor.New(nil)
 		}
 		main := customresource.NewStrategy(typer, namespaced, gvk, validator, statusValidator, cv.structural, statusSpec, scaleSpec, selectable)
-		st := &customStrategy{v: cv, gvk: gvk, main: main, namespac: namespaced}
+		st := &customStrategy{v: cv, gvk: gvk, main: main, namespaced: namespaced}
 		if statusSpec != nil {
 			st.status = customresource.NewStatusStrategy(main)
 		}
@@ -699,15 +698,6 @@ func customModels(static map[string]*spec.Schema, crd *apiextensionsv1.CustomRes
 		}
 	}
 	return out, nil
-}
-
-// encodeCustomJSON encodes a custom object or list (apiVersion and kind set) as JSON.
-func encodeCustomJSON(obj runtime.Object) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(obj); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // customVersionOf is the version a new object of a custom resource decodes in.
