@@ -27,6 +27,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
@@ -178,6 +180,7 @@ type customUpstream interface {
 	PrepareForUpdate(ctx context.Context, obj, old runtime.Object)
 	ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
 	GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set
+	GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error)
 }
 
 var _ strategy = (*customStrategy)(nil)
@@ -616,6 +619,18 @@ func customResources(crd *apiextensionsv1.CustomResourceDefinition, static map[s
 		}
 		r.strategy = st
 		r.custom = cv
+		if len(selectable) > 0 {
+			// the CRD's selectableFields, as upstream's strategy reads them
+			r.fields = func(obj runtime.Object) fields.Set {
+				_, set, err := main.GetAttrs(u(obj))
+				if err != nil {
+					return fields.Set{}
+				}
+				delete(set, "metadata.name")
+				delete(set, "metadata.namespace")
+				return set
+			}
+		}
 		r.newObj = func() storage.Marshaler { return newCustomObject(gvk, cv) }
 		r.newList = func() runtime.Object { return &customList{} }
 		r.managers = map[string]*managedfields.FieldManager{}

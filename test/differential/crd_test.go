@@ -31,6 +31,7 @@ func crdManifest(g string, versions ...string) string {
 		      "tags":{"type":"array","items":{"type":"string"}}}},
 		    "status":{"type":"object","properties":{"replicas":{"type":"integer"},"phase":{"type":"string"}}}}}},
 		  "subresources":{"status":{},"scale":{"specReplicasPath":".spec.replicas","statusReplicasPath":".status.replicas"}},
+		  "selectableFields":[{"jsonPath":".spec.size"},{"jsonPath":".spec.replicas"}],
 		  "additionalPrinterColumns":[
 		    {"name":"Size","type":"string","jsonPath":".spec.size"},
 		    {"name":"Replicas","type":"integer","jsonPath":".spec.replicas"},
@@ -130,7 +131,9 @@ func scenarioCRD(ctx context.Context, s *server, ns string, r *record) {
 		{"list-label", "labelSelector", "app=w"},
 		{"list-field-name", "fieldSelector", "metadata.name=w4"},
 		{"list-field-namespace", "fieldSelector", "metadata.namespace=" + ns},
-		{"list-field-unsupported", "fieldSelector", "spec.size=small"},
+		{"list-field-selectable", "fieldSelector", "spec.size=small"},
+		{"list-field-selectable-int", "fieldSelector", "spec.replicas=2"},
+		{"list-field-unsupported", "fieldSelector", "spec.color=blue"},
 	} {
 		res := call(ctx, s.rc, "GET", coll, q(sel.key, sel.value), "", nil)
 		r.resp(sel.step, res)
