@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	stdsync "sync"
@@ -154,6 +155,7 @@ type customSet struct {
 	crds    map[string]*apiextensionsv1.CustomResourceDefinition
 	list    []*resource           // served, in discovery order
 	gvs     []schema.GroupVersion // served group versions, in discovery order
+	allGVs  []schema.GroupVersion // the built-in group versions, then gvs
 	built   map[string]*builtCRD  // by CRD name
 }
 
@@ -169,11 +171,14 @@ func emptyCustomSet() *customSet {
 		byKind: map[schema.GroupVersionKind]*resource{}, crds: map[string]*apiextensionsv1.CustomResourceDefinition{}, built: map[string]*builtCRD{}}
 }
 
+// noCustom is the set before any CRD is served.
+var noCustom = emptyCustomSet()
+
 func (s *Server) customSet() *customSet {
 	if c := s.custom.Load(); c != nil {
 		return c
 	}
-	return emptyCustomSet()
+	return noCustom
 }
 
 // lookup is the routed resource of gvr: a built-in one or a custom resource's version.
@@ -282,6 +287,7 @@ func (s *Server) rebuildCustom() {
 			}
 		}
 	}
+	next.allGVs = append(slices.Clone(servedGroupVersions()), next.gvs...)
 	s.custom.Store(next)
 	s.updateCustomOpenAPI(next)
 }

@@ -109,11 +109,10 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // groups lists the served API groups ("" for core) with their versions, in discovery order.
 // The custom resources' group versions follow the built-in ones.
 func (s *Server) groupVersions() []schema.GroupVersion {
-	gvs, c := servedGroupVersions(), s.customSet()
-	if len(c.gvs) == 0 {
-		return gvs
+	if c := s.customSet(); len(c.gvs) > 0 {
+		return c.allGVs
 	}
-	return append(append(make([]schema.GroupVersion, 0, len(gvs)+len(c.gvs)), gvs...), c.gvs...)
+	return servedGroupVersions()
 }
 
 // servedGroupVersions computes groupVersions once: the resources never change.
