@@ -189,8 +189,8 @@ type eventWriter struct {
 	out       output
 	tableOpts printers.Options
 	buf       bytes.Buffer
-	headers   bool // the table column definitions were sent
-	view      *resource
+	headers   bool      // the table column definitions were sent
+	view      *resource // the view watched: custom resources print their own columns
 	failed    bool
 }
 
