@@ -372,3 +372,50 @@ func TestCRDGarbageCollection(t *testing.T) {
 		t.Errorf("custom objects left: %v %v", l, err)
 	}
 }
+
+// TestCRDWatchTable: a watch asking for Table rows (kubectl get -w) gets the CRD's
+// printer columns once, then a row per event.
+func TestCRDWatchTable(t *testing.T) {
+	srv := startEngine(t, "", false)
+	ctx := cgContext(t)
+	cs := clientset(t, srv)
+	cgNamespace(t, ctx, cs, "wt")
+	createEstablished(t, ctx, srv, apiserver.DemoCRD())
+	dc := dynamic.NewForConfigOrDie(restConfig(t, srv))
+	for _, n := range []string{"a", "b"} {
+		if _, err := dc.Resource(workerPools).Namespace("wt").Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+			"apiVersion": "demo.sheetops.io/v1", "kind": "WorkerPool", "metadata": map[string]interface{}{"name": n},
+			"spec": map[string]interface{}{"queue": "q-" + n}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/apis/demo.sheetops.io/v1/namespaces/wt/workerpools").
+		Param("watch", "true").Param("timeoutSeconds", "1").
+		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("watch events %d, want 2:\n%s", len(lines), raw)
+	}
+	for i, line := range lines {
+		var ev struct {
+			Type   string
+			Object metav1.Table
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != "ADDED" || ev.Object.Kind != "Table" || len(ev.Object.Rows) != 1 {
+			t.Errorf("event %d: %s", i, line)
+			continue
+		}
+		if cols := len(ev.Object.ColumnDefinitions); (i == 0) != (cols == 4) {
+			t.Errorf("event %d has %d column definitions (the first only carries them)", i, cols)
+		}
+		if q := ev.Object.Rows[0].Cells[2]; q != "q-"+[]string{"a", "b"}[i] {
+			t.Errorf("event %d queue cell %v", i, q)
+		}
+	}
+}
