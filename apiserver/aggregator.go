@@ -402,7 +402,7 @@ func proxiedAttributes(r *http.Request) auth.Attributes {
 
 // serveGroup answers /apis/<group> for a group only APIServices serve.
 func (a *aggregator) serveGroup(w http.ResponseWriter, r *http.Request, t *routeTable, group string) bool {
-	if servedGroup(group) {
+	if a.servedGroup(group) {
 		return false
 	}
 	for _, routes := range t.groups {
@@ -415,8 +415,9 @@ func (a *aggregator) serveGroup(w http.ResponseWriter, r *http.Request, t *route
 	return false
 }
 
-func servedGroup(group string) bool {
-	return slices.ContainsFunc(groupVersions(), func(gv schema.GroupVersion) bool { return gv.Group == group })
+// servedGroup reports whether the engine serves a group itself (built-in or by a CRD).
+func (a *aggregator) servedGroup(group string) bool {
+	return slices.ContainsFunc(a.s.groupVersions(), func(gv schema.GroupVersion) bool { return gv.Group == group })
 }
 
 func aggregatedGroup(routes []*route) metav1.APIGroup {
@@ -432,7 +433,7 @@ func aggregatedGroup(routes []*route) metav1.APIGroup {
 func (a *aggregator) apiGroups() []metav1.APIGroup {
 	var out []metav1.APIGroup
 	for _, routes := range a.table.Load().groups {
-		if routes[0].gv.Group != "" && !servedGroup(routes[0].gv.Group) {
+		if routes[0].gv.Group != "" && !a.servedGroup(routes[0].gv.Group) {
 			g := aggregatedGroup(routes)
 			g.TypeMeta = metav1.TypeMeta{} // upstream's list entries carry no kind
 			out = append(out, g)

@@ -181,7 +181,7 @@ var localPriorities = map[schema.GroupVersion][2]int32{
 // apiregistration.k8s.io) get none.
 func localAPIServices() []*apiregistrationv1.APIService {
 	var out []*apiregistrationv1.APIService
-	for _, gv := range groupVersions() {
+	for _, gv := range servedGroupVersions() {
 		p, ok := localPriorities[gv]
 		if !ok {
 			continue

@@ -113,7 +113,7 @@ func (s *Server) seedDemo() error {
 			return fmt.Errorf("demo %T %s/%s: %w", obj, m.GetNamespace(), m.GetName(), err)
 		}
 	}
-	return nil
+	return s.seedDemoCustom()
 }
 
 // demoKinds are the other kinds --demo seeds, so that a sheet with their presets has

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,7 +92,7 @@ func (c *collector) terminating(res *resource, obj runtime.Object) {
 
 func (c *collector) run(ctx context.Context) {
 	// Objects left marked for deletion by an earlier run of the engine.
-	for _, r := range storedResources() {
+	for _, r := range c.s.allStoredResources() {
 		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{})
 		for _, obj := range page.Items {
 			if m, _ := meta.Accessor(obj); m.GetDeletionTimestamp() != nil {
@@ -104,7 +105,7 @@ func (c *collector) run(ctx context.Context) {
 	// already gone, such as a replica set a controller made from a stale cache.
 	var followers stdsync.WaitGroup
 	defer followers.Wait()
-	for _, r := range storedResources() {
+	for _, r := range c.s.allStoredResources() {
 		followers.Go(func() { c.follow(ctx, r) })
 	}
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -118,7 +119,7 @@ func (c *collector) run(ctx context.Context) {
 		case <-c.kick:
 		case <-tick.C:
 		case <-scan.C:
-			for _, r := range storedResources() {
+			for _, r := range c.s.allStoredResources() {
 				c.scanOwners(r)
 			}
 		}
@@ -228,7 +229,7 @@ func (c *collector) process(it collectorItem) bool {
 		}
 		return done
 	}
-	res := byStoreKey[it.storeKey]
+	res := c.s.storeResource(it.storeKey)
 	obj, err := s.store.Get(it.storeKey, it.namespace, it.name)
 	if err != nil {
 		return true
@@ -240,6 +241,10 @@ func (c *collector) process(it collectorItem) bool {
 	switch {
 	case it.storeKey == "namespaces":
 		return c.emptyNamespace(res, it.name)
+	case it.storeKey == crdStoreKey && contains(m.GetFinalizers(), apiextensionsv1.CustomResourceCleanupFinalizer):
+		c.finalizeCRD(it)
+		return false // again next round: until the CRD is gone, or only other finalizers hold it
+
 	case contains(m.GetFinalizers(), metav1.FinalizerOrphanDependents):
 		for _, dep := range c.dependents(it.namespace, it.uid) {
 			if !c.release(dep, it.uid, metav1.DeletePropagationOrphan) {
@@ -291,6 +296,9 @@ func (c *collector) ownerOf(namespace string, ref metav1.OwnerReference) ownerSt
 			break
 		}
 	}
+	if r == nil {
+		r = c.s.customSet().byKind[gv.WithKind(ref.Kind)]
+	}
 	if r == nil || (r.namespaced && namespace == "") {
 		return ownerUnresolvable
 	}
@@ -319,7 +327,7 @@ func (c *collector) ownerOf(namespace string, ref metav1.OwnerReference) ownerSt
 // owner holds any more is deleted (propagation as its own finalizers ask, background by
 // default), with its UID and resourceVersion as preconditions.
 func (c *collector) checkOwners(it collectorItem) bool {
-	res := byStoreKey[it.storeKey]
+	res := c.s.storeResource(it.storeKey)
 	obj, err := c.s.store.Get(it.storeKey, it.namespace, it.name)
 	if err != nil {
 		return true
@@ -385,7 +393,7 @@ type dependent struct {
 // dependents lists the objects in namespace with an owner reference to uid.
 func (c *collector) dependents(namespace string, uid types.UID) []dependent {
 	var out []dependent
-	for _, r := range storedResources() {
+	for _, r := range c.s.allStoredResources() {
 		if !r.namespaced {
 			continue
 		}
@@ -457,7 +465,7 @@ func (c *collector) deletedIfGone(res *resource, it collectorItem) {
 // emptyNamespace deletes everything in a terminating namespace, then lets it go.
 func (c *collector) emptyNamespace(res *resource, name string) bool {
 	left := 0
-	for _, r := range storedResources() {
+	for _, r := range c.s.allStoredResources() {
 		if !r.namespaced {
 			continue
 		}

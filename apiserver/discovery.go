@@ -69,7 +69,7 @@ func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
 	paths := []string{"/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/readyz", "/version"}
 	seen := map[string]bool{}
-	for _, gv := range groupVersions() {
+	for _, gv := range s.groupVersions() {
 		if gv.Group == "" {
 			continue
 		}
@@ -108,7 +108,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // groups lists the served API groups ("" for core) with their versions, in discovery order.
-func groupVersions() []schema.GroupVersion { return servedGroupVersions() }
+// The custom resources' group versions follow the built-in ones.
+func (s *Server) groupVersions() []schema.GroupVersion {
+	if c := s.customSet(); len(c.gvs) > 0 {
+		return c.allGVs
+	}
+	return servedGroupVersions()
+}
 
 // servedGroupVersions computes groupVersions once: the resources never change.
 var servedGroupVersions = sync.OnceValue(func() []schema.GroupVersion {
@@ -137,10 +143,10 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	case "/apis":
 		list := &metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
 		seen := map[string]bool{}
-		for _, gv := range groupVersions() {
+		for _, gv := range s.groupVersions() {
 			if gv.Group != "" && !seen[gv.Group] {
 				seen[gv.Group] = true
-				list.Groups = append(list.Groups, apiGroup(gv))
+				list.Groups = append(list.Groups, s.apiGroup(gv))
 			}
 		}
 		list.Groups = append(list.Groups, s.agg.apiGroups()...)
@@ -159,9 +165,9 @@ func (s *Server) listenerAddr() string {
 
 // apiGroup is the APIGroup of gv's group: every served version of it, the first one
 // (resources list the preferred version first) preferred.
-func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
+func (s *Server) apiGroup(gv schema.GroupVersion) metav1.APIGroup {
 	g := metav1.APIGroup{TypeMeta: metav1.TypeMeta{Kind: "APIGroup", APIVersion: "v1"}, Name: gv.Group}
-	for _, other := range groupVersions() {
+	for _, other := range s.groupVersions() {
 		if other.Group == gv.Group {
 			g.Versions = append(g.Versions, metav1.GroupVersionForDiscovery{GroupVersion: other.String(), Version: other.Version})
 		}
@@ -171,20 +177,26 @@ func apiGroup(gv schema.GroupVersion) metav1.APIGroup {
 }
 
 // resourceList is the APIResourceList of one group version.
-func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
+func (s *Server) resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 	list := &metav1.APIResourceList{
 		TypeMeta:     metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"},
 		GroupVersion: gv.String(),
 		APIResources: []metav1.APIResource{},
 	}
-	for _, r := range resources {
+	custom := false
+	for _, r := range s.servedResources() {
 		if r.gvr.GroupVersion() != gv {
 			continue
 		}
-		list.APIResources = append(list.APIResources, metav1.APIResource{
+		ar := metav1.APIResource{
 			Name: r.gvr.Resource, SingularName: r.singular, Namespaced: r.namespaced, Kind: r.kind,
 			Verbs: resourceVerbs, ShortNames: r.shortNames, Categories: r.categories,
-		})
+		}
+		if r.custom != nil {
+			custom = true
+			ar.Verbs, ar.StorageVersionHash = customVerbs, customStorageVersionHash(r)
+		}
+		list.APIResources = append(list.APIResources, ar)
 		for _, sub := range r.subs {
 			ar := metav1.APIResource{Name: r.gvr.Resource + "/" + sub, Namespaced: r.namespaced, Kind: r.kind, Verbs: metav1.Verbs{"get", "patch", "update"}}
 			switch sub {
@@ -201,7 +213,9 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 		}
 	}
 	list.APIResources = append(list.APIResources, reviewDiscovery(gv)...)
-	sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
+	if !custom { // upstream lists a CRD's resources as it adds them: main, status, scale
+		sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
+	}
 	return list
 }
 
@@ -209,7 +223,7 @@ func resourceList(gv schema.GroupVersion) *metav1.APIResourceList {
 func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	served := func(gv schema.GroupVersion) bool {
-		for _, g := range groupVersions() {
+		for _, g := range s.groupVersions() {
 			if g == gv {
 				return true
 			}
@@ -223,12 +237,12 @@ func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
 			return true
 		}
-		writeJSON(w, http.StatusOK, resourceList(gv))
+		writeJSON(w, http.StatusOK, s.resourceList(gv))
 		return true
 	case len(parts) == 2 && parts[0] == "apis":
-		for _, gv := range groupVersions() {
+		for _, gv := range s.groupVersions() {
 			if gv.Group == parts[1] && gv.Group != "" {
-				g := apiGroup(gv)
+				g := s.apiGroup(gv)
 				writeJSON(w, http.StatusOK, &g)
 				return true
 			}
@@ -238,10 +252,10 @@ func (s *Server) serveGroupPaths(w http.ResponseWriter, r *http.Request) bool {
 	case len(parts) == 3 && parts[0] == "apis":
 		gv := schema.GroupVersion{Group: parts[1], Version: parts[2]}
 		if !served(gv) {
-			writeStatusError(w, apierrors.NewNotFound(schemaGroupResourceEmpty, ""))
+			http.NotFound(w, r) // upstream's mux answers an unknown group version in plain text
 			return true
 		}
-		writeJSON(w, http.StatusOK, resourceList(gv))
+		writeJSON(w, http.StatusOK, s.resourceList(gv))
 		return true
 	}
 	return false

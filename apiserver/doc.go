@@ -9,8 +9,10 @@
 // node ports, endpoints, configmaps, secrets, serviceaccounts, replicationcontrollers,
 // events, persistentvolumeclaims, resourcequotas, limitranges, statefulsets, daemonsets,
 // controllerrevisions, jobs, cronjobs, autoscaling/v2 horizontalpodautoscalers,
-// poddisruptionbudgets, ingresses, networkpolicies, endpointslices), and identity and
-// access as a real cluster's (rbac.go, authn.go, reviews.go, serviceaccounts.go, csr.go:
+// poddisruptionbudgets, ingresses, networkpolicies, endpointslices), apiextensions.k8s.io/v1
+// CustomResourceDefinitions and their custom resources (crd.go, custom.go: a guarded set of
+// resources added and removed while the engine runs, beside the static built-in ones),
+// identity and access as a real cluster's (rbac.go, authn.go, reviews.go, serviceaccounts.go, csr.go:
 // RBAC's four kinds with the bootstrap policy, aggregation and escalation prevention;
 // bearer tokens, client certificates, ServiceAccount tokens and impersonation, every
 // request authorized before routing; access, rules and token reviews, SelfSubjectReview,

@@ -52,11 +52,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeStatusError(w, notFoundPath())
 		return
 	}
-	if !servedGroupVersion(ri.gvr.GroupVersion()) {
+	if !s.servedGroupVersion(ri.gvr.GroupVersion()) {
 		http.NotFound(w, r) // upstream's mux answers an unknown group version in plain text
 		return
 	}
-	res := index[ri.gvr]
+	res := s.lookup(ri.gvr)
+	if res != nil && res.custom != nil && customNotFound(w, r, ri, res) {
+		return
+	}
 	if res == nil || (ri.namespace != "" && !res.namespaced) || (ri.subresource != "" && !res.hasSub(ri.subresource)) {
 		writeStatusError(w, notFoundPath())
 		return
@@ -103,7 +106,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			err = apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, "post", schema.GroupResource{}, "", "", 0, false)
 			break
 		}
-		err = s.create(w, r, ri)
+		if err = s.customTerminating(ri.res); err == nil {
+			err = s.create(w, r, ri)
+		}
 	case "update":
 		err = s.update(w, r, ri)
 	case "patch":
@@ -138,8 +143,8 @@ func growStack() byte {
 // stackSink keeps growStack's array from being optimized away.
 var stackSink atomic.Uint32
 
-func servedGroupVersion(gv schema.GroupVersion) bool {
-	for _, g := range groupVersions() {
+func (s *Server) servedGroupVersion(gv schema.GroupVersion) bool {
+	for _, g := range s.groupVersions() {
 		if g == gv {
 			return true
 		}
@@ -183,7 +188,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 		if err != nil {
 			return err
 		}
-		t, err := printers.ToTable(obj, opts)
+		t, err := tableOf(viewOf(r.Context()), obj, opts)
 		if err != nil {
 			return tableError(err)
 		}
@@ -193,6 +198,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, code int, obj r
 	}
 	if isList {
 		ensureItems(obj)
+	}
+	if out.mediaType == mediaProtobuf && isCustom(obj) {
+		out.mediaType = mediaJSON // custom resources have no protobuf encoding
 	}
 	writeObject(w, code, obj, out.mediaType)
 	return nil
@@ -277,6 +285,8 @@ func partialMetadata(obj runtime.Object) runtime.Object {
 	pm := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"}}
 	if om, ok := m.(*metav1.ObjectMeta); ok {
 		pm.ObjectMeta = *om.DeepCopy()
+	} else if m != nil {
+		pm.ObjectMeta = metaOf(m) // a custom object
 	}
 	return pm
 }
@@ -503,6 +513,9 @@ func readBody(r *http.Request) ([]byte, error) {
 // decodeInto decodes a body into a fresh object of kind gvk, applying the field validation
 // directive: Strict turns unknown fields into a 400, Warn into Warning headers.
 func decodeInto(w http.ResponseWriter, r *http.Request, body []byte, gvk schema.GroupVersionKind, into runtime.Object, o writeOptions) (runtime.Object, error) {
+	if c, ok := into.(*customObject); ok {
+		return decodeCustom(w, r, body, gvk, customVersionOf(c), o)
+	}
 	obj, err := decodeBody(r, body, gvk, into, o.fieldValidation != "Ignore")
 	if err != nil && runtime.IsStrictDecodingError(err) {
 		if o.fieldValidation != "Strict" {

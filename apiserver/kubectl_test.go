@@ -1124,4 +1124,17 @@ func TestKubectlDemo(t *testing.T) {
 			t.Errorf("get sts,ds,cronjob,hpa -A has no %s:\n%s", want, out)
 		}
 	}
+	// The demo CRD and its WorkerPools, with their printer columns.
+	wp := k.ok(t, "get", "wp", "-A")
+	if lines := strings.Split(strings.TrimSpace(wp), "\n"); len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "NAMESPACE NAME REPLICAS QUEUE AGE" {
+		t.Errorf("get wp -A:\n%s", wp)
+	}
+	for _, want := range [][]string{{"shop", "orders", "3", "orders"}, {"shop", "emails", "2", "emails"}, {"api", "reports", "1", "reports"}} {
+		if !slices.ContainsFunc(strings.Split(wp, "\n"), func(l string) bool {
+			f := strings.Fields(l)
+			return len(f) >= 4 && slices.Equal(f[:4], want)
+		}) {
+			t.Errorf("get wp -A has no %v:\n%s", want, wp)
+		}
+	}
 }

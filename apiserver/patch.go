@@ -22,7 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 const applyPatchType = string(types.ApplyYAMLPatchType)
@@ -34,6 +33,12 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	known := false
 	for _, t := range patchTypes {
 		known = known || t == ct
+	}
+	if ri.res.custom != nil && known && types.PatchType(ct) == types.StrategicMergePatchType {
+		known = false
+		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
+			Reason: metav1.StatusReasonUnsupportedMediaType, Message: "the body of the request was in an unknown format - accepted media types include: " +
+				strings.Join([]string{string(types.JSONPatchType), string(types.MergePatchType), applyPatchType}, ", ")}}
 	}
 	if !known {
 		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
@@ -358,21 +363,32 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	if ri.subresource == subScale {
 		return apierrors.NewBadRequest("server-side apply on the scale subresource is not supported by this server; use a merge patch")
 	}
-	res := ri.served() // a view applies in its own version; the store holds ri.res's
+	// A built-in view applies in its own version (the store holds ri.res's); a custom
+	// resource's versions differ only by apiVersion (conversion None): it applies in the
+	// storage version.
+	custom := ri.view != nil && ri.view.custom != nil
+	res := ri.served()
+	if custom {
+		res = ri.res
+	}
 	patchObj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(body, &patchObj.Object); err != nil {
+	if err := unmarshalApply(body, &patchObj.Object, res.custom != nil); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 		return apierrors.NewBadRequest("error encoding patch: " + msg)
 	}
 	if patchObj.Object == nil {
 		return apierrors.NewBadRequest("the apply configuration is empty")
 	}
-	if gvk := patchObj.GroupVersionKind(); gvk != res.gvk() && gvk.GroupKind() == res.gvk().GroupKind() {
+	served := ri.served()
+	if gvk := patchObj.GroupVersionKind(); ri.res.custom == nil && gvk != served.gvk() && gvk.GroupKind() == served.gvk().GroupKind() {
 		// another version of the kind: upstream's field manager refuses its object type
 		return apierrors.NewBadRequest(fmt.Sprintf("invalid object type: %s", gvk))
 	}
-	if gvk := patchObj.GroupVersionKind(); gvk != res.gvk() {
-		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", patchObj.GetAPIVersion(), res.gvr.GroupVersion()))
+	if gvk := patchObj.GroupVersionKind(); gvk != served.gvk() {
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", patchObj.GetAPIVersion(), served.gvr.GroupVersion()))
+	}
+	if custom {
+		patchObj.SetGroupVersionKind(res.gvk())
 	}
 	if patchObj.GetName() != ri.name {
 		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", patchObj.GetName(), ri.name))
@@ -385,7 +401,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	}
 	fm := res.managers[ri.subresource]
 	applied := func(live runtime.Object) (runtime.Object, error) {
-		if ri.view != nil {
+		if ri.view != nil && !custom {
 			live = ri.view.view.toView(live)
 		}
 		out, err := fm.Apply(withTypeMeta(live), patchObj.DeepCopy(), o.fieldManager, o.force)
@@ -393,7 +409,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 			return nil, err
 		}
 		typed, err := toTyped(out, res.newObj())
-		if err != nil || ri.view == nil {
+		if err != nil || ri.view == nil || custom {
 			return typed, err
 		}
 		return ri.view.view.fromView(typed), nil

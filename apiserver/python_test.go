@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -110,4 +111,44 @@ func TestPythonClient(t *testing.T) {
 			t.Errorf("web: replicas %d annotations %v, want 4 and python-watch=seen (the stale replace to 7 must not land)", *d.Spec.Replicas, d.Annotations)
 		}
 	})
+}
+
+// TestPythonCustomObjects drives custom resources with the Python client's
+// ApiextensionsV1Api and CustomObjectsApi.
+func TestPythonCustomObjects(t *testing.T) {
+	python := needPythonClient(t)
+	srv := startEngine(t, "", false)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	ns := cgNamespace(t, ctx, clientset(t, srv), "python-crd")
+	cmd := exec.CommandContext(ctx, python, "testdata/python_custom_objects.py", srv.KubeconfigPath(), ns)
+	cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("python client: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var got struct {
+		Established     string     `json:"established"`
+		CreatedReplicas int        `json:"created_replicas"`
+		GotQueue        string     `json:"got_queue"`
+		Listed          []string   `json:"listed"`
+		WatchEvents     [][]string `json:"watch_events"`
+		StatusReplicas  int        `json:"status_replicas"`
+		Scale           []int      `json:"scale"`
+		ClusterCount    int        `json:"cluster_count"`
+		InvalidStatus   int        `json:"invalid_status"`
+		InvalidReason   string     `json:"invalid_reason"`
+		DeletedStatus   int        `json:"deleted_status"`
+		Errors          []string   `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+		t.Fatalf("summary: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	t.Logf("python summary: %+v", got)
+	want := `{Established:True CreatedReplicas:1 GotQueue:orders Listed:[orders] WatchEvents:[[MODIFIED orders urgent]] StatusReplicas:2 Scale:[4 2] ClusterCount:1 InvalidStatus:422 InvalidReason:Invalid DeletedStatus:404 Errors:[]}`
+	if s := fmt.Sprintf("%+v", got); s != want {
+		t.Errorf("summary\n got %s\nwant %s", s, want)
+	}
 }

@@ -232,7 +232,7 @@ func (s *Server) updateScale(ri requestInfo, o writeOptions, newScale func(cur *
 		if sc.ResourceVersion != "" && sc.ResourceVersion != curScale.ResourceVersion {
 			return nil, conflict(res, ri.name)
 		}
-		if sc.Spec.Replicas < 0 {
+		if sc.Spec.Replicas < 0 && res.custom == nil { // a custom object's own validation says it
 			return nil, apierrors.NewInvalid(schema.GroupKind{Group: "autoscaling", Kind: "Scale"}, ri.name,
 				field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), sc.Spec.Replicas, "must be greater than or equal to 0")})
 		}

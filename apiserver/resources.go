@@ -20,6 +20,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -51,7 +52,7 @@ func init() {
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, coordinationv1.AddToScheme,
 		autoscalingv2.AddToScheme, batchv1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
 		discoveryv1.AddToScheme, eventsv1.AddToScheme, apiregistrationv1.AddToScheme, rbacv1.AddToScheme, certificatesv1.AddToScheme,
-		authenticationv1.AddToScheme, authorizationv1.AddToScheme,
+		authenticationv1.AddToScheme, authorizationv1.AddToScheme, apiextensionsv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)
@@ -106,6 +107,8 @@ type resource struct {
 	view *view
 	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
 	strategy strategy
+	// custom: a custom resource's version (custom.go); nil for the built-in kinds.
+	custom *customVersion
 
 	newObj   func() storage.Marshaler
 	newList  func() runtime.Object
@@ -128,7 +131,7 @@ func (r *resource) hasSub(name string) bool {
 var resourceVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // resources is every resource the engine serves, in discovery order within each group.
-var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, apiServiceKinds, rbacKinds, identityKinds)
+var resources = slices.Concat(workloadKinds, servedKinds, viewKinds, apiServiceKinds, rbacKinds, identityKinds, extensionKinds)
 
 // workloadKinds are the kinds the engine's controllers act on.
 var workloadKinds = []*resource{
@@ -275,6 +278,9 @@ var comparedAs sync.Map
 // instead of the objects while the update runs. Everything else (managed fields read from
 // and written to the objects' metadata, the object returned) is as without the copies.
 func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string) runtime.Object {
+	if isCustom(obj) {
+		return fm.UpdateNoErrors(live, obj, manager) // its copies would share the objects' maps
+	}
 	if lc, nc, ok := withoutCommonFields(live, obj); ok {
 		comparedAs.Store(live, lc)
 		comparedAs.Store(obj, nc)
@@ -330,7 +336,7 @@ func zeroCommonFields(a, b reflect.Value, depth int) {
 }
 
 func newFieldManagerTypeConverter() fieldManagerTypeConverter {
-	c := fieldManagerTypeConverter{TypeConverter: withAggregatorTypes(applyconfigurations.NewTypeConverter(scheme)), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
+	c := fieldManagerTypeConverter{TypeConverter: withExtensionTypes(withAggregatorTypes(applyconfigurations.NewTypeConverter(scheme))), types: map[schema.GroupVersionKind]*typed.TypedValue{}}
 	for _, r := range resources {
 		obj := r.newObj()
 		obj.GetObjectKind().SetGroupVersionKind(r.gvk())

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -85,6 +86,9 @@ type Server struct {
 
 	collector *collector
 	agg       *aggregator
+	// custom is what the CRDs serve (crd.go); customMu serialises its rebuilds.
+	custom   atomic.Pointer[customSet]
+	customMu stdsync.Mutex
 	// allocMu serialises the allocators (cluster IPs, node ports) with the creates that
 	// store what they handed out.
 	allocMu stdsync.Mutex
@@ -120,7 +124,7 @@ func New(opts Options) (*Server, error) {
 	if s.signer, err = auth.EnsureSigningKey(opts.DataDir); err != nil {
 		return nil, err
 	}
-	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, Sync: opts.Sync, Finalized: finalized})
+	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, Sync: opts.Sync, Finalized: finalized})
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +155,7 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	s.syncCRDs()
 	if s.opts.Demo {
 		if err := s.seedDemo(); err != nil {
 			ln.Close()
@@ -169,7 +174,11 @@ func (s *Server) Start(ctx context.Context) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		s.runCRDs(ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		err := s.http.Serve(tls.NewListener(ln, tlsConfig))

@@ -81,7 +81,7 @@ func viewOf(ctx context.Context) *resource {
 // presentAs converts a stored object or list into the view res serves.
 func presentAs(res *resource, obj runtime.Object) runtime.Object {
 	if !meta.IsListType(obj) {
-		if resourceOf(obj) != res.view.storage {
+		if resourceOf(obj) != res.view.storage && (res.custom == nil || !isCustom(obj)) {
 			return obj
 		}
 		out := res.view.toView(obj)

@@ -34,7 +34,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 		return err
 	}
 	out, ok := negotiate(r, true)
-	if !ok || out.mediaType == mediaYAML || (out.mediaType == mediaProtobuf && out.kind != outObject) {
+	// Protobuf only for the built-in kinds' objects: custom resources have no protobuf
+	// encoding (kube-apiserver answers them in JSON too), tables and metadata are JSON.
+	if !ok || out.mediaType == mediaYAML || (out.mediaType == mediaProtobuf && (out.kind != outObject || ri.res.custom != nil)) {
 		out.mediaType = mediaJSON
 	}
 	var tableOpts printers.Options
@@ -111,7 +113,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 	if flusher != nil {
 		flusher.Flush()
 	}
-	ew := &eventWriter{w: w, flusher: flusher, out: out, tableOpts: tableOpts}
+	ew := &eventWriter{w: w, flusher: flusher, out: out, tableOpts: tableOpts, view: ri.view}
 	if werr != nil {
 		st := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", since, s.store.Revision())).ErrStatus
 		if tooLarge != nil {
@@ -196,7 +198,8 @@ type eventWriter struct {
 	out       output
 	tableOpts printers.Options
 	buf       bytes.Buffer
-	headers   bool // the table column definitions were sent
+	headers   bool      // the table column definitions were sent
+	view      *resource // the view watched: custom resources print their own columns
 	failed    bool
 }
 
@@ -209,7 +212,7 @@ func (e *eventWriter) write(t watch.EventType, obj runtime.Object) bool {
 	case e.out.kind == outTable:
 		opts := e.tableOpts
 		opts.NoHeaders = opts.NoHeaders || e.headers
-		tbl, err := printers.ToTable(obj, opts)
+		tbl, err := tableOf(e.view, obj, opts)
 		if err != nil {
 			st := apierrors.NewInternalError(err).ErrStatus
 			obj, t = &st, watch.Error

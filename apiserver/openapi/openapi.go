@@ -56,6 +56,8 @@ type Docs struct {
 	v3Once sync.Once
 	v3     map[string]*spec3.OpenAPI // by v3 path
 	v3Err  error
+
+	extra extraDocs // documents added at run time (extra.go)
 }
 
 // New returns the documents for the given resources; types come from scheme
@@ -77,6 +79,7 @@ func (d *Docs) Register(mux *http.ServeMux) {
 	v2.RegisterOpenAPIVersionedService("/openapi/v2", methodMux{mux})
 
 	v3 := handler3.NewOpenAPIService()
+	d.extra.register(v2, v3)
 	paths := d.v3Paths()
 	for p := range paths {
 		v3.UpdateGroupVersionLazy(p, cached.Once(cached.Func(func() (*spec3.OpenAPI, string, error) {
@@ -90,7 +93,7 @@ func (d *Docs) Register(mux *http.ServeMux) {
 	mux.Handle("GET /openapi/v3", http.HandlerFunc(v3.HandleDiscovery))
 	mux.Handle("GET /openapi/v3/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// handler3 answers an unknown group-version with an empty 200; say 404.
-		if _, ok := paths[strings.TrimPrefix(r.URL.Path, "/openapi/v3/")]; !ok {
+		if p := strings.TrimPrefix(r.URL.Path, "/openapi/v3/"); !paths[p] && !d.extra.has(p) {
 			http.NotFound(w, r)
 			return
 		}

@@ -57,6 +57,11 @@ var scenarios = []scenario{
 	{"paths", scenarioPaths},
 	{"pod-log", scenarioPodLog},
 	{"aggregation", scenarioAggregation},
+	{"crd", scenarioCRD},
+	{"crd-watch", scenarioCRDWatch},
+	{"crd-versions", scenarioCRDVersions},
+	{"crd-delete", scenarioCRDDelete},
+	{"crd-cluster", scenarioCRDCluster},
 }
 
 // ---- objects ----
