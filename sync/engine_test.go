@@ -16,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -38,6 +39,7 @@ type fixture struct {
 	t         testing.TB
 	ctx       context.Context
 	cs        kubernetes.Interface
+	dyn       dynamic.Interface
 	view      *kube.View
 	sheet     sheets.Sheet
 	mem       *sheets.Memory // the memory backend, or nil
@@ -80,7 +82,7 @@ func newFixtureOn(t testing.TB, backend string) *fixture {
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	f := &fixture{t: t, ctx: ctx, cs: cs, statePath: filepath.Join(t.TempDir(), "state.json")}
+	f := &fixture{t: t, ctx: ctx, cs: cs, dyn: dynamic.NewForConfigOrDie(cfg), statePath: filepath.Join(t.TempDir(), "state.json")}
 	switch backend {
 	case "memory":
 		f.mem = sheets.NewMemory()

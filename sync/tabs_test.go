@@ -313,7 +313,7 @@ func TestEditablePathMustBeAField(t *testing.T) {
 // viewOf is a synced view of the tabs' resources on the fixture's engine.
 func (f *fixture) viewOf(tabs []mapping.Tab) *kube.View {
 	f.t.Helper()
-	view, err := kube.NewViewOf(f.cs, nil, mapping.Sources(tabs))
+	view, err := kube.NewViewOf(f.cs, f.dyn, mapping.Sources(tabs))
 	if err != nil {
 		f.t.Fatal(err)
 	}
