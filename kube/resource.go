@@ -177,7 +177,8 @@ func (r *Resolver) definition(res Resource) (crdVersion, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	raw, err := r.discovery.RESTClient().Get().AbsPath("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", res.GroupResource().String()).DoRaw(ctx)
+	raw, err := r.discovery.RESTClient().Get().AbsPath("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", res.GroupResource().String()).
+		SetHeader("Accept", "application/json").DoRaw(ctx)
 	if err != nil {
 		return crdVersion{}, err
 	}

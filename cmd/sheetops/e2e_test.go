@@ -391,6 +391,28 @@ print(",".join(str(c.value) for c in wb["Nodes"][2]))`, filepath.Join(d.dir, "mo
 	if lines[0] != "Deployments,Nodes,Namespaces,Summary" || !strings.HasPrefix(lines[1], "sheetops-node,false,Ready") {
 		t.Fatalf("export --tabs wrote %q", lines)
 	}
+	// A custom resource's tab (the demo's WorkerPool CRD) from a config: its printer
+	// columns by default, listed through the dynamic client.
+	crdConfig := "cluster:\n  kubeconfig: " + filepath.Join(d2.dir, "apiserver", "kubeconfig") + "\ntabs:\n- {name: Worker Pools, resource: wp}\n"
+	if err := os.WriteFile(filepath.Join(d.dir, "pools.yaml"), []byte(crdConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("export", "--config", "pools.yaml", "-o", "pools.xlsx")
+	if err != nil || !strings.Contains(out, "3 worker pools") {
+		t.Fatalf("export of the WorkerPool tab: %v\n%s", err, out)
+	}
+	check = exec.Command(python, "-c", `
+import openpyxl, sys
+w = openpyxl.load_workbook(sys.argv[1])["Worker Pools"]
+for r in w.iter_rows(values_only=True):
+    print(",".join(str(v) for v in r[:4]))`, filepath.Join(d.dir, "pools.xlsx"))
+	b, err = check.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v %s", err, b)
+	}
+	if got := strings.TrimSpace(string(b)); got != "Namespace,Name,Replicas,Queue\napi,reports,1,reports\nshop,emails,2,emails\nshop,orders,3,orders" {
+		t.Fatalf("Worker Pools tab:\n%s", got)
+	}
 	if out, err := run("export", "--tabs", "Gadgets", "-o", "x.xlsx"); err == nil || !strings.Contains(out, `--tabs: "Gadgets" is not a preset`) {
 		t.Fatalf("export --tabs Gadgets: %v\n%s", err, out)
 	}
