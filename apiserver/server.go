@@ -35,8 +35,10 @@ type Options struct {
 	TokenFile string
 	// Demo seeds namespaces and deployments on an empty store.
 	Demo bool
-	// Sync makes every write wait for fsync (slower; survives power loss as well as crashes).
-	Sync bool
+	// NoSync acknowledges writes before their fsync (a crash of the process loses nothing;
+	// a power cut may lose the last writes); default false: every acknowledged write is on
+	// disk, concurrent writes sharing one fsync (group commit).
+	NoSync bool
 	// NoControllers leaves out the deployment and replica set controllers and the simulated
 	// kubelet: the engine then only stores and serves objects, as a bare API server does.
 	NoControllers bool
@@ -113,7 +115,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.authz = auth.NewAuthorizer()
-	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, Sync: opts.Sync, Finalized: finalized})
+	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObject, NoSync: opts.NoSync, Finalized: finalized})
 	if err != nil {
 		return nil, err
 	}

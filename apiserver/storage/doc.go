@@ -8,7 +8,18 @@
 //     every object and the counter. An object's resourceVersion is its last modification.
 //   - Objects handed to the store and objects returned by it are immutable: callers copy
 //     (DeepCopyObject) before they change anything. The TypeMeta of stored objects is empty.
-//   - Writes are serialised by one lock; reads take a read lock and never block on disk.
+//   - Durable by default: a write returns once its commit is on disk (bbolt, fsync), or,
+//     with Options.NoSync, once the operating system has it. Writes are checked and given
+//     their revision under one lock, against the committed state overlaid with the writes
+//     still waiting for their commit, then join the open batch; one commit loop writes a
+//     whole batch in one transaction (group commit: concurrent writers share one fsync) and
+//     releases the lock while it is on disk. Revisions are handed out strictly increasing
+//     and committed in that order.
+//   - Reads, lists and watches see committed writes only: a batch is applied to memory and
+//     its events to watches after its commit, before its writers return. A failed commit
+//     fails its writes and every write accepted after it (ErrCommit, as a 500), and leaves
+//     memory, revision and watches where the file is.
+//   - Reads take a read lock and never block on disk.
 //   - Watches see every event after the revision they start from, in revision order, with no
 //     gap: registration and the history replay happen under the same lock as writes. A start
 //     revision older than the kept history fails with ErrExpired (the caller answers 410).

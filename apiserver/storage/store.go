@@ -46,9 +46,10 @@ type Options struct {
 	New func(resource string) (Marshaler, bool)
 	// History is how many events are kept for watches; 0 means DefaultHistory.
 	History int
-	// Sync makes every commit wait for fsync. Off, a commit reaches the operating system
-	// before the write returns (a crash of the process loses nothing; a power cut may).
-	Sync bool
+	// NoSync skips the fsync of every commit: a commit still reaches the operating system
+	// before its writes return (a crash of the process loses nothing; a power cut may lose
+	// the last writes). By default every acknowledged write is on disk.
+	NoSync bool
 	// Finalized reports whether an object marked for deletion may go now; default: it has a
 	// deletionTimestamp and no finalizers.
 	Finalized func(obj runtime.Object) bool
@@ -84,13 +85,26 @@ type Store struct {
 	db   *bolt.DB
 
 	mu       stdsync.RWMutex
-	rev      uint64
+	rev      uint64 // the last committed revision: what reads, lists and watches see
 	items    map[string]*resourceItems
 	history  []Event // ring buffer
 	histHead int     // index of the oldest event
 	histLen  int
 	watchers map[string]map[*Watcher]struct{}
 	closing  bool // no new watches
+
+	// The write path (see commit.go): writes are checked against the committed state
+	// overlaid with the writes still waiting for their commit, take the next revision and
+	// join the open batch; the commit loop writes a whole batch in one transaction (one
+	// fsync) and only then applies it to the maps above and to watches.
+	next      uint64            // the last revision handed out; ahead of rev while writes wait
+	pending   map[string]*write // diskKey -> the latest write of that key not yet committed
+	open      *batch            // the writes of the next commit
+	commitNow *stdsync.Cond     // wakes the commit loop; uses mu
+	stopping  bool              // Close has begun: no new writes
+	loopDone  chan struct{}     // closed when the commit loop has returned
+	// failCommit, set by tests, makes a commit fail with its error inside the transaction.
+	failCommit func() error
 }
 
 // Open opens (or creates) the store and loads every object into memory.
@@ -109,11 +123,12 @@ func Open(opts Options) (*Store, error) {
 		items:    map[string]*resourceItems{},
 		history:  make([]Event, opts.History),
 		watchers: map[string]map[*Watcher]struct{}{},
+		pending:  map[string]*write{},
 	}
 	if opts.Path == "" {
 		return s, nil
 	}
-	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: !opts.Sync, NoFreelistSync: true})
+	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
@@ -152,6 +167,8 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("load store %s: %w", opts.Path, err)
 	}
+	s.next = s.rev
+	s.startCommits()
 	return s, nil
 }
 
@@ -171,10 +188,12 @@ func (s *Store) EndWatches() {
 	s.watchers = map[string]map[*Watcher]struct{}{}
 }
 
-// Close ends every watch and closes the file.
+// Close ends every watch, commits the writes already accepted, refuses later ones
+// (ErrClosed) and closes the file.
 func (s *Store) Close() error {
 	s.EndWatches()
 	if s.db != nil {
+		s.stopCommits()
 		return s.db.Close()
 	}
 	return nil
@@ -261,25 +280,6 @@ func encode(resource, nsName string, obj runtime.Object) ([]byte, error) {
 	return data, nil
 }
 
-// persist writes (or, with data nil, removes) one object's encoding and the revision in one transaction.
-func (s *Store) persist(resource, nsName string, data []byte, rev uint64) error {
-	if s.db == nil {
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], rev)
-		if err := tx.Bucket(bucketMeta).Put(keyRevision, v[:]); err != nil {
-			return err
-		}
-		b := tx.Bucket(bucketObjects)
-		if data == nil {
-			return b.Delete(diskKey(resource, nsName))
-		}
-		return b.Put(diskKey(resource, nsName), data)
-	})
-}
-
 // Encoded returns the protobuf encoding (the generated Marshal) of obj when obj is the
 // object currently stored under its key, as Get, List, Create and Update return it.
 func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
@@ -307,26 +307,31 @@ func (s *Store) Create(resource string, obj runtime.Object) (runtime.Object, err
 	}
 	key := objectKey(m.GetNamespace(), m.GetName())
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	if _, ok := r.objects[key]; ok {
-		return nil, apierrors.NewAlreadyExists(groupResource(resource), m.GetName())
+	b, err := s.createLocked(resource, key, m.GetName(), obj)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	rev := s.rev + 1
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	if _, _, ok := s.current(resource, key); ok {
+		return nil, apierrors.NewAlreadyExists(groupResource(resource), name)
+	}
+	rev := s.next + 1
 	setRV(obj, rev)
 	data, err := encode(resource, key, obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	r.objects[key] = obj
-	r.raw[key] = data
-	r.insertKey(key)
-	s.emit(Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev})
-	return obj, nil
+	return s.enqueue(key, data, Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev}), nil
 }
 
 // UpdateFunc gets the stored object (immutable) and returns the object to store in its place
@@ -339,55 +344,63 @@ type UpdateFunc func(current runtime.Object) (runtime.Object, error)
 func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (runtime.Object, bool, error) {
 	key := objectKey(namespace, name)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	cur, ok := r.objects[key]
+	obj, deleted, b, err := s.updateLocked(resource, key, namespace, name, update)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := b.wait(); err != nil {
+		return nil, false, err
+	}
+	return obj, deleted, nil
+}
+
+func (s *Store) updateLocked(resource, key, namespace, name string, update UpdateFunc) (runtime.Object, bool, *batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, false, nil, err
+	}
+	cur, curData, ok := s.current(resource, key)
 	if !ok {
-		return nil, false, apierrors.NewNotFound(groupResource(resource), name)
+		return nil, false, nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
 	next, err := update(cur)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if next == cur {
-		return cur, false, nil
+		// unchanged: the caller still waits for the commit of the state it was shown
+		return cur, false, s.batchOf(resource, key), nil
 	}
 	nm, err := meta.Accessor(next)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if nm.GetName() != name || nm.GetNamespace() != namespace {
-		return nil, false, apierrors.NewBadRequest("the name or namespace of the object cannot change")
+		return nil, false, nil, apierrors.NewBadRequest("the name or namespace of the object cannot change")
 	}
 	cm, _ := meta.Accessor(cur)
 	nm.SetResourceVersion(cm.GetResourceVersion())
 	if s.opts.Finalized(next) {
-		obj, err := s.deleteLocked(resource, r, key, next)
-		return obj, true, err
+		obj, b := s.deleteLocked(resource, key, cur, next)
+		return obj, true, b, nil
 	}
 	// A no-op: the new state encodes as the stored one (next carries the current
 	// resourceVersion here). Upstream's etcd3 store compares encodings the same way.
 	same, err := encode(resource, key, next)
 	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+		return nil, false, nil, apierrors.NewInternalError(err)
 	}
-	if curData, ok := r.raw[key]; ok && bytes.Equal(same, curData) {
-		return cur, false, nil
+	if bytes.Equal(same, curData) {
+		return cur, false, s.batchOf(resource, key), nil
 	}
-	rev := s.rev + 1
+	rev := s.next + 1
 	setRV(next, rev)
 	data, err := encode(resource, key, next)
 	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+		return nil, false, nil, apierrors.NewInternalError(err)
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, false, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	r.objects[key] = next
-	r.raw[key] = data
-	s.emit(Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
-	return next, false, nil
+	b := s.enqueue(key, data, Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
+	return next, false, b, nil
 }
 
 // Delete removes an object after check (preconditions) accepts the stored one. It returns
@@ -402,51 +415,55 @@ func (s *Store) Delete(resource, namespace, name string, check func(current runt
 func (s *Store) DeleteMarked(resource, namespace, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, error) {
 	key := objectKey(namespace, name)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	cur, ok := r.objects[key]
+	gone, b, err := s.deleteMarkedLocked(resource, key, name, check, mark)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	return gone, nil
+}
+
+func (s *Store) deleteMarkedLocked(resource, key, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, *batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, nil, err
+	}
+	cur, _, ok := s.current(resource, key)
 	if !ok {
-		return nil, apierrors.NewNotFound(groupResource(resource), name)
+		return nil, nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
 	if check != nil {
 		if err := check(cur); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if mark == nil {
-		return s.deleteLocked(resource, r, key, cur)
+		gone, b := s.deleteLocked(resource, key, cur, cur)
+		return gone, b, nil
 	}
 	marked := mark(cur)
-	rev := s.rev + 1
+	rev := s.next + 1
 	setRV(marked, rev)
 	data, err := encode(resource, key, marked)
 	if err != nil {
-		return nil, apierrors.NewInternalError(err)
+		return nil, nil, apierrors.NewInternalError(err)
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	r.objects[key] = marked
-	r.raw[key] = data
-	s.emit(Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
-	return s.deleteLocked(resource, r, key, marked)
+	// Both writes join the open batch under this one hold of the lock: they commit together.
+	s.enqueue(key, data, Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
+	gone, b := s.deleteLocked(resource, key, marked, marked)
+	return gone, b, nil
 }
 
-func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last runtime.Object) (runtime.Object, error) {
-	old := r.objects[key]
-	rev := s.rev + 1
-	if err := s.persist(resource, key, nil, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
+// deleteLocked queues the deletion of key, whose current state is old; last is the state
+// the deletion reports (old, or the state that made the object finalized).
+func (s *Store) deleteLocked(resource, key string, old, last runtime.Object) (runtime.Object, *batch) {
+	rev := s.next + 1
 	gone := last.DeepCopyObject()
 	setRV(gone, rev)
-	delete(r.objects, key)
-	delete(r.raw, key)
-	r.removeKey(key)
-	s.emit(Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
-	return gone, nil
+	b := s.enqueue(key, nil, Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
+	return gone, b
 }
 
 func (s *Store) emit(ev Event) {
