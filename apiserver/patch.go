@@ -383,7 +383,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	if err := checkStrict(w, patchObj, res, o); err != nil {
 		return err
 	}
-	fm := res.managers[ri.subresource]
+	fm := res.fieldManager(ri.subresource)
 	applied := func(live runtime.Object) (runtime.Object, error) {
 		out, err := fm.Apply(withTypeMeta(live), patchObj.DeepCopy(), o.fieldManager, o.force)
 		if err != nil {

@@ -101,9 +101,47 @@ type resource struct {
 	// strategy is what is the kind's own: defaults, validation, scale, deletion, allocation.
 	strategy strategy
 
-	newObj   func() storage.Marshaler
-	newList  func() runtime.Object
-	managers map[string]*managedfields.FieldManager // by subresource ("" for the main resource)
+	newObj  func() storage.Marshaler
+	newList func() runtime.Object
+	// managers are the field managers by subresource ("" for the main resource), built on
+	// first use (fieldManager).
+	managers     map[string]*managedfields.FieldManager
+	managersOnce sync.Once
+}
+
+// fieldManagerTypes is the field managers' type converter, built on first use: it reads
+// the OpenAPI schema of every kind, which took most of the engine's start-up when it was
+// built at package init (about 150 ms on 2 cores).
+var fieldManagerTypes = sync.OnceValue(newFieldManagerTypeConverter)
+
+// fieldManager is the field manager of the resource's subresource ("" for the main
+// resource); nil for the subresources and views that have none.
+func (r *resource) fieldManager(sub string) *managedfields.FieldManager {
+	if r.view != nil {
+		return nil
+	}
+	r.managersOnce.Do(func() {
+		r.managers = map[string]*managedfields.FieldManager{}
+		for _, sub := range append([]string{""}, r.subs...) {
+			if sub == subScale || sub == subFinalize || sub == subBinding {
+				continue
+			}
+			fm, err := managedfields.NewDefaultFieldManager(fieldManagerTypes(), fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
+				r.gvk(), r.gvr.GroupVersion(), sub, nil)
+			if err != nil {
+				panic(fmt.Sprintf("field manager for %s: %v", r.gvr, err))
+			}
+			r.managers[sub] = fm
+		}
+	})
+	return r.managers[sub]
+}
+
+// warmFieldManagers builds every field manager ahead of the first write that needs one.
+func warmFieldManagers() {
+	for _, r := range resources {
+		r.fieldManager("")
+	}
 }
 
 func (r *resource) gvk() schema.GroupVersionKind { return r.gvr.GroupVersion().WithKind(r.kind) }
@@ -347,7 +385,6 @@ func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runt
 }
 
 func init() {
-	typeConverter := newFieldManagerTypeConverter()
 	for _, r := range resources {
 		if r.strategy == nil {
 			r.strategy = validatedStrategy{}
@@ -360,18 +397,6 @@ func init() {
 			continue // resolved below, once every storage resource is indexed
 		}
 		byStoreKey[r.storeKey] = r
-		r.managers = map[string]*managedfields.FieldManager{}
-		for _, sub := range append([]string{""}, r.subs...) {
-			if sub == subScale || sub == subFinalize || sub == subBinding {
-				continue
-			}
-			fm, err := managedfields.NewDefaultFieldManager(typeConverter, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
-				r.gvk(), r.gvr.GroupVersion(), sub, nil)
-			if err != nil {
-				panic(fmt.Sprintf("field manager for %s: %v", r.gvr, err))
-			}
-			r.managers[sub] = fm
-		}
 	}
 }
 

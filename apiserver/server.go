@@ -186,6 +186,9 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}()
 	}
+	// The field managers read the OpenAPI schema of every kind: built now, in the
+	// background, rather than at package init (start-up) or by the first write.
+	s.wg.Go(warmFieldManagers)
 	s.log.Info("embedded API server ready", "url", s.URL(), "kubeconfig", s.opts.KubeconfigOut, "startup", time.Since(s.started).Round(time.Millisecond))
 	return nil
 }
