@@ -168,6 +168,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("load store %s: %w", opts.Path, err)
 	}
 	s.next = s.rev
+	releaseMapped(db)
 	s.startCommits()
 	return s, nil
 }

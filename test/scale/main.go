@@ -1,0 +1,369 @@
+// Command scale fills the embedded engine with deployments through client-go, lets its
+// controllers and simulated kubelet run every pod, and measures what the engine then holds:
+// resident memory and live heap per stored pod, with the engine alone (a fresh process that
+// loads the store, controllers off), and how long that process takes to answer /readyz.
+//
+//	cd test && go run ./scale -deployments 2000 -replicas 5     # 10,000 pods
+//	cd test && go run ./scale -deployments 20000 -replicas 5    # 100,000 pods
+//	cd test && go run ./scale -start-bin /tmp/sheetops          # launch to /readyz of a binary
+//
+// With -data-dir the store is kept (and reused: deployments that exist already count).
+// Figures go to stdout, one "name value unit" per line; progress goes to stderr.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/sheetops/sheetops/apiserver"
+)
+
+func main() {
+	deployments := flag.Int("deployments", 2000, "deployments to create")
+	replicas := flag.Int("replicas", 5, "replicas of each deployment")
+	namespaces := flag.Int("namespaces", 20, "namespaces the deployments are spread over")
+	workers := flag.Int("workers", 8, "concurrent client-go writers")
+	dataDir := flag.String("data-dir", "", "the engine's data directory (default: a temporary one, removed at the end)")
+	noSync := flag.Bool("no-fsync", false, "run the engine with --fsync=false")
+	measure := flag.Bool("measure", false, "(internal) load -data-dir without controllers, print memory figures and exit")
+	startBin := flag.String("start-bin", "", "only time BIN apiserver from launch to /readyz 200 (an empty data directory each time)")
+	startRuns := flag.Int("start-runs", 20, "runs of -start-bin")
+	cpuProfile := flag.String("cpuprofile", "", "with -measure: write a CPU profile of the engine's start (open, load, ready) to this file")
+	heapProfile := flag.String("heapprofile", "", "with -measure: write a heap profile of the loaded engine to this file")
+	flag.Parse()
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard) // client-go's deprecation warnings
+
+	var err error
+	switch {
+	case *startBin != "":
+		err = timeStart(*startBin, *startRuns)
+	case *measure:
+		err = measureLoaded(*dataDir, *noSync, *cpuProfile, *heapProfile)
+	default:
+		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *noSync)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// fill creates the deployments, waits for every pod to run, then measures the loaded store
+// in a fresh process (this command again, with -measure).
+func fill(dir string, deployments, replicas, namespaces, workers int, noSync bool) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "sheetops-scale-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	ctx := context.Background()
+	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, Logger: quiet()})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	cs, err := client(srv.KubeconfigPath())
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := range namespaces {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("scale-%03d", i)}}
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= deployments {
+					return
+				}
+				d := deployment(fmt.Sprintf("scale-%03d", i%namespaces), fmt.Sprintf("app-%05d", i), int32(replicas))
+				if _, err := cs.AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("create deployments: %w", err)
+	}
+	created := time.Since(start)
+	logf("created %d deployments in %s; waiting for %d running pods", deployments, created.Round(time.Millisecond), deployments*replicas)
+	want := deployments * replicas
+	for {
+		l, err := cs.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		ready := 0
+		for _, d := range l.Items {
+			ready += int(d.Status.ReadyReplicas)
+		}
+		logf("%d of %d pods ready", ready, want)
+		if ready >= want {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	settled := time.Since(start)
+	fmt.Printf("create-deployments %.1f s\n", created.Seconds())
+	fmt.Printf("all-pods-ready %.1f s\n", settled.Seconds())
+	fmt.Printf("rss-with-controllers-and-client %d MiB\n", rss()>>20)
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "store.db")); err == nil {
+		fmt.Printf("store-file %d MiB\n", fi.Size()>>20)
+	}
+	args := []string{"-measure", "-data-dir", dir}
+	if noSync {
+		args = append(args, "-no-fsync")
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// measureLoaded opens the store in an engine without controllers (what a restart does),
+// waits for /readyz, collects garbage and reports memory per stored pod.
+func measureLoaded(dir string, noSync bool, cpuProfile, heapProfile string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, NoControllers: true, Logger: quiet()})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		return err
+	}
+	if err := waitReady(srv.URL(), 30*time.Second); err != nil {
+		return err
+	}
+	loaded := time.Since(start)
+	pprof.StopCPUProfile()
+	cs, err := client(srv.KubeconfigPath())
+	if err != nil {
+		return err
+	}
+	count := func(list func(metav1.ListOptions) (int, *int64, error)) (int64, error) {
+		n, remaining, err := list(metav1.ListOptions{Limit: 1})
+		if err != nil || remaining == nil {
+			return int64(n), err
+		}
+		return int64(n) + *remaining, nil
+	}
+	ctx := context.Background()
+	pods, err := count(func(o metav1.ListOptions) (int, *int64, error) {
+		l, err := cs.CoreV1().Pods("").List(ctx, o)
+		if err != nil {
+			return 0, nil, err
+		}
+		return len(l.Items), l.RemainingItemCount, nil
+	})
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r := rss()
+	fmt.Printf("pods %d\n", pods)
+	fmt.Printf("load-to-ready %d ms\n", loaded.Milliseconds())
+	fmt.Printf("engine-rss %d MiB\n", r>>20)
+	fmt.Printf("engine-rss-anon %d MiB\n", procStatus("RssAnon")>>20)
+	fmt.Printf("engine-rss-file %d MiB\n", procStatus("RssFile")>>20)
+	fmt.Printf("engine-heap-live %d MiB\n", ms.HeapAlloc>>20)
+	if pods > 0 {
+		fmt.Printf("rss-per-pod %.1f KB\n", float64(r)/float64(pods)/1000)
+		fmt.Printf("heap-per-pod %.1f KB\n", float64(ms.HeapAlloc)/float64(pods)/1000)
+	}
+	if heapProfile != "" {
+		f, err := os.Create(heapProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return srv.Close()
+}
+
+// timeStart launches bin apiserver runs times on a fresh data directory and reports the
+// time from exec to the first 200 of /readyz.
+func timeStart(bin string, runs int) error {
+	var times []time.Duration
+	for range runs {
+		dir, err := os.MkdirTemp("", "sheetops-start-")
+		if err != nil {
+			return err
+		}
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		cmd := exec.Command(bin, "apiserver", "--addr", addr, "--data-dir", dir)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		err = waitReady("https://"+addr, 10*time.Second)
+		took := time.Since(start)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		os.RemoveAll(dir)
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, stderr.String())
+		}
+		times = append(times, took)
+	}
+	slices.Sort(times)
+	fmt.Printf("launch-to-readyz-median %.1f ms\n", float64(times[len(times)/2].Microseconds())/1000)
+	fmt.Printf("launch-to-readyz-min %.1f ms\n", float64(times[0].Microseconds())/1000)
+	fmt.Printf("launch-to-readyz-max %.1f ms\n", float64(times[len(times)-1].Microseconds())/1000)
+	return nil
+}
+
+func waitReady(url string, timeout time.Duration) error {
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := hc.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s/readyz not ready after %s: %v", url, timeout, err)
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func client(kubeconfig string) (*kubernetes.Clientset, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = -1, 0
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	return kubernetes.NewForConfig(cfg)
+}
+
+// rss is this process's resident set size in bytes (Linux).
+func rss() uint64 { return procStatus("VmRSS") }
+
+// procStatus is a size field of /proc/self/status in bytes (Linux): VmRSS, RssAnon, RssFile.
+func procStatus(field string) uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// deployment is a small web deployment, as people write them.
+func deployment(ns, name string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": name, "tier": "web"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name:  "web",
+					Image: "nginx:1.27",
+					Ports: []corev1.ContainerPort{{ContainerPort: 80}},
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+						corev1.ResourceCPU:    resource.MustParse("100m"),
+						corev1.ResourceMemory: resource.MustParse("128Mi"),
+					}},
+				}}},
+			},
+		},
+	}
+}
