@@ -44,6 +44,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/apiserver/controllers"
 )
 
 func main() {
@@ -51,6 +52,7 @@ func main() {
 	replicas := flag.Int("replicas", 5, "replicas of each deployment")
 	namespaces := flag.Int("namespaces", 20, "namespaces the deployments are spread over")
 	workers := flag.Int("workers", 8, "concurrent client-go writers")
+	controllerWorkers := flag.Int("controller-workers", 8, "workers of each of the engine's controllers (its default is 2)")
 	dataDir := flag.String("data-dir", "", "the engine's data directory (default: a temporary one, removed at the end)")
 	noSync := flag.Bool("no-fsync", false, "run the engine with --fsync=false")
 	measure := flag.Bool("measure", false, "(internal) load -data-dir without controllers, print memory figures and exit")
@@ -69,7 +71,7 @@ func main() {
 	case *measure:
 		err = measureLoaded(*dataDir, *noSync, *cpuProfile, *heapProfile)
 	default:
-		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *noSync)
+		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *controllerWorkers, *noSync)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
@@ -85,7 +87,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // fill creates the deployments, waits for every pod to run, then measures the loaded store
 // in a fresh process (this command again, with -measure).
-func fill(dir string, deployments, replicas, namespaces, workers int, noSync bool) error {
+func fill(dir string, deployments, replicas, namespaces, workers, controllerWorkers int, noSync bool) error {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "sheetops-scale-")
 		if err != nil {
@@ -95,7 +97,10 @@ func fill(dir string, deployments, replicas, namespaces, workers int, noSync boo
 		dir = tmp
 	}
 	ctx := context.Background()
-	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, Logger: quiet()})
+	srv, err := apiserver.New(apiserver.Options{
+		Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, Logger: quiet(),
+		Controllers: controllers.Options{Workers: controllerWorkers},
+	})
 	if err != nil {
 		return err
 	}
