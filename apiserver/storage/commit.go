@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -98,6 +101,9 @@ func (s *Store) batchOf(resource, key string) *batch {
 // write to the open batch; without a file it is applied at once. Called with the lock held.
 func (s *Store) enqueue(key string, data []byte, ev Event) *batch {
 	s.next = ev.RV
+	if data != nil {
+		shareEncoding(ev.Object, data)
+	}
 	w := &write{key: key, disk: string(diskKey(ev.Resource, key)), data: data, ev: ev}
 	if s.db == nil {
 		s.apply(w)
@@ -200,4 +206,42 @@ func (s *Store) apply(w *write) {
 		delete(s.pending, w.disk)
 	}
 	s.emit(w.ev)
+}
+
+// shareEncoding points obj's managed fields (their FieldsV1 bytes, a good part of a
+// decoded object) into data, obj's encoding, which the store keeps anyway: one copy of
+// those bytes instead of two. obj is not yet visible to anyone else; it gets entries and
+// FieldsV1 values of its own, so objects it was copied from keep theirs. Unstructured
+// objects keep their managed fields as they are.
+func shareEncoding(obj runtime.Object, data []byte) {
+	if _, ok := obj.(runtime.Unstructured); ok {
+		return
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	entries := m.GetManagedFields()
+	if len(entries) == 0 {
+		return
+	}
+	shared := make([]metav1.ManagedFieldsEntry, len(entries))
+	fields := make([]metav1.FieldsV1, len(entries))
+	from := 0 // entries are encoded in order: search after the previous one
+	for i, e := range entries {
+		shared[i] = e
+		if e.FieldsV1 == nil || len(e.FieldsV1.Raw) == 0 {
+			continue
+		}
+		raw := e.FieldsV1.Raw
+		j := bytes.Index(data[from:], raw)
+		if j < 0 {
+			continue
+		}
+		j += from
+		from = j + len(raw)
+		fields[i].Raw = data[j:from:from]
+		shared[i].FieldsV1 = &fields[i]
+	}
+	m.SetManagedFields(shared)
 }

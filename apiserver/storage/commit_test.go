@@ -12,9 +12,11 @@ import (
 	stdsync "sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -245,4 +247,61 @@ func killChild(path string) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestManagedFieldsShareTheEncoding checks that a stored object's managed fields point into
+// its stored encoding, after a write and after a restart, and that the entries of the
+// object it was copied from are left alone.
+func TestManagedFieldsShareTheEncoding(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := openTest(t, path, 0)
+	p := newPod("ns", "p", nil)
+	p.ManagedFields = []metav1.ManagedFieldsEntry{
+		{Manager: "a", Operation: metav1.ManagedFieldsOperationUpdate, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{}}}`)}},
+		{Manager: "b", Operation: metav1.ManagedFieldsOperationUpdate, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}},
+	}
+	callers := p.ManagedFields
+	first := callers[0].FieldsV1
+	stored, err := s.Create("pods", p.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares := func(s *Store, obj runtime.Object) {
+		t.Helper()
+		raw, ok := s.Encoded("pods", obj)
+		if !ok {
+			t.Fatal("no encoding")
+		}
+		for _, e := range obj.(*corev1.Pod).ManagedFields {
+			f := e.FieldsV1.Raw
+			if !inside(f, raw) {
+				t.Fatalf("the managed fields of %s do not point into its encoding", e.Manager)
+			}
+		}
+		if want, _ := obj.(*corev1.Pod).Marshal(); string(want) != string(raw) {
+			t.Fatal("the object no longer encodes as stored")
+		}
+	}
+	shares(s, stored)
+	if callers[0].FieldsV1 != first || string(first.Raw) != `{"f:metadata":{"f:labels":{}}}` {
+		t.Fatal("the caller's entries changed")
+	}
+	s.Close()
+	s = openTest(t, path, 0)
+	defer s.Close()
+	got, err := s.Get("pods", "ns", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares(s, got)
+}
+
+// inside reports whether b's bytes lie within buf's.
+func inside(b, buf []byte) bool {
+	if len(b) == 0 || len(buf) == 0 {
+		return false
+	}
+	start, end := uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&buf[len(buf)-1]))
+	p := uintptr(unsafe.Pointer(&b[0]))
+	return p >= start && p <= end
 }

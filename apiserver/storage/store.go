@@ -156,9 +156,11 @@ func Open(opts Options) (*Store, error) {
 			if err := obj.Unmarshal(v); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
 			}
+			data := bytes.Clone(v) // v lives only as long as the transaction
+			shareEncoding(obj, data)
 			r := s.resource(resource)
 			r.objects[nsName] = obj
-			r.raw[nsName] = bytes.Clone(v)      // v lives only as long as the transaction
+			r.raw[nsName] = data
 			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
 			return nil
 		})
