@@ -137,6 +137,14 @@ func (r *resource) fieldManager(sub string) *managedfields.FieldManager {
 	return r.managers[sub]
 }
 
+// fieldManagerUnless is res.fieldManager(sub), or nil without building it when skip.
+func fieldManagerUnless(skip bool, res *resource, sub string) *managedfields.FieldManager {
+	if skip {
+		return nil
+	}
+	return res.fieldManager(sub)
+}
+
 // warmFieldManagers builds every field manager ahead of the first write that needs one.
 func warmFieldManagers() {
 	for _, r := range resources {
