@@ -20,6 +20,7 @@ type write struct {
 	key   string // "namespace/name"
 	disk  string // diskKey: resource, NUL, key
 	data  []byte // the encoding to store; nil for a deletion
+	gone  []byte // for a deletion, the encoding of the object as the deletion reports it
 	ev    Event  // what watches see once it is committed
 	batch *batch
 }
@@ -99,12 +100,13 @@ func (s *Store) batchOf(resource, key string) *batch {
 
 // enqueue hands out ev's revision (ev.RV, which the caller took as s.next+1) and adds the
 // write to the open batch; without a file it is applied at once. Called with the lock held.
-func (s *Store) enqueue(key string, data []byte, ev Event) *batch {
+// A deletion (data nil) comes with gone, the encoding of ev.Object, for the history.
+func (s *Store) enqueue(key string, data, gone []byte, ev Event) *batch {
 	s.next = ev.RV
 	if data != nil {
 		shareEncoding(ev.Object, data)
 	}
-	w := &write{key: key, disk: string(diskKey(ev.Resource, key)), data: data, ev: ev}
+	w := &write{key: key, disk: string(diskKey(ev.Resource, key)), data: data, gone: gone, ev: ev}
 	if s.db == nil {
 		s.apply(w)
 		return nil
@@ -190,7 +192,9 @@ func (s *Store) commit(ws []*write) error {
 // apply makes a committed write visible to reads, lists and watches. Called with the lock held.
 func (s *Store) apply(w *write) {
 	r := s.resource(w.ev.Resource)
+	h := histEvent{typ: w.ev.Type, resource: w.ev.Resource, key: w.key, rv: w.ev.RV, data: w.data, old: r.raw[w.key]}
 	if w.ev.Type == watch.Deleted {
+		h.data = w.gone
 		delete(r.objects, w.key)
 		delete(r.raw, w.key)
 		r.removeKey(w.key)
@@ -205,7 +209,7 @@ func (s *Store) apply(w *write) {
 	if s.pending[w.disk] == w {
 		delete(s.pending, w.disk)
 	}
-	s.emit(w.ev)
+	s.emit(w.ev, h)
 }
 
 // shareEncoding points obj's managed fields (their FieldsV1 bytes, a good part of a

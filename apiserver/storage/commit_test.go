@@ -305,3 +305,93 @@ func inside(b, buf []byte) bool {
 	p := uintptr(unsafe.Pointer(&b[0]))
 	return p >= start && p <= end
 }
+
+// TestReplayedEventsMatchLiveOnes checks that a watch replaying the history (kept encoded)
+// gets the events a live watch got: types, revisions, objects and previous states.
+func TestReplayedEventsMatchLiveOnes(t *testing.T) {
+	for _, path := range []string{"", "store.db"} {
+		t.Run(fmt.Sprintf("file=%v", path != ""), func(t *testing.T) {
+			if path != "" {
+				path = filepath.Join(t.TempDir(), path)
+			}
+			s := openTest(t, path, 0)
+			defer s.Close()
+			live, err := s.Watch("pods", WatchOptions{Since: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer live.Stop()
+			relabel := func(name, v string, finalizers ...string) {
+				t.Helper()
+				if _, _, err := s.Update("pods", "ns", name, func(cur runtime.Object) (runtime.Object, error) {
+					p := cur.(*corev1.Pod).DeepCopy()
+					p.Labels = map[string]string{"v": v}
+					p.Finalizers = finalizers
+					return p, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, n := range []string{"a", "b", "c"} {
+				if _, err := s.Create("pods", newPod("ns", n, nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			relabel("a", "1")
+			relabel("a", "2", "keep")
+			if _, err := s.Delete("pods", "ns", "b", nil); err != nil {
+				t.Fatal(err)
+			}
+			// marked for deletion, then finalized by an update: deleted with the update's state
+			if _, _, err := s.Update("pods", "ns", "a", func(cur runtime.Object) (runtime.Object, error) {
+				p := cur.(*corev1.Pod).DeepCopy()
+				now := metav1.Now()
+				p.DeletionTimestamp = &now
+				return p, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			relabel("a", "3") // without its finalizer: deleted, as this update left it
+			if _, err := s.DeleteMarked("pods", "ns", "c", nil, func(cur runtime.Object) runtime.Object {
+				p := cur.(*corev1.Pod).DeepCopy()
+				now := metav1.Now()
+				p.DeletionTimestamp = &now
+				return p
+			}); err != nil {
+				t.Fatal(err)
+			}
+			total := s.Revision()
+			var got []Event
+			for uint64(len(got)) < total {
+				evs, ok := live.Next(deadline2(time.After(2 * time.Second)))
+				if !ok || len(evs) == 0 {
+					t.Fatalf("live watch: %d events of %d", len(got), total)
+				}
+				got = append(got, evs...)
+			}
+			replay, err := s.Watch("pods", WatchOptions{Since: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer replay.Stop()
+			again, _ := replay.Next(nil)
+			if len(again) != len(got) {
+				t.Fatalf("replayed %d events, live %d", len(again), len(got))
+			}
+			enc := func(o runtime.Object) string {
+				if o == nil {
+					return "<nil>"
+				}
+				b, _ := o.(*corev1.Pod).Marshal()
+				return string(b)
+			}
+			for i, ev := range got {
+				r := again[i]
+				if r.Type != ev.Type || r.RV != ev.RV || enc(r.Object) != enc(ev.Object) || enc(r.Old) != enc(ev.Old) {
+					t.Fatalf("event %d: replayed %s at %d, live %s at %d (objects equal %v, old equal %v)",
+						i, r.Type, r.RV, ev.Type, ev.RV, enc(r.Object) == enc(ev.Object), enc(r.Old) == enc(ev.Old))
+				}
+			}
+		})
+	}
+}

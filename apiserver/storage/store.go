@@ -87,8 +87,8 @@ type Store struct {
 	mu       stdsync.RWMutex
 	rev      uint64 // the last committed revision: what reads, lists and watches see
 	items    map[string]*resourceItems
-	history  []Event // ring buffer
-	histHead int     // index of the oldest event
+	history  []histEvent // ring buffer
+	histHead int         // index of the oldest event
 	histLen  int
 	watchers map[string]map[*Watcher]struct{}
 	closing  bool // no new watches
@@ -121,7 +121,7 @@ func Open(opts Options) (*Store, error) {
 	s := &Store{
 		opts:     opts,
 		items:    map[string]*resourceItems{},
-		history:  make([]Event, opts.History),
+		history:  make([]histEvent, opts.History),
 		watchers: map[string]map[*Watcher]struct{}{},
 		pending:  map[string]*write{},
 	}
@@ -334,7 +334,7 @@ func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*b
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
-	return s.enqueue(key, data, Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev}), nil
+	return s.enqueue(key, data, nil, Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev}), nil
 }
 
 // UpdateFunc gets the stored object (immutable) and returns the object to store in its place
@@ -384,8 +384,8 @@ func (s *Store) updateLocked(resource, key, namespace, name string, update Updat
 	cm, _ := meta.Accessor(cur)
 	nm.SetResourceVersion(cm.GetResourceVersion())
 	if s.opts.Finalized(next) {
-		obj, b := s.deleteLocked(resource, key, cur, next)
-		return obj, true, b, nil
+		obj, b, err := s.deleteLocked(resource, key, cur, next)
+		return obj, true, b, err
 	}
 	// A no-op: the new state encodes as the stored one (next carries the current
 	// resourceVersion here). Upstream's etcd3 store compares encodings the same way.
@@ -402,7 +402,7 @@ func (s *Store) updateLocked(resource, key, namespace, name string, update Updat
 	if err != nil {
 		return nil, false, nil, apierrors.NewInternalError(err)
 	}
-	b := s.enqueue(key, data, Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
+	b := s.enqueue(key, data, nil, Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
 	return next, false, b, nil
 }
 
@@ -443,8 +443,7 @@ func (s *Store) deleteMarkedLocked(resource, key, name string, check func(curren
 		}
 	}
 	if mark == nil {
-		gone, b := s.deleteLocked(resource, key, cur, cur)
-		return gone, b, nil
+		return s.deleteLocked(resource, key, cur, cur)
 	}
 	marked := mark(cur)
 	rev := s.next + 1
@@ -454,24 +453,28 @@ func (s *Store) deleteMarkedLocked(resource, key, name string, check func(curren
 		return nil, nil, apierrors.NewInternalError(err)
 	}
 	// Both writes join the open batch under this one hold of the lock: they commit together.
-	s.enqueue(key, data, Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
-	gone, b := s.deleteLocked(resource, key, marked, marked)
-	return gone, b, nil
+	s.enqueue(key, data, nil, Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
+	return s.deleteLocked(resource, key, marked, marked)
 }
 
 // deleteLocked queues the deletion of key, whose current state is old; last is the state
 // the deletion reports (old, or the state that made the object finalized).
-func (s *Store) deleteLocked(resource, key string, old, last runtime.Object) (runtime.Object, *batch) {
+func (s *Store) deleteLocked(resource, key string, old, last runtime.Object) (runtime.Object, *batch, error) {
 	rev := s.next + 1
 	gone := last.DeepCopyObject()
 	setRV(gone, rev)
-	b := s.enqueue(key, nil, Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
-	return gone, b
+	data, err := encode(resource, key, gone)
+	if err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	b := s.enqueue(key, nil, data, Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
+	return gone, b, nil
 }
 
-func (s *Store) emit(ev Event) {
+// emit hands ev to the watchers and keeps h, its encoded form, in the history.
+func (s *Store) emit(ev Event, h histEvent) {
 	i := (s.histHead + s.histLen) % len(s.history)
-	s.history[i] = ev
+	s.history[i] = h
 	if s.histLen < len(s.history) {
 		s.histLen++
 	} else {
@@ -488,19 +491,69 @@ func (s *Store) oldestRV() uint64 {
 	if s.histLen == 0 {
 		return s.rev + 1
 	}
-	return s.history[s.histHead].RV
+	return s.history[s.histHead].rv
 }
 
-// eventsSince calls fn for every kept event with RV > since, oldest first.
-func (s *Store) eventsSince(since uint64, fn func(Event)) error {
+// histEvent is one event of the history, kept as encodings rather than decoded objects:
+// the object's (while it is current, the very bytes the store holds) and the previous
+// state's (the bytes the store held). Watches that start in the past decode them.
+type histEvent struct {
+	typ      watch.EventType
+	resource string
+	key      string
+	rv       uint64
+	data     []byte // the object after the change; for Deleted, its last state with the revision of the deletion
+	old      []byte // the object before the change; nil for Added
+}
+
+// historySince calls fn for every kept event of resource with a revision after since,
+// oldest first.
+func (s *Store) historySince(since uint64, resource string, fn func(h *histEvent) error) error {
 	if since+1 < s.oldestRV() && since < s.rev {
 		return ErrExpired
 	}
 	for i := 0; i < s.histLen; i++ {
-		ev := s.history[(s.histHead+i)%len(s.history)]
-		if ev.RV > since {
-			fn(ev)
+		h := &s.history[(s.histHead+i)%len(s.history)]
+		if h.rv > since && h.resource == resource {
+			if err := fn(h); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// eventsSince calls fn for every kept event of resource after since, oldest first, decoded.
+func (s *Store) eventsSince(since uint64, resource string, fn func(Event)) error {
+	return s.historySince(since, resource, func(h *histEvent) error {
+		ev := Event{Type: h.typ, Resource: h.resource, RV: h.rv}
+		var err error
+		if ev.Object, err = s.decodeAt(h.resource, h.key, h.data); err != nil {
+			return err
+		}
+		if h.old != nil {
+			if ev.Old, err = s.decodeAt(h.resource, h.key, h.old); err != nil {
+				return err
+			}
+		}
+		fn(ev)
+		return nil
+	})
+}
+
+// decodeAt decodes a past state of key: the stored object itself when data is its stored encoding.
+func (s *Store) decodeAt(resource, key string, data []byte) (runtime.Object, error) {
+	if r := s.items[resource]; r != nil {
+		if cur := r.raw[key]; len(cur) > 0 && len(data) == len(cur) && &cur[0] == &data[0] {
+			return r.objects[key], nil
+		}
+	}
+	obj, ok := s.opts.New(resource)
+	if !ok {
+		return nil, fmt.Errorf("decode %s %s from the history: no such resource", resource, key)
+	}
+	if err := obj.Unmarshal(data); err != nil {
+		return nil, fmt.Errorf("decode %s %s from the history: %w", resource, key, err)
+	}
+	return obj, nil
 }

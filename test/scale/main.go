@@ -48,6 +48,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -71,6 +72,7 @@ func main() {
 	heapProfile := flag.String("heapprofile", "", "with -measure: write a heap profile of the loaded engine to this file")
 	replicate := flag.String("replicate", "", "copy the store of this data directory -times times into -data-dir, then measure")
 	times := flag.Int("times", 10, "copies made by -replicate")
+	churn := flag.Int("churn", 20000, "label patches made after the first measure (the watch history keeps 20,000 events), then measured again; 0: none")
 	flag.Parse()
 	klog.LogToStderr(false)
 	klog.SetOutput(io.Discard) // client-go's deprecation warnings
@@ -81,12 +83,12 @@ func main() {
 		err = timeStart(*startBin, *startRuns)
 	case *replicate != "":
 		if err = replicateStore(*replicate, *dataDir, *times); err == nil {
-			err = measureLoaded(*dataDir, *noSync, "", "")
+			err = measureLoaded(*dataDir, *noSync, *churn, "", "")
 		}
 	case *measure:
-		err = measureLoaded(*dataDir, *noSync, *cpuProfile, *heapProfile)
+		err = measureLoaded(*dataDir, *noSync, *churn, *cpuProfile, *heapProfile)
 	default:
-		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *controllerWorkers, *noSync)
+		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *controllerWorkers, *churn, *noSync)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
@@ -102,7 +104,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // fill creates the deployments, waits for every pod to run, then measures the loaded store
 // in a fresh process (this command again, with -measure).
-func fill(dir string, deployments, replicas, namespaces, workers, controllerWorkers int, noSync bool) error {
+func fill(dir string, deployments, replicas, namespaces, workers, controllerWorkers, churn int, noSync bool) error {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "sheetops-scale-")
 		if err != nil {
@@ -184,7 +186,7 @@ func fill(dir string, deployments, replicas, namespaces, workers, controllerWork
 	if fi, err := os.Stat(filepath.Join(dir, "store.db")); err == nil {
 		fmt.Printf("store-file %d MiB\n", fi.Size()>>20)
 	}
-	args := []string{"-measure", "-data-dir", dir}
+	args := []string{"-measure", "-data-dir", dir, "-churn", strconv.Itoa(churn)}
 	if noSync {
 		args = append(args, "-no-fsync")
 	}
@@ -195,7 +197,7 @@ func fill(dir string, deployments, replicas, namespaces, workers, controllerWork
 
 // measureLoaded opens the store in an engine without controllers (what a restart does),
 // waits for /readyz, collects garbage and reports memory per stored pod.
-func measureLoaded(dir string, noSync bool, cpuProfile, heapProfile string) error {
+func measureLoaded(dir string, noSync bool, churn int, cpuProfile, heapProfile string) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -240,21 +242,61 @@ func measureLoaded(dir string, noSync bool, cpuProfile, heapProfile string) erro
 	if err != nil {
 		return err
 	}
-	runtime.GC()
-	runtime.GC()
-	debug.FreeOSMemory()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	r := rss()
 	fmt.Printf("pods %d\n", pods)
 	fmt.Printf("load-to-ready %d ms\n", loaded.Milliseconds())
-	fmt.Printf("engine-rss %d MiB\n", r>>20)
-	fmt.Printf("engine-rss-anon %d MiB\n", procStatus("RssAnon")>>20)
-	fmt.Printf("engine-rss-file %d MiB\n", procStatus("RssFile")>>20)
-	fmt.Printf("engine-heap-live %d MiB\n", ms.HeapAlloc>>20)
-	if pods > 0 {
-		fmt.Printf("rss-per-pod %.1f KB\n", float64(r)/float64(pods)/1000)
-		fmt.Printf("heap-per-pod %.1f KB\n", float64(ms.HeapAlloc)/float64(pods)/1000)
+	report := func(prefix string) {
+		runtime.GC()
+		runtime.GC()
+		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		r := rss()
+		fmt.Printf("%sengine-rss %d MiB\n", prefix, r>>20)
+		fmt.Printf("%sengine-rss-anon %d MiB\n", prefix, procStatus("RssAnon")>>20)
+		fmt.Printf("%sengine-rss-file %d MiB\n", prefix, procStatus("RssFile")>>20)
+		fmt.Printf("%sengine-heap-live %d MiB\n", prefix, ms.HeapAlloc>>20)
+		fmt.Printf("%sengine-heap-in-spans %d MiB\n", prefix, ms.HeapInuse>>20)
+		fmt.Printf("%sengine-go-sys %d MiB\n", prefix, (ms.Sys-ms.HeapReleased)>>20)
+		if pods > 0 {
+			fmt.Printf("%srss-per-pod %.1f KB\n", prefix, float64(r)/float64(pods)/1000)
+			fmt.Printf("%sheap-per-pod %.1f KB\n", prefix, float64(ms.HeapAlloc)/float64(pods)/1000)
+		}
+	}
+	report("")
+	if churn > 0 {
+		// fill the watch history: churn label patches spread over the pods, 8 at a time
+		start := time.Now()
+		l, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{Limit: int64(min(churn, int(pods)))})
+		if err != nil {
+			return err
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= churn {
+						return
+					}
+					p := l.Items[i%len(l.Items)]
+					body := fmt.Appendf(nil, `{"metadata":{"labels":{"churn":"%d"}}}`, i)
+					if _, err := cs.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, body, metav1.PatchOptions{}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return err
+		}
+		l = nil
+		logf("%d patches in %s", churn, time.Since(start).Round(time.Millisecond))
+		report("after-churn-")
 	}
 	if heapProfile != "" {
 		f, err := os.Create(heapProfile)
