@@ -23,7 +23,9 @@
 //   - Watches see every event after the revision they start from, in revision order, with no
 //     gap: registration and the history replay happen under the same lock as writes. A start
 //     revision older than the kept history fails with ErrExpired (the caller answers 410).
-//     The history is not persisted: after a restart only the current revision can be watched
+//     The history keeps each event as encodings (the object's, shared with the store while
+//     it is current, and the previous state's), decoded for watches and snapshot lists that
+//     start in the past. It is not persisted: after a restart only the current revision can be watched
 //     from, and older clients relist, as they would after etcd compaction.
 //   - A watcher never blocks a writer: its queue is unbounded up to a limit, past which the
 //     watch ends and the client re-watches from its last revision.
