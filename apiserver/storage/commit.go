@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	stdsync "sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -119,32 +120,90 @@ func (s *Store) enqueue(key string, data, gone []byte, ev Event) *batch {
 }
 
 // commitLoop commits the open batch whenever it has writes: writers that arrive while a
-// commit is on disk wait together for the next one. The lock is not held during a commit.
+// commit is on disk wait together for the next one. A commit is a record in the log;
+// bbolt gets the committed writes every flushEvery (wal.go). The lock is not held while
+// either is on disk. On Close it commits and flushes what was accepted, then returns.
 func (s *Store) commitLoop() {
 	defer close(s.loopDone)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
-		for len(s.open.writes) == 0 {
-			if s.stopping {
-				return
-			}
+		for len(s.open.writes) == 0 && !s.flushDue && !s.stopping {
 			s.commitNow.Wait()
 		}
-		b := s.open
-		s.open = newBatch()
-		s.mu.Unlock()
-		err := s.commit(b.writes)
-		s.mu.Lock()
-		if err != nil {
-			s.failLocked(b, err)
-			continue
+		if len(s.open.writes) > 0 {
+			b := s.open
+			s.open = newBatch()
+			s.mu.Unlock()
+			err := s.log(b.writes)
+			s.mu.Lock()
+			if err != nil {
+				s.failLocked(b, err)
+				continue
+			}
+			for _, w := range b.writes {
+				s.apply(w)
+			}
+			close(b.done)
+			s.unflushed = append(s.unflushed, b.writes...)
 		}
-		for _, w := range b.writes {
-			s.apply(w)
+		flushed := true
+		if len(s.unflushed) == 0 {
+			s.flushDue = false // a timer that fired after the flush it was armed for
+		} else {
+			if s.flushDue || s.stopping || len(s.unflushed) >= flushWrites || time.Since(s.flushedAt) >= flushEvery {
+				flushed = s.flushLocked()
+			} else if s.flushTimer == nil {
+				s.flushTimer = time.AfterFunc(flushEvery, func() {
+					s.mu.Lock()
+					s.flushDue = true
+					s.commitNow.Signal()
+					s.mu.Unlock()
+				})
+			}
 		}
-		close(b.done)
+		if s.stopping && len(s.open.writes) == 0 && (len(s.unflushed) == 0 || !flushed) {
+			if s.flushTimer != nil {
+				s.flushTimer.Stop()
+			}
+			return // what failed to reach bbolt is in the log: Open replays it
+		}
 	}
+}
+
+// log commits a batch: one record in the log, synced.
+func (s *Store) log(ws []*write) error {
+	if s.failCommit != nil {
+		if err := s.failCommit(); err != nil {
+			return err
+		}
+	}
+	return s.wal.append(ws)
+}
+
+// flushLocked writes the writes committed to the log into bbolt in one transaction, then
+// empties the log. On failure they stay in the log (and in unflushed, for the next try).
+// Called with the lock held; releases it meanwhile.
+func (s *Store) flushLocked() bool {
+	ws := s.unflushed
+	s.unflushed = nil
+	s.flushDue = false
+	if s.flushTimer != nil {
+		s.flushTimer.Stop()
+		s.flushTimer = nil
+	}
+	s.mu.Unlock()
+	err := s.commit(ws)
+	if err == nil {
+		err = s.wal.reset()
+	}
+	s.mu.Lock()
+	s.flushedAt = time.Now()
+	if err != nil {
+		s.unflushed = append(ws, s.unflushed...)
+		return false
+	}
+	return true
 }
 
 // failLocked fails b and every write accepted after it (they were checked against the
@@ -162,15 +221,10 @@ func (s *Store) failLocked(b *batch, err error) {
 	s.next = s.rev
 }
 
-// commit writes a batch in one transaction; with Options.NoSync unset, bbolt fsyncs it
-// before Update returns.
+// commit writes committed writes into bbolt in one transaction; with Options.NoSync unset,
+// bbolt fsyncs it before Update returns.
 func (s *Store) commit(ws []*write) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		if s.failCommit != nil {
-			if err := s.failCommit(); err != nil {
-				return err
-			}
-		}
 		b := tx.Bucket(bucketObjects)
 		for _, w := range ws {
 			var err error

@@ -103,8 +103,14 @@ type Store struct {
 	commitNow *stdsync.Cond     // wakes the commit loop; uses mu
 	stopping  bool              // Close has begun: no new writes
 	loopDone  chan struct{}     // closed when the commit loop has returned
-	// failCommit, set by tests, makes a commit fail with its error inside the transaction.
+	// failCommit, set by tests, makes a commit fail with its error before it is written.
 	failCommit func() error
+
+	wal        *wal        // the log: one record and one fsync per commit (wal.go)
+	unflushed  []*write    // committed to the log, not yet to bbolt
+	flushDue   bool        // flushTimer has fired
+	flushTimer *time.Timer // armed while unflushed writes wait
+	flushedAt  time.Time   // the last flush to bbolt
 }
 
 // Open opens (or creates) the store and loads every object into memory.
@@ -133,6 +139,10 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	s.db = db
+	if s.wal, err = recoverWAL(db, opts.Path+".wal", !opts.NoSync); err != nil {
+		db.Close()
+		return nil, err
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
 			return err
@@ -167,6 +177,7 @@ func Open(opts Options) (*Store, error) {
 	})
 	if err != nil {
 		db.Close()
+		s.wal.close()
 		return nil, fmt.Errorf("load store %s: %w", opts.Path, err)
 	}
 	s.next = s.rev
@@ -197,7 +208,7 @@ func (s *Store) Close() error {
 	s.EndWatches()
 	if s.db != nil {
 		s.stopCommits()
-		return s.db.Close()
+		return errors.Join(s.db.Close(), s.wal.close())
 	}
 	return nil
 }
