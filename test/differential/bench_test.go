@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,10 @@ import (
 // kube-apiserver benchmark of the same operation can report the ratio (metric x-engine:
 // kube-apiserver time / engine time; above 1 means the engine is faster).
 var engineNsPerOp sync.Map
+
+// engineProcessNsPerOp is engineNsPerOp for the engine run as its own process (metric
+// x-engine-process on the kube-apiserver side).
+var engineProcessNsPerOp sync.Map
 
 // BenchmarkServers measures the same client operations against both servers:
 //
@@ -41,6 +46,11 @@ var engineNsPerOp sync.Map
 // Both sides are durable: etcd fsyncs its log before it answers (its default), and the
 // engine, by default, commits to disk before it answers (concurrent writers share a commit).
 //
+// The engine runs twice: inside the benchmark process ("engine") and as its own process
+// ("engine-process": `sheetops apiserver --controllers=false`, built once by the benchmark),
+// as kube-apiserver and etcd do; kube-apiserver's rows report the ratio to each
+// (x-engine, x-engine-process).
+//
 // Clients are the same typed client-go clients on both sides, without client-side
 // throttling; they send protobuf bodies and Accept
 // "application/vnd.kubernetes.protobuf,application/json", and both servers answer them in
@@ -60,10 +70,19 @@ var engineNsPerOp sync.Map
 // first answer, outside the timed loop, is decoded once to check that it holds the n pods.
 func BenchmarkServers(b *testing.B) {
 	c := sharedCluster(b)
+	dir, err := os.MkdirTemp(c.dir, "engine-process-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ep, err := startEngineProcess(context.Background(), buildSheetops(b), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ep.Close()
 	sides := []struct {
 		name string
 		s    *server
-	}{{sideEngine, c.engine.server}, {sideUpstream, c.upstream.server}}
+	}{{sideEngine, c.engine.server}, {sideEngineProcess, ep.server}, {sideUpstream, c.upstream.server}}
 	for _, side := range sides {
 		b.Run(side.name, func(b *testing.B) {
 			bench := &benchSide{cluster: c, name: side.name, s: side.s}
@@ -94,12 +113,19 @@ type benchSide struct {
 // the kube-apiserver side.
 func (bs *benchSide) report(b *testing.B, op string) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	if bs.name == sideEngine {
+	switch bs.name {
+	case sideEngine:
 		engineNsPerOp.Store(op, ns)
+		return
+	case sideEngineProcess:
+		engineProcessNsPerOp.Store(op, ns)
 		return
 	}
 	if e, ok := engineNsPerOp.Load(op); ok && e.(float64) > 0 {
 		b.ReportMetric(ns/e.(float64), "x-engine")
+	}
+	if e, ok := engineProcessNsPerOp.Load(op); ok && e.(float64) > 0 {
+		b.ReportMetric(ns/e.(float64), "x-engine-process")
 	}
 }
 
@@ -124,9 +150,20 @@ func (bs *benchSide) namespace(b *testing.B, ns string, seed func(ctx context.Co
 func (bs *benchSide) startToReady(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
-		if bs.name == sideEngine {
+		switch bs.name {
+		case sideEngine:
 			dir := b.TempDir()
 			e, err := startEngine(ctx, dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			e.Close()
+			b.StartTimer()
+			continue
+		case sideEngineProcess: // from exec to /readyz
+			dir := b.TempDir()
+			e, err := startEngineProcess(ctx, buildSheetops(b), dir)
 			if err != nil {
 				b.Fatal(err)
 			}
