@@ -23,7 +23,8 @@ var (
 	sheetopsBinErr  error
 )
 
-// buildSheetops builds cmd/sheetops once per test binary.
+// buildSheetops builds cmd/sheetops once per test binary, in the product module (this test
+// runs in test/differential).
 func buildSheetops(tb testing.TB) string {
 	sheetopsBinOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sheetops-bin-")
@@ -32,7 +33,9 @@ func buildSheetops(tb testing.TB) string {
 			return
 		}
 		sheetopsBin = filepath.Join(dir, "sheetops")
-		out, err := exec.Command("go", "build", "-o", sheetopsBin, "github.com/sheetops/sheetops/cmd/sheetops").CombinedOutput()
+		cmd := exec.Command("go", "build", "-o", sheetopsBin, "./cmd/sheetops")
+		cmd.Dir = filepath.Join("..", "..") // the product module, with its own go.sum
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			sheetopsBinErr = fmt.Errorf("build sheetops: %v\n%s", err, out)
 		}
