@@ -148,19 +148,18 @@ func (s *Store) commitLoop() {
 			s.unflushed = append(s.unflushed, b.writes...)
 		}
 		flushed := true
-		if len(s.unflushed) == 0 {
+		switch {
+		case len(s.unflushed) == 0:
 			s.flushDue = false // a timer that fired after the flush it was armed for
-		} else {
-			if s.flushDue || s.stopping || len(s.unflushed) >= flushWrites || time.Since(s.flushedAt) >= flushEvery {
-				flushed = s.flushLocked()
-			} else if s.flushTimer == nil {
-				s.flushTimer = time.AfterFunc(flushEvery, func() {
-					s.mu.Lock()
-					s.flushDue = true
-					s.commitNow.Signal()
-					s.mu.Unlock()
-				})
-			}
+		case s.flushDue || s.stopping || len(s.unflushed) >= flushWrites || time.Since(s.flushedAt) >= flushEvery:
+			flushed = s.flushLocked()
+		case s.flushTimer == nil:
+			s.flushTimer = time.AfterFunc(flushEvery, func() {
+				s.mu.Lock()
+				s.flushDue = true
+				s.commitNow.Signal()
+				s.mu.Unlock()
+			})
 		}
 		if s.stopping && len(s.open.writes) == 0 && (len(s.unflushed) == 0 || !flushed) {
 			if s.flushTimer != nil {

@@ -95,8 +95,8 @@ type Store struct {
 
 	// The write path (see commit.go): writes are checked against the committed state
 	// overlaid with the writes still waiting for their commit, take the next revision and
-	// join the open batch; the commit loop writes a whole batch in one transaction (one
-	// fsync) and only then applies it to the maps above and to watches.
+	// join the open batch; the commit loop appends a whole batch to the log (one fsync) and
+	// only then applies it to the maps above and to watches; bbolt follows (wal.go).
 	next      uint64            // the last revision handed out; ahead of rev while writes wait
 	pending   map[string]*write // diskKey -> the latest write of that key not yet committed
 	open      *batch            // the writes of the next commit
