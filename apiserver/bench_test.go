@@ -172,3 +172,20 @@ func BenchmarkListPodsRaw(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetPodParallel reads one pod from 8 goroutines sharing the client.
+func BenchmarkGetPodParallel(b *testing.B) {
+	cs := benchClient(b)
+	seedPods(b, cs, "bench", 1)
+	ctx := context.Background()
+	b.SetParallelism(4) // 8 goroutines with GOMAXPROCS 2
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := cs.CoreV1().Pods("bench").Get(ctx, "p-00000", metav1.GetOptions{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

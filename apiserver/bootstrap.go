@@ -1,8 +1,10 @@
 package apiserver
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	stdsync "sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -12,12 +14,22 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
 
 // builtinNamespaces exist from the start, as on a real cluster.
 var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+
+// bootstrapFields are the managed fields (FieldsV1) the field manager records for the
+// objects bootstrap creates, by kind; TestBootstrapFields checks them against it. Set
+// directly, they spare a fresh start the field managers' type converter (the OpenAPI
+// schema of every kind, about 100 ms), which Start builds in the background instead.
+var bootstrapFields = map[string]string{
+	"Namespace": `{"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/metadata.name":{}}},"f:spec":{"f:finalizers":{}},"f:status":{"f:phase":{}}}`,
+	"Service":   `{"f:metadata":{"f:labels":{".":{},"f:component":{},"f:provider":{}}},"f:spec":{"f:clusterIP":{},"f:internalTrafficPolicy":{},"f:ports":{".":{},"k:{\"port\":443,\"protocol\":\"TCP\"}":{".":{},"f:name":{},"f:port":{},"f:protocol":{},"f:targetPort":{}}},"f:sessionAffinity":{},"f:type":{}}}`,
+}
 
 // createInternal creates an object through the full create pipeline as the engine itself.
 func (s *Server) createInternal(obj runtime.Object) error {
@@ -35,10 +47,22 @@ func (s *Server) createInternal(obj runtime.Object) error {
 		return fmt.Errorf("no resource serves %s", gvks[0])
 	}
 	ns := ""
+	managed := false
 	if m, ok := obj.(metav1.Object); ok {
 		ns = m.GetNamespace()
+		if _, err := s.store.Get(res.storeKey, ns, m.GetName()); err == nil {
+			return nil // a restart: nothing to create
+		}
+		if fields, ok := bootstrapFields[res.kind]; ok {
+			m.SetManagedFields([]metav1.ManagedFieldsEntry{{
+				Manager: internalWrite.fieldManager, Operation: metav1.ManagedFieldsOperationUpdate,
+				APIVersion: res.gvr.GroupVersion().String(), Time: ptr.To(metav1.Now().Rfc3339Copy()),
+				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)},
+			}})
+			managed = true
+		}
 	}
-	_, err = s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: ns}, obj, internalWrite, false)
+	_, err = s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: ns}, obj, internalWrite, managed)
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
@@ -46,10 +70,19 @@ func (s *Server) createInternal(obj runtime.Object) error {
 }
 
 func (s *Server) bootstrap() error {
-	for _, name := range builtinNamespaces {
-		if err := s.createInternal(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-			return fmt.Errorf("create namespace %s: %w", name, err)
-		}
+	// The namespaces are created together: their writes share one commit.
+	errs := make([]error, len(builtinNamespaces))
+	var wg stdsync.WaitGroup
+	for i, name := range builtinNamespaces {
+		wg.Go(func() {
+			if err := s.createInternal(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+				errs[i] = fmt.Errorf("create namespace %s: %w", name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	port := int32(6443)
 	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	stdsync "sync"
+	"sync/atomic"
 
 	"github.com/munnerz/goautoneg"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -54,6 +56,39 @@ func negotiate(r *http.Request, allowTransform bool) (output, bool) {
 	if accept == "" {
 		return output{mediaType: mediaJSON}, true
 	}
+	key := negotiationKey{accept, allowTransform}
+	if n, ok := negotiations.Load(key); ok {
+		n := n.(negotiation)
+		return n.out, n.ok
+	}
+	out, ok := negotiateAccept(accept, allowTransform)
+	if negotiationsLen.Add(1) <= maxNegotiations {
+		negotiations.Store(key, negotiation{out, ok})
+	}
+	return out, ok
+}
+
+// negotiations remembers negotiate's answers by Accept header, which clients repeat with
+// every request: parsing one was most of the server's time for a get. At most
+// maxNegotiations headers are remembered; others are parsed every time.
+var (
+	negotiations    stdsync.Map // negotiationKey -> negotiation
+	negotiationsLen atomic.Int64
+)
+
+const maxNegotiations = 256
+
+type negotiationKey struct {
+	accept         string
+	allowTransform bool
+}
+
+type negotiation struct {
+	out output
+	ok  bool
+}
+
+func negotiateAccept(accept string, allowTransform bool) (output, bool) {
 	for _, c := range goautoneg.ParseAccept(accept) {
 		mt := c.Type + "/" + c.SubType
 		as := c.Params["as"]

@@ -399,7 +399,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, ri requestInfo, o
 	if err := checkStrict(w, patchObj, res, o); err != nil {
 		return err
 	}
-	fm := res.managers[ri.subresource]
+	fm := res.fieldManager(ri.subresource)
 	applied := func(live runtime.Object) (runtime.Object, error) {
 		if ri.view != nil && !custom {
 			live = ri.view.view.toView(live)

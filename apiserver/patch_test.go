@@ -90,7 +90,7 @@ func TestStrategicPatchObjectAsUpstream(t *testing.T) {
 // TestUpdateManagedAsFieldManager checks that comparing the objects without their common
 // fields (updateManaged) records the managed fields the field manager records without it.
 func TestUpdateManagedAsFieldManager(t *testing.T) {
-	fm := index[corev1.SchemeGroupVersion.WithResource("pods")].managers[""]
+	fm := index[corev1.SchemeGroupVersion.WithResource("pods")].fieldManager("")
 	live := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"app": "x"}},

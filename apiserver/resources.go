@@ -110,9 +110,59 @@ type resource struct {
 	// custom: a custom resource's version (custom.go); nil for the built-in kinds.
 	custom *customVersion
 
-	newObj   func() storage.Marshaler
-	newList  func() runtime.Object
-	managers map[string]*managedfields.FieldManager // by subresource ("" for the main resource)
+	newObj  func() storage.Marshaler
+	newList func() runtime.Object
+	// managers are the field managers by subresource ("" for the main resource), built on
+	// first use (fieldManager).
+	managers     map[string]*managedfields.FieldManager
+	managersOnce sync.Once
+}
+
+// fieldManagerTypes is the field managers' type converter, built on first use: it reads
+// the OpenAPI schema of every kind, which took most of the engine's start-up when it was
+// built at package init (about 150 ms on 2 cores).
+var fieldManagerTypes = sync.OnceValue(newFieldManagerTypeConverter)
+
+// fieldManager is the field manager of the resource's subresource ("" for the main
+// resource); nil for the subresources and views that have none.
+func (r *resource) fieldManager(sub string) *managedfields.FieldManager {
+	r.managersOnce.Do(func() {
+		switch {
+		case r.managers != nil:
+			return // built with the resource: a custom resource's versions
+		case r.view != nil:
+			newViewManagers(r) // a built-in view applies in its own version (viewapply.go)
+			return
+		}
+		r.managers = map[string]*managedfields.FieldManager{}
+		for _, sub := range append([]string{""}, r.subs...) {
+			if sub == subScale || sub == subFinalize || sub == subBinding || sub == subLog {
+				continue
+			}
+			fm, err := managedfields.NewDefaultFieldManager(fieldManagerTypes(), fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
+				r.gvk(), r.gvr.GroupVersion(), sub, nil)
+			if err != nil {
+				panic(fmt.Sprintf("field manager for %s: %v", r.gvr, err))
+			}
+			r.managers[sub] = fm
+		}
+	})
+	return r.managers[sub]
+}
+
+// fieldManagerUnless is res.fieldManager(sub), or nil without building it when skip.
+func fieldManagerUnless(skip bool, res *resource, sub string) *managedfields.FieldManager {
+	if skip {
+		return nil
+	}
+	return res.fieldManager(sub)
+}
+
+// warmFieldManagers builds every field manager ahead of the first write that needs one.
+func warmFieldManagers() {
+	for _, r := range resources {
+		r.fieldManager("")
+	}
 }
 
 func (r *resource) gvk() schema.GroupVersionKind { return r.gvr.GroupVersion().WithKind(r.kind) }
@@ -362,7 +412,6 @@ func (c fieldManagerObjectConvertor) ConvertToVersion(in runtime.Object, gv runt
 }
 
 func init() {
-	typeConverter := newFieldManagerTypeConverter()
 	for _, r := range resources {
 		if r.strategy == nil {
 			r.strategy = validatedStrategy{}
@@ -375,18 +424,6 @@ func init() {
 			continue // resolved below, once every storage resource is indexed
 		}
 		byStoreKey[r.storeKey] = r
-		r.managers = map[string]*managedfields.FieldManager{}
-		for _, sub := range append([]string{""}, r.subs...) {
-			if sub == subScale || sub == subFinalize || sub == subBinding || sub == subLog {
-				continue
-			}
-			fm, err := managedfields.NewDefaultFieldManager(typeConverter, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme,
-				r.gvk(), r.gvr.GroupVersion(), sub, nil)
-			if err != nil {
-				panic(fmt.Sprintf("field manager for %s: %v", r.gvr, err))
-			}
-			r.managers[sub] = fm
-		}
 	}
 }
 
@@ -398,7 +435,6 @@ func init() {
 		r.view.storage = index[r.view.storageGVR]
 		r.storeKey = r.view.storage.storeKey
 		r.strategy = r.view.storage.strategy
-		newViewManagers(r)
 	}
 }
 

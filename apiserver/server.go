@@ -37,8 +37,10 @@ type Options struct {
 	TokenFile string
 	// Demo seeds namespaces and deployments on an empty store.
 	Demo bool
-	// Sync makes every write wait for fsync (slower; survives power loss as well as crashes).
-	Sync bool
+	// NoSync acknowledges writes before their fsync (a crash of the process loses nothing;
+	// a power cut may lose the last writes); default false: every acknowledged write is on
+	// disk, concurrent writes sharing one fsync (group commit).
+	NoSync bool
 	// NoControllers leaves out the deployment and replica set controllers and the simulated
 	// kubelet: the engine then only stores and serves objects, as a bare API server does.
 	NoControllers bool
@@ -124,7 +126,7 @@ func New(opts Options) (*Server, error) {
 	if s.signer, err = auth.EnsureSigningKey(opts.DataDir); err != nil {
 		return nil, err
 	}
-	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, Sync: opts.Sync, Finalized: finalized})
+	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, NoSync: opts.NoSync, Finalized: finalized})
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +212,9 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}()
 	}
+	// The field managers read the OpenAPI schema of every kind: built now, in the
+	// background, rather than at package init (start-up) or by the first write.
+	s.wg.Go(warmFieldManagers)
 	s.log.Info("embedded API server ready", "url", s.URL(), "kubeconfig", s.opts.KubeconfigOut, "startup", time.Since(s.started).Round(time.Millisecond))
 	return nil
 }

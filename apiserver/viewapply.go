@@ -20,7 +20,7 @@ import (
 // newViewManagers makes the field managers of a view (main resource and status), of the
 // view's own version.
 func newViewManagers(r *resource) {
-	typeConverter := newFieldManagerTypeConverter()
+	typeConverter := fieldManagerTypes()
 	r.managers = map[string]*managedfields.FieldManager{}
 	for _, sub := range append([]string{""}, r.subs...) {
 		if sub != "" && sub != subStatus {

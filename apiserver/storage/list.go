@@ -148,19 +148,17 @@ func countPrefix(keys []string, prefix string, get func(string) (runtime.Object,
 // stateAt returns, for every key of resource changed after rv, its object at rv (nil: absent).
 func (s *Store) stateAt(resource string, rv uint64) (map[string]runtime.Object, error) {
 	past := map[string]runtime.Object{}
-	err := s.eventsSince(rv, func(ev Event) {
-		if ev.Resource != resource {
-			return
+	err := s.historySince(rv, resource, func(h *histEvent) error {
+		if _, seen := past[h.key]; seen {
+			return nil
 		}
-		key := keyOf(ev.Object)
-		if _, seen := past[key]; seen {
-			return
+		if h.old == nil {
+			past[h.key] = nil // added since
+			return nil
 		}
-		if ev.Type == "ADDED" {
-			past[key] = nil
-		} else {
-			past[key] = ev.Old
-		}
+		old, err := s.decodeAt(resource, h.key, h.old)
+		past[h.key] = old
+		return err
 	})
 	return past, err
 }

@@ -46,9 +46,10 @@ type Options struct {
 	New func(resource string) (Marshaler, bool)
 	// History is how many events are kept for watches; 0 means DefaultHistory.
 	History int
-	// Sync makes every commit wait for fsync. Off, a commit reaches the operating system
-	// before the write returns (a crash of the process loses nothing; a power cut may).
-	Sync bool
+	// NoSync skips the fsync of every commit: a commit still reaches the operating system
+	// before its writes return (a crash of the process loses nothing; a power cut may lose
+	// the last writes). By default every acknowledged write is on disk.
+	NoSync bool
 	// Finalized reports whether an object marked for deletion may go now; default: it has a
 	// deletionTimestamp and no finalizers.
 	Finalized func(obj runtime.Object) bool
@@ -84,13 +85,32 @@ type Store struct {
 	db   *bolt.DB
 
 	mu       stdsync.RWMutex
-	rev      uint64
+	rev      uint64 // the last committed revision: what reads, lists and watches see
 	items    map[string]*resourceItems
-	history  []Event // ring buffer
-	histHead int     // index of the oldest event
+	history  []histEvent // ring buffer
+	histHead int         // index of the oldest event
 	histLen  int
 	watchers map[string]map[*Watcher]struct{}
 	closing  bool // no new watches
+
+	// The write path (see commit.go): writes are checked against the committed state
+	// overlaid with the writes still waiting for their commit, take the next revision and
+	// join the open batch; the commit loop appends a whole batch to the log (one fsync) and
+	// only then applies it to the maps above and to watches; bbolt follows (wal.go).
+	next      uint64            // the last revision handed out; ahead of rev while writes wait
+	pending   map[string]*write // diskKey -> the latest write of that key not yet committed
+	open      *batch            // the writes of the next commit
+	commitNow *stdsync.Cond     // wakes the commit loop; uses mu
+	stopping  bool              // Close has begun: no new writes
+	loopDone  chan struct{}     // closed when the commit loop has returned
+	// failCommit, set by tests, makes a commit fail with its error before it is written.
+	failCommit func() error
+
+	wal        *wal        // the log: one record and one fsync per commit (wal.go)
+	unflushed  []*write    // committed to the log, not yet to bbolt
+	flushDue   bool        // flushTimer has fired
+	flushTimer *time.Timer // armed while unflushed writes wait
+	flushedAt  time.Time   // the last flush to bbolt
 }
 
 // Open opens (or creates) the store and loads every object into memory.
@@ -107,17 +127,22 @@ func Open(opts Options) (*Store, error) {
 	s := &Store{
 		opts:     opts,
 		items:    map[string]*resourceItems{},
-		history:  make([]Event, opts.History),
+		history:  make([]histEvent, opts.History),
 		watchers: map[string]map[*Watcher]struct{}{},
+		pending:  map[string]*write{},
 	}
 	if opts.Path == "" {
 		return s, nil
 	}
-	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: !opts.Sync, NoFreelistSync: true})
+	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	s.db = db
+	if s.wal, err = recoverWAL(db, opts.Path+".wal", !opts.NoSync); err != nil {
+		db.Close()
+		return nil, err
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
 			return err
@@ -141,17 +166,23 @@ func Open(opts Options) (*Store, error) {
 			if err := obj.Unmarshal(v); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
 			}
+			data := bytes.Clone(v) // v lives only as long as the transaction
+			shareEncoding(obj, data)
 			r := s.resource(resource)
 			r.objects[nsName] = obj
-			r.raw[nsName] = bytes.Clone(v)      // v lives only as long as the transaction
+			r.raw[nsName] = data
 			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
 			return nil
 		})
 	})
 	if err != nil {
 		db.Close()
+		s.wal.close()
 		return nil, fmt.Errorf("load store %s: %w", opts.Path, err)
 	}
+	s.next = s.rev
+	releaseMapped(db)
+	s.startCommits()
 	return s, nil
 }
 
@@ -171,11 +202,13 @@ func (s *Store) EndWatches() {
 	s.watchers = map[string]map[*Watcher]struct{}{}
 }
 
-// Close ends every watch and closes the file.
+// Close ends every watch, commits the writes already accepted, refuses later ones
+// (ErrClosed) and closes the file.
 func (s *Store) Close() error {
 	s.EndWatches()
 	if s.db != nil {
-		return s.db.Close()
+		s.stopCommits()
+		return errors.Join(s.db.Close(), s.wal.close())
 	}
 	return nil
 }
@@ -261,25 +294,6 @@ func encode(resource, nsName string, obj runtime.Object) ([]byte, error) {
 	return data, nil
 }
 
-// persist writes (or, with data nil, removes) one object's encoding and the revision in one transaction.
-func (s *Store) persist(resource, nsName string, data []byte, rev uint64) error {
-	if s.db == nil {
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], rev)
-		if err := tx.Bucket(bucketMeta).Put(keyRevision, v[:]); err != nil {
-			return err
-		}
-		b := tx.Bucket(bucketObjects)
-		if data == nil {
-			return b.Delete(diskKey(resource, nsName))
-		}
-		return b.Put(diskKey(resource, nsName), data)
-	})
-}
-
 // Encoded returns the protobuf encoding (the generated Marshal) of obj when obj is the
 // object currently stored under its key, as Get, List, Create and Update return it.
 func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
@@ -307,26 +321,31 @@ func (s *Store) Create(resource string, obj runtime.Object) (runtime.Object, err
 	}
 	key := objectKey(m.GetNamespace(), m.GetName())
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	if _, ok := r.objects[key]; ok {
-		return nil, apierrors.NewAlreadyExists(groupResource(resource), m.GetName())
+	b, err := s.createLocked(resource, key, m.GetName(), obj)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	rev := s.rev + 1
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	if _, _, ok := s.current(resource, key); ok {
+		return nil, apierrors.NewAlreadyExists(groupResource(resource), name)
+	}
+	rev := s.next + 1
 	setRV(obj, rev)
 	data, err := encode(resource, key, obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	r.objects[key] = obj
-	r.raw[key] = data
-	r.insertKey(key)
-	s.emit(Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev})
-	return obj, nil
+	return s.enqueue(key, data, nil, Event{Type: watch.Added, Resource: resource, Object: obj, RV: rev}), nil
 }
 
 // UpdateFunc gets the stored object (immutable) and returns the object to store in its place
@@ -339,55 +358,63 @@ type UpdateFunc func(current runtime.Object) (runtime.Object, error)
 func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (runtime.Object, bool, error) {
 	key := objectKey(namespace, name)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	cur, ok := r.objects[key]
+	obj, deleted, b, err := s.updateLocked(resource, key, namespace, name, update)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := b.wait(); err != nil {
+		return nil, false, err
+	}
+	return obj, deleted, nil
+}
+
+func (s *Store) updateLocked(resource, key, namespace, name string, update UpdateFunc) (runtime.Object, bool, *batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, false, nil, err
+	}
+	cur, curData, ok := s.current(resource, key)
 	if !ok {
-		return nil, false, apierrors.NewNotFound(groupResource(resource), name)
+		return nil, false, nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
 	next, err := update(cur)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if next == cur {
-		return cur, false, nil
+		// unchanged: the caller still waits for the commit of the state it was shown
+		return cur, false, s.batchOf(resource, key), nil
 	}
 	nm, err := meta.Accessor(next)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if nm.GetName() != name || nm.GetNamespace() != namespace {
-		return nil, false, apierrors.NewBadRequest("the name or namespace of the object cannot change")
+		return nil, false, nil, apierrors.NewBadRequest("the name or namespace of the object cannot change")
 	}
 	cm, _ := meta.Accessor(cur)
 	nm.SetResourceVersion(cm.GetResourceVersion())
 	if s.opts.Finalized(next) {
-		obj, err := s.deleteLocked(resource, r, key, next)
-		return obj, true, err
+		obj, b, err := s.deleteLocked(resource, key, cur, next)
+		return obj, true, b, err
 	}
 	// A no-op: the new state encodes as the stored one (next carries the current
 	// resourceVersion here). Upstream's etcd3 store compares encodings the same way.
 	same, err := encode(resource, key, next)
 	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+		return nil, false, nil, apierrors.NewInternalError(err)
 	}
-	if curData, ok := r.raw[key]; ok && bytes.Equal(same, curData) {
-		return cur, false, nil
+	if bytes.Equal(same, curData) {
+		return cur, false, s.batchOf(resource, key), nil
 	}
-	rev := s.rev + 1
+	rev := s.next + 1
 	setRV(next, rev)
 	data, err := encode(resource, key, next)
 	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+		return nil, false, nil, apierrors.NewInternalError(err)
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, false, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	r.objects[key] = next
-	r.raw[key] = data
-	s.emit(Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
-	return next, false, nil
+	b := s.enqueue(key, data, nil, Event{Type: watch.Modified, Resource: resource, Object: next, Old: cur, RV: rev})
+	return next, false, b, nil
 }
 
 // Delete removes an object after check (preconditions) accepts the stored one. It returns
@@ -402,56 +429,63 @@ func (s *Store) Delete(resource, namespace, name string, check func(current runt
 func (s *Store) DeleteMarked(resource, namespace, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, error) {
 	key := objectKey(namespace, name)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.resource(resource)
-	cur, ok := r.objects[key]
-	if !ok {
-		return nil, apierrors.NewNotFound(groupResource(resource), name)
-	}
-	if check != nil {
-		if err := check(cur); err != nil {
-			return nil, err
-		}
-	}
-	if mark == nil {
-		return s.deleteLocked(resource, r, key, cur)
-	}
-	marked := mark(cur)
-	rev := s.rev + 1
-	setRV(marked, rev)
-	data, err := encode(resource, key, marked)
+	gone, b, err := s.deleteMarkedLocked(resource, key, name, check, mark)
+	s.mu.Unlock()
 	if err != nil {
-		return nil, apierrors.NewInternalError(err)
+		return nil, err
 	}
-	if err := s.persist(resource, key, data, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
+	if err := b.wait(); err != nil {
+		return nil, err
 	}
-	s.rev = rev
-	r.objects[key] = marked
-	r.raw[key] = data
-	s.emit(Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
-	return s.deleteLocked(resource, r, key, marked)
-}
-
-func (s *Store) deleteLocked(resource string, r *resourceItems, key string, last runtime.Object) (runtime.Object, error) {
-	old := r.objects[key]
-	rev := s.rev + 1
-	if err := s.persist(resource, key, nil, rev); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s.rev = rev
-	gone := last.DeepCopyObject()
-	setRV(gone, rev)
-	delete(r.objects, key)
-	delete(r.raw, key)
-	r.removeKey(key)
-	s.emit(Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
 	return gone, nil
 }
 
-func (s *Store) emit(ev Event) {
+func (s *Store) deleteMarkedLocked(resource, key, name string, check func(current runtime.Object) error, mark func(current runtime.Object) runtime.Object) (runtime.Object, *batch, error) {
+	if err := s.writable(); err != nil {
+		return nil, nil, err
+	}
+	cur, _, ok := s.current(resource, key)
+	if !ok {
+		return nil, nil, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	if check != nil {
+		if err := check(cur); err != nil {
+			return nil, nil, err
+		}
+	}
+	if mark == nil {
+		return s.deleteLocked(resource, key, cur, cur)
+	}
+	marked := mark(cur)
+	rev := s.next + 1
+	setRV(marked, rev)
+	data, err := encode(resource, key, marked)
+	if err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	// Both writes join the open batch under this one hold of the lock: they commit together.
+	s.enqueue(key, data, nil, Event{Type: watch.Modified, Resource: resource, Object: marked, Old: cur, RV: rev})
+	return s.deleteLocked(resource, key, marked, marked)
+}
+
+// deleteLocked queues the deletion of key, whose current state is old; last is the state
+// the deletion reports (old, or the state that made the object finalized).
+func (s *Store) deleteLocked(resource, key string, old, last runtime.Object) (runtime.Object, *batch, error) {
+	rev := s.next + 1
+	gone := last.DeepCopyObject()
+	setRV(gone, rev)
+	data, err := encode(resource, key, gone)
+	if err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	b := s.enqueue(key, nil, data, Event{Type: watch.Deleted, Resource: resource, Object: gone, Old: old, RV: rev})
+	return gone, b, nil
+}
+
+// emit hands ev to the watchers and keeps h, its encoded form, in the history.
+func (s *Store) emit(ev Event, h histEvent) {
 	i := (s.histHead + s.histLen) % len(s.history)
-	s.history[i] = ev
+	s.history[i] = h
 	if s.histLen < len(s.history) {
 		s.histLen++
 	} else {
@@ -468,19 +502,69 @@ func (s *Store) oldestRV() uint64 {
 	if s.histLen == 0 {
 		return s.rev + 1
 	}
-	return s.history[s.histHead].RV
+	return s.history[s.histHead].rv
 }
 
-// eventsSince calls fn for every kept event with RV > since, oldest first.
-func (s *Store) eventsSince(since uint64, fn func(Event)) error {
+// histEvent is one event of the history, kept as encodings rather than decoded objects:
+// the object's (while it is current, the very bytes the store holds) and the previous
+// state's (the bytes the store held). Watches that start in the past decode them.
+type histEvent struct {
+	typ      watch.EventType
+	resource string
+	key      string
+	rv       uint64
+	data     []byte // the object after the change; for Deleted, its last state with the revision of the deletion
+	old      []byte // the object before the change; nil for Added
+}
+
+// historySince calls fn for every kept event of resource with a revision after since,
+// oldest first.
+func (s *Store) historySince(since uint64, resource string, fn func(h *histEvent) error) error {
 	if since+1 < s.oldestRV() && since < s.rev {
 		return ErrExpired
 	}
 	for i := 0; i < s.histLen; i++ {
-		ev := s.history[(s.histHead+i)%len(s.history)]
-		if ev.RV > since {
-			fn(ev)
+		h := &s.history[(s.histHead+i)%len(s.history)]
+		if h.rv > since && h.resource == resource {
+			if err := fn(h); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// eventsSince calls fn for every kept event of resource after since, oldest first, decoded.
+func (s *Store) eventsSince(since uint64, resource string, fn func(Event)) error {
+	return s.historySince(since, resource, func(h *histEvent) error {
+		ev := Event{Type: h.typ, Resource: h.resource, RV: h.rv}
+		var err error
+		if ev.Object, err = s.decodeAt(h.resource, h.key, h.data); err != nil {
+			return err
+		}
+		if h.old != nil {
+			if ev.Old, err = s.decodeAt(h.resource, h.key, h.old); err != nil {
+				return err
+			}
+		}
+		fn(ev)
+		return nil
+	})
+}
+
+// decodeAt decodes a past state of key: the stored object itself when data is its stored encoding.
+func (s *Store) decodeAt(resource, key string, data []byte) (runtime.Object, error) {
+	if r := s.items[resource]; r != nil {
+		if cur := r.raw[key]; len(cur) > 0 && len(data) == len(cur) && &cur[0] == &data[0] {
+			return r.objects[key], nil
+		}
+	}
+	obj, ok := s.opts.New(resource)
+	if !ok {
+		return nil, fmt.Errorf("decode %s %s from the history: no such resource", resource, key)
+	}
+	if err := obj.Unmarshal(data); err != nil {
+		return nil, fmt.Errorf("decode %s %s from the history: %w", resource, key, err)
+	}
+	return obj, nil
 }

@@ -170,19 +170,6 @@ func deadline2(after <-chan time.Time) <-chan struct{} {
 	return c
 }
 
-func BenchmarkCreate(b *testing.B) {
-	s := openTest(&testing.T{}, filepath.Join(b.TempDir(), "store.db"), 0)
-	defer s.Close()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if _, err := s.Create("pods", newPod("ns", "p"+itoa(i), nil)); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func itoa(i int) string { return string(rune('a'+i%26)) + time.Duration(i).String() }
-
 // TestEncoded checks the stored encodings that responses and lists are written from: they
 // are the current object's Marshal, for the current object only, and survive a restart.
 func TestEncoded(t *testing.T) {

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"errors"
 	stdsync "sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -72,11 +74,10 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 			}
 		}
 		w.queue = append(w.queue, Event{Type: InitialEventsEnd, Resource: resource, RV: s.rev})
-	} else if err := s.eventsSince(opts.Since, func(ev Event) {
-		if ev.Resource == resource {
-			w.offer(ev)
+	} else if err := s.eventsSince(opts.Since, resource, w.offer); err != nil {
+		if !errors.Is(err, ErrExpired) {
+			err = apierrors.NewInternalError(err)
 		}
-	}); err != nil {
 		return nil, err
 	}
 	if len(w.queue) > 0 {
@@ -190,14 +191,6 @@ func (w *Watcher) stopLocked() {
 		w.queue = nil
 		close(w.done)
 	}
-}
-
-func keyOf(obj runtime.Object) string {
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return ""
-	}
-	return objectKey(m.GetNamespace(), m.GetName())
 }
 
 // Progress is the store's revision when this watcher has nothing undelivered, else 0: a

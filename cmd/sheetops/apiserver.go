@@ -19,10 +19,13 @@ func runAPIServer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&opts.KubeconfigOut, "kubeconfig-out", "", "where to write the admin kubeconfig (default DATA-DIR/kubeconfig)")
 	fs.StringVar(&opts.TokenFile, "token-auth-file", "", "token file in kube-apiserver's format (default DATA-DIR/tokens.csv, created with an admin and a read-only token)")
 	fs.BoolVar(&opts.Demo, "demo", false, "seed demo namespaces and deployments into an empty store")
-	fs.BoolVar(&opts.Sync, "fsync", false, "wait for fsync on every write (survives power loss, slower)")
+	controllers := fs.Bool("controllers", true, "run the deployment, replica set and other controllers and the simulated kubelet; false: only store and serve objects, as a bare API server")
+	fsync := fs.Bool("fsync", true, "acknowledge a write once it is on disk (fsync; concurrent writes share one); false: once the operating system has it (survives a crash of the process, not a power cut)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	opts.NoSync = !*fsync
+	opts.NoControllers = !*controllers
 	if err := checkAddr(opts.Addr); err != nil {
 		return usagef("--addr %q: %v", opts.Addr, err)
 	}

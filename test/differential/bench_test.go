@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,10 @@ import (
 // kube-apiserver time / engine time; above 1 means the engine is faster).
 var engineNsPerOp sync.Map
 
+// engineProcessNsPerOp is engineNsPerOp for the engine run as its own process (metric
+// x-engine-process on the kube-apiserver side).
+var engineProcessNsPerOp sync.Map
+
 // BenchmarkServers measures the same client operations against both servers:
 //
 //	start-to-ready   a new server (fresh data) until /readyz answers 200; for kube-apiserver
@@ -33,6 +38,18 @@ var engineNsPerOp sync.Map
 //	list-10000       list a namespace of 10,000 pods; seeding it takes a while: keep
 //	                 -benchtime at its default (1s), which means a few iterations
 //	list-10000-raw   the request of list-10000, its response read but not decoded
+//	create-c8, get-c8, patch-c8, list-1000-raw-c8
+//	                 the same from 8 goroutines sharing the client (client-go's one HTTP/2
+//	                 connection), ns/op being wall time ÷ operations: throughput. Each
+//	                 goroutine patches a pod of its own.
+//
+// Both sides are durable: etcd fsyncs its log before it answers (its default), and the
+// engine, by default, commits to disk before it answers (concurrent writers share a commit).
+//
+// The engine runs twice: inside the benchmark process ("engine") and as its own process
+// ("engine-process": `sheetops apiserver --controllers=false`, built once by the benchmark),
+// as kube-apiserver and etcd do; kube-apiserver's rows report the ratio to each
+// (x-engine, x-engine-process).
 //
 // Clients are the same typed client-go clients on both sides, without client-side
 // throttling; they send protobuf bodies and Accept
@@ -53,10 +70,19 @@ var engineNsPerOp sync.Map
 // first answer, outside the timed loop, is decoded once to check that it holds the n pods.
 func BenchmarkServers(b *testing.B) {
 	c := sharedCluster(b)
+	dir, err := os.MkdirTemp(c.dir, "engine-process-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ep, err := startEngineProcess(context.Background(), buildSheetops(b), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ep.Close()
 	sides := []struct {
 		name string
 		s    *server
-	}{{sideEngine, c.engine.server}, {sideUpstream, c.upstream.server}}
+	}{{sideEngine, c.engine.server}, {sideEngineProcess, ep.server}, {sideUpstream, c.upstream.server}}
 	for _, side := range sides {
 		b.Run(side.name, func(b *testing.B) {
 			bench := &benchSide{cluster: c, name: side.name, s: side.s}
@@ -68,6 +94,10 @@ func BenchmarkServers(b *testing.B) {
 			b.Run("list-1000-raw", func(b *testing.B) { bench.listRaw(b, 1000) })
 			b.Run("list-10000", func(b *testing.B) { bench.list(b, 10000) })
 			b.Run("list-10000-raw", func(b *testing.B) { bench.listRaw(b, 10000) })
+			b.Run("create-c8", bench.createParallel)
+			b.Run("get-c8", bench.getParallel)
+			b.Run("patch-c8", bench.patchParallel)
+			b.Run("list-1000-raw-c8", func(b *testing.B) { bench.listRawParallel(b, 1000) })
 		})
 	}
 }
@@ -83,12 +113,19 @@ type benchSide struct {
 // the kube-apiserver side.
 func (bs *benchSide) report(b *testing.B, op string) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	if bs.name == sideEngine {
+	switch bs.name {
+	case sideEngine:
 		engineNsPerOp.Store(op, ns)
+		return
+	case sideEngineProcess:
+		engineProcessNsPerOp.Store(op, ns)
 		return
 	}
 	if e, ok := engineNsPerOp.Load(op); ok && e.(float64) > 0 {
 		b.ReportMetric(ns/e.(float64), "x-engine")
+	}
+	if e, ok := engineProcessNsPerOp.Load(op); ok && e.(float64) > 0 {
+		b.ReportMetric(ns/e.(float64), "x-engine-process")
 	}
 }
 
@@ -113,9 +150,20 @@ func (bs *benchSide) namespace(b *testing.B, ns string, seed func(ctx context.Co
 func (bs *benchSide) startToReady(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
-		if bs.name == sideEngine {
+		switch bs.name {
+		case sideEngine:
 			dir := b.TempDir()
 			e, err := startEngine(ctx, dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			e.Close()
+			b.StartTimer()
+			continue
+		case sideEngineProcess: // from exec to /readyz
+			dir := b.TempDir()
+			e, err := startEngineProcess(ctx, buildSheetops(b), dir)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -287,4 +335,110 @@ func seedPods(ctx context.Context, s *server, ns string, n int) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// concurrency is how many goroutines the -c8 benchmarks run.
+const concurrency = 8
+
+// inParallel runs op b.N times in all, from concurrency goroutines; worker is the
+// goroutine's number, from 0.
+func inParallel(b *testing.B, op func(worker int) error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w := range concurrency {
+		wg.Go(func() {
+			for left.Add(-1) >= 0 && failed.Load() == nil {
+				if err := op(w); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+}
+
+func (bs *benchSide) createParallel(b *testing.B) {
+	ns := "bench-create"
+	bs.namespace(b, ns, nil)
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	inParallel(b, func(int) error {
+		_, err := pods.Create(ctx, pod(fmt.Sprintf("p-%d", podSeq.Add(1)), nil), metav1.CreateOptions{})
+		return err
+	})
+	bs.report(b, "create-c8")
+}
+
+func (bs *benchSide) getParallel(b *testing.B) {
+	ns := "bench-get"
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	bs.namespace(b, ns, func(ctx context.Context) error {
+		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	})
+	inParallel(b, func(int) error {
+		_, err := pods.Get(ctx, "target", metav1.GetOptions{})
+		return err
+	})
+	bs.report(b, "get-c8")
+}
+
+func (bs *benchSide) patchParallel(b *testing.B) {
+	ns := "bench-patch-c8"
+	ctx := context.Background()
+	pods := bs.s.cs.CoreV1().Pods(ns)
+	bs.namespace(b, ns, func(ctx context.Context) error {
+		for w := range concurrency {
+			_, err := pods.Create(ctx, pod(fmt.Sprintf("target-%d", w), map[string]string{"app": "bench"}), metav1.CreateOptions{})
+			if err != nil && !apierrors.IsAlreadyExists(err) {
+				return err
+			}
+		}
+		return nil
+	})
+	var step atomic.Int64
+	inParallel(b, func(w int) error {
+		body := fmt.Appendf(nil, `{"metadata":{"labels":{"step":"%d"}}}`, step.Add(1))
+		_, err := pods.Patch(ctx, fmt.Sprintf("target-%d", w), types.StrategicMergePatchType, body, metav1.PatchOptions{})
+		return err
+	})
+	bs.report(b, "patch-c8")
+}
+
+// listRawParallel is listRaw from concurrency goroutines, each reading into a buffer of its own.
+func (bs *benchSide) listRawParallel(b *testing.B, n int) {
+	ns := fmt.Sprintf("bench-list-%d", n)
+	ctx := context.Background()
+	bs.namespace(b, ns, func(ctx context.Context) error { return seedPods(ctx, bs.s, ns, n) })
+	rc := bs.s.cs.CoreV1().RESTClient()
+	bufs := make([]bytes.Buffer, concurrency)
+	inParallel(b, func(w int) error {
+		body, err := rc.Get().UseProtobufAsDefault().Namespace(ns).Resource("pods").
+			VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec).Stream(ctx)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		bufs[w].Reset()
+		if _, err := bufs[w].ReadFrom(body); err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(bufs[w].Bytes(), []byte("k8s\x00")) || bufs[w].Len() < 100*n {
+			return fmt.Errorf("%s: a list of %d bytes: %.60q", bs.name, bufs[w].Len(), bufs[w].Bytes())
+		}
+		return nil
+	})
+	bs.report(b, fmt.Sprintf("list-%d-raw-c8", n))
 }

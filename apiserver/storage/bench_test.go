@@ -1,0 +1,60 @@
+package storage
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func benchStore(b *testing.B, sync bool) *Store {
+	b.Helper()
+	s, err := Open(Options{Path: filepath.Join(b.TempDir(), "store.db"), NoSync: !sync, New: func(resource string) (Marshaler, bool) {
+		return &corev1.Pod{}, resource == "pods"
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func benchStorePod(name string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: name, Labels: map[string]string{"app": "bench"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx:1.27"}}},
+	}
+}
+
+// BenchmarkCreate creates pods in the store from 1 and 8 goroutines, with fsync on every
+// commit and without: with fsync, concurrent writers share commits (group commit).
+func BenchmarkCreate(b *testing.B) {
+	for _, sync := range []bool{true, false} {
+		for _, writers := range []int{1, 8} {
+			b.Run(fmt.Sprintf("fsync=%v/writers=%d", sync, writers), func(b *testing.B) {
+				s := benchStore(b, sync)
+				var seq atomic.Int64
+				b.SetParallelism((writers + 1) / 2) // GOMAXPROCS is 2 on the development machine
+				if writers == 1 {
+					for b.Loop() {
+						if _, err := s.Create("pods", benchStorePod(fmt.Sprint(seq.Add(1)))); err != nil {
+							b.Fatal(err)
+						}
+					}
+					return
+				}
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := s.Create("pods", benchStorePod(fmt.Sprint(seq.Add(1)))); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
