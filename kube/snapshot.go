@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -39,44 +38,20 @@ type Snapshot struct {
 // list is an *AccessError, as the view's.
 func TakeSnapshot(ctx context.Context, rc *rest.Config, dyn dynamic.Interface, sources []Source) (*Snapshot, error) {
 	s := &Snapshot{objects: map[Resource][]runtime.Object{}, uids: map[Resource]map[types.UID]runtime.Object{}, changed: make(chan struct{})}
-	type list struct {
-		src       Source
-		namespace string
-	}
-	var lists []list
-	seen := map[Resource]map[informerKey]bool{}
-	for _, src := range sources {
-		if src.LabelSelector != "" {
-			if _, err := labels.Parse(src.LabelSelector); err != nil {
-				return nil, fmt.Errorf("label selector %q: %w", src.LabelSelector, err)
-			}
-		}
-		namespaces := src.Namespaces
-		if len(namespaces) == 0 || !src.Resource.Namespaced {
-			namespaces = []string{metav1.NamespaceAll}
-		}
-		for _, ns := range namespaces {
-			key := informerKey{ns, src.LabelSelector}
-			if seen[src.Resource][key] {
-				continue
-			}
-			if seen[src.Resource] == nil {
-				seen[src.Resource] = map[informerKey]bool{}
-			}
-			seen[src.Resource][key] = true
-			lists = append(lists, list{src, ns})
-		}
+	reads, err := expand(sources)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		mu    stdsync.Mutex
 		wg    stdsync.WaitGroup
 		first error
 	)
-	for _, l := range lists {
+	for _, rd := range reads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := listAll(ctx, rc, dyn, l.src.Resource, l.namespace, l.src.LabelSelector)
+			objs, err := listAll(ctx, rc, dyn, rd.src.Resource, rd.key.namespace, rd.key.selector)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -85,7 +60,7 @@ func TakeSnapshot(ctx context.Context, rc *rest.Config, dyn dynamic.Interface, s
 				}
 				return
 			}
-			s.objects[l.src.Resource] = append(s.objects[l.src.Resource], objs...)
+			s.objects[rd.src.Resource] = append(s.objects[rd.src.Resource], objs...)
 		}()
 	}
 	wg.Wait()

@@ -120,6 +120,49 @@ func NewViewOf(cs kubernetes.Interface, dyn dynamic.Interface, sources []Source)
 		typed:     map[informerKey]informers.SharedInformerFactory{},
 		dynamic:   map[informerKey]dynamicinformer.DynamicSharedInformerFactory{},
 		informers: map[Resource][]cache.SharedIndexInformer{}}
+	reads, err := expand(sources)
+	if err != nil {
+		return nil, err
+	}
+	for _, rd := range reads {
+		src, ns := rd.src, rd.key.namespace
+		inf, err := v.informer(dyn, src.Resource, rd.key)
+		if err != nil {
+			return nil, err
+		}
+		if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, src.Resource.Resource, ns)); err != nil {
+			return nil, err
+		}
+		if err := inf.SetTransform(stripManagedFields); err != nil {
+			return nil, err
+		}
+		if err := inf.AddIndexers(cache.Indexers{uidIndex: byUID}); err != nil {
+			return nil, err
+		}
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { v.signal() },
+			UpdateFunc: func(any, any) { v.signal() },
+			DeleteFunc: func(any) { v.signal() },
+		}); err != nil {
+			return nil, err
+		}
+		v.informers[src.Resource] = append(v.informers[src.Resource], inf)
+	}
+	return v, nil
+}
+
+// read is one list or informer the sources need: a resource in one namespace ("" for all)
+// with a label selector.
+type read struct {
+	src Source
+	key informerKey
+}
+
+// expand is what sources need read: one read per resource, namespace and selector (a
+// resource listed twice is read once for each distinct pair; a cluster-scoped one across the
+// cluster), after checking the selectors.
+func expand(sources []Source) ([]read, error) {
+	var out []read
 	seen := map[Resource]map[informerKey]bool{}
 	for _, src := range sources {
 		if src.LabelSelector != "" {
@@ -140,30 +183,10 @@ func NewViewOf(cs kubernetes.Interface, dyn dynamic.Interface, sources []Source)
 				seen[src.Resource] = map[informerKey]bool{}
 			}
 			seen[src.Resource][key] = true
-			inf, err := v.informer(dyn, src.Resource, key)
-			if err != nil {
-				return nil, err
-			}
-			if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, src.Resource.Resource, ns)); err != nil {
-				return nil, err
-			}
-			if err := inf.SetTransform(stripManagedFields); err != nil {
-				return nil, err
-			}
-			if err := inf.AddIndexers(cache.Indexers{uidIndex: byUID}); err != nil {
-				return nil, err
-			}
-			if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-				AddFunc:    func(any) { v.signal() },
-				UpdateFunc: func(any, any) { v.signal() },
-				DeleteFunc: func(any) { v.signal() },
-			}); err != nil {
-				return nil, err
-			}
-			v.informers[src.Resource] = append(v.informers[src.Resource], inf)
+			out = append(out, read{src, key})
 		}
 	}
-	return v, nil
+	return out, nil
 }
 
 // informer returns a typed informer for a built-in resource, else a dynamic one.

@@ -69,7 +69,7 @@ func loadOrCreateFrontProxyCA(dir string, now time.Time) (tls.Certificate, []byt
 	certPath, keyPath := filepath.Join(dir, FrontProxyCACertFile), filepath.Join(dir, FrontProxyCAKeyFile)
 	certPEM, err := os.ReadFile(certPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return createFrontProxyCA(certPath, keyPath, now)
+		return createCA(certPath, keyPath, frontProxyCAName, "front-proxy ca", now)
 	}
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("read front-proxy ca certificate: %w", err)
@@ -88,51 +88,6 @@ func loadOrCreateFrontProxyCA(dir string, now time.Time) (tls.Certificate, []byt
 	if !now.Add(renewBefore).Before(ca.Leaf.NotAfter) {
 		return tls.Certificate{}, nil, fmt.Errorf("front-proxy ca certificate in %s expires %s: remove %s and %s to create a new one",
 			dir, ca.Leaf.NotAfter.Format(time.RFC3339), FrontProxyCACertFile, FrontProxyCAKeyFile)
-	}
-	return ca, certPEM, nil
-}
-
-func createFrontProxyCA(certPath, keyPath string, now time.Time) (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generate front-proxy ca key: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	skid, err := subjectKeyID(key.Public())
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: frontProxyCAName},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.Add(caValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-		SubjectKeyId:          skid,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("create front-proxy ca certificate: %w", err)
-	}
-	certPEM, keyPEM, err := encodePair(der, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	if err := writeFileAtomic(keyPath, keyPEM, 0o600, false); err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	if err := writeFileAtomic(certPath, certPEM, 0o644, false); err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	ca, err := keyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("load new front-proxy ca: %w", err)
 	}
 	return ca, certPEM, nil
 }

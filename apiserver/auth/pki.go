@@ -142,7 +142,7 @@ func loadOrCreateCA(dir string, now time.Time) (tls.Certificate, []byte, error) 
 	keyPath := filepath.Join(dir, CAKeyFile)
 	certPEM, err := os.ReadFile(certPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return createCA(certPath, keyPath, now)
+		return createCA(certPath, keyPath, caCommonName, "ca", now)
 	}
 	if err != nil {
 		return tls.Certificate{}, nil, fmt.Errorf("read ca certificate: %w", err)
@@ -168,10 +168,12 @@ func loadOrCreateCA(dir string, now time.Time) (tls.Certificate, []byte, error) 
 	return ca, certPEM, nil
 }
 
-func createCA(certPath, keyPath string, now time.Time) (tls.Certificate, []byte, error) {
+// createCA makes a self-signed CA named name (what names it in errors: "ca", "front-proxy
+// ca"), its key written 0600 beside its certificate.
+func createCA(certPath, keyPath, name, what string, now time.Time) (tls.Certificate, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generate ca key: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("generate %s key: %w", what, err)
 	}
 	serial, err := randomSerial()
 	if err != nil {
@@ -183,7 +185,7 @@ func createCA(certPath, keyPath string, now time.Time) (tls.Certificate, []byte,
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: caCommonName},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -194,7 +196,7 @@ func createCA(certPath, keyPath string, now time.Time) (tls.Certificate, []byte,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("create ca certificate: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("create %s certificate: %w", what, err)
 	}
 	certPEM, keyPEM, err := encodePair(der, key)
 	if err != nil {
@@ -210,7 +212,7 @@ func createCA(certPath, keyPath string, now time.Time) (tls.Certificate, []byte,
 	}
 	ca, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("load new ca: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("load new %s: %w", what, err)
 	}
 	return ca, certPEM, nil
 }
