@@ -34,7 +34,7 @@ import (
 )
 
 // TestDeploy checks deploy/ against a real kube-apiserver (a fresh one on the shared etcd,
-// with RBAC): every manifest applies (server-side dry run, then for real); its ServiceAccount,
+// with RBAC) and against the engine (a fresh one, whose RBAC is upstream's): every manifest applies (server-side dry run, then for real); its ServiceAccount,
 // bound only through deploy/'s ClusterRole, can do what `sheetops apply` needs (a scale made
 // in the workbook reaches the cluster) and its roles grant nothing else; and a ClusterRole
 // missing one of those rights fails the way an operator can act on: a Sync cell naming the
@@ -43,21 +43,43 @@ func TestDeploy(t *testing.T) {
 	c := sharedCluster(t)
 	kubectlBin := needTool(t, "kubectl")
 	goBin := needTool(t, "go")
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
+	bin := filepath.Join(t.TempDir(), "sheetops")
+	build := exec.Command(goBin, "build", "-o", bin, "github.com/sheetops/sheetops/cmd/sheetops")
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/sheetops: %v\n%s", err, out)
+	}
+	// The same story on a fresh kube-apiserver and on a fresh engine: deploy/ works on both.
+	t.Run("kube-apiserver", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		defer cancel()
+		k, err := c.startKubeAPIServer(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer k.Close()
+		testDeploy(ctx, t, k.server, kubectlBin, bin, root)
+	})
+	t.Run("engine", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		defer cancel()
+		e, err := startEngine(ctx, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		testDeploy(ctx, t, e.server, kubectlBin, bin, root)
+	})
+}
+
+func testDeploy(ctx context.Context, t *testing.T, k *server, kubectlBin, bin, root string) {
 	deployDir := filepath.Join(root, "deploy")
 	m := readManifests(t, deployDir)
-
-	k, err := c.startKubeAPIServer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
 	dir := t.TempDir()
 	kc := kubectl{bin: kubectlBin, kubeconfig: writeKubeconfig(t, filepath.Join(dir, "admin.kubeconfig"), k.admin, k.admin.BearerToken), cacheDir: filepath.Join(dir, "kube-cache")}
 
@@ -103,14 +125,6 @@ func TestDeploy(t *testing.T) {
 
 	sa := "system:serviceaccount:" + m.serviceAccount.Namespace + ":" + m.serviceAccount.Name
 	t.Run("least privilege", func(t *testing.T) { checkAccessReviews(ctx, t, k, sa) })
-
-	bin := filepath.Join(dir, "sheetops")
-	build := exec.CommandContext(ctx, goBin, "build", "-o", bin, "github.com/sheetops/sheetops/cmd/sheetops")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/sheetops: %v\n%s", err, out)
-	}
 
 	const ns, name = "deploy-shop", "web"
 	seedDeployment(ctx, t, k, ns, name, 1)
@@ -426,7 +440,7 @@ func checkManifests(t *testing.T, m *manifests) {
 
 // checkAccessReviews asks kube-apiserver what the deploy ServiceAccount may do: what SheetOps
 // needs, and a sample of what it must not.
-func checkAccessReviews(ctx context.Context, t *testing.T, k *kubeAPIServer, user string) {
+func checkAccessReviews(ctx context.Context, t *testing.T, k *server, user string) {
 	type ra = authorizationv1.ResourceAttributes
 	tests := []struct {
 		attrs ra
@@ -485,7 +499,7 @@ func checkAccessReviews(ctx context.Context, t *testing.T, k *kubeAPIServer, use
 
 // restrictedIdentity is a ServiceAccount bound to a copy of deploy/'s ClusterRole without one
 // verb on one resource (and to its leader-election Role); it returns the account's token.
-func restrictedIdentity(ctx context.Context, t *testing.T, k *kubeAPIServer, m *manifests, name, group, resource, verb string) string {
+func restrictedIdentity(ctx context.Context, t *testing.T, k *server, m *manifests, name, group, resource, verb string) string {
 	t.Helper()
 	ns := m.serviceAccount.Namespace
 	role := m.clusterRole.DeepCopy()
@@ -523,7 +537,7 @@ func restrictedIdentity(ctx context.Context, t *testing.T, k *kubeAPIServer, m *
 }
 
 // saToken gets a token for a ServiceAccount through the TokenRequest API.
-func saToken(ctx context.Context, t *testing.T, k *kubeAPIServer, ns, name string) string {
+func saToken(ctx context.Context, t *testing.T, k *server, ns, name string) string {
 	t.Helper()
 	hour := int64(3600)
 	tr, err := k.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name,
@@ -534,7 +548,7 @@ func saToken(ctx context.Context, t *testing.T, k *kubeAPIServer, ns, name strin
 	return tr.Status.Token
 }
 
-func seedDeployment(ctx context.Context, t *testing.T, k *kubeAPIServer, ns, name string, replicas int32) {
+func seedDeployment(ctx context.Context, t *testing.T, k *server, ns, name string, replicas int32) {
 	t.Helper()
 	if err := k.prepareNamespace(ctx, ns); err != nil {
 		t.Fatal(err)
@@ -566,7 +580,7 @@ type sheetopsRun struct {
 	workbook string
 }
 
-func newSheetopsRun(t *testing.T, bin string, k *kubeAPIServer, token string) *sheetopsRun {
+func newSheetopsRun(t *testing.T, bin string, k *server, token string) *sheetopsRun {
 	t.Helper()
 	dir := t.TempDir()
 	kubeconfig := writeKubeconfig(t, filepath.Join(dir, "kubeconfig"), k.admin, token)
