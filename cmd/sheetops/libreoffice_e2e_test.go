@@ -125,6 +125,30 @@ func set(tab, name, header string, value any) map[string]any {
 }
 
 // passes returns the daemon's count of passes (sheetops_passes_total, both results).
+// settled waits until the workbook has not been written for 1.5 s.
+func (d *daemon) settled() {
+	d.t.Helper()
+	stamp := func() string {
+		fi, err := os.Stat(d.workbook)
+		if err != nil {
+			return ""
+		}
+		return fi.ModTime().String() + fmt.Sprint(fi.Size())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for last := stamp(); ; {
+		time.Sleep(1500 * time.Millisecond)
+		now := stamp()
+		if now == last && now != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatal("the workbook is still being rewritten after 30 s")
+		}
+		last = now
+	}
+}
+
 func (d *daemon) passes() int {
 	d.t.Helper()
 	var base string
@@ -172,6 +196,10 @@ func TestE2ELibreOffice(t *testing.T) {
 	}
 	const dep = "Deployments"
 
+	// Open it once the demo has settled (its pods running, the workbook written for that):
+	// a workbook replaced while LibreOffice loads it is one LibreOffice will not save over
+	// without asking (as a person would see), which a hidden instance cannot.
+	d.settled()
 	lo.do(map[string]any{"do": "open"})
 	lock := filepath.Join(d.dir, ".~lock.book.xlsx#")
 	if _, err := os.Stat(lock); err != nil {
