@@ -87,6 +87,7 @@ type Engine struct {
 	enforcing    bool  // this pass is a scheduled reconcile in enforce mode
 	refreshing   bool  // this pass is a scheduled reconcile: write even if no value changed
 	sheetErr     error // the last pass's failure to read or write the sheet; nil: it worked
+	passedOnce   bool  // a pass has succeeded
 	failed       bool  // the last pass failed: the next poll tries again whatever the version
 	retries      *retries
 	schedules    map[string]uptime.Schedule // parsed Uptime texts
@@ -280,6 +281,12 @@ func (e *Engine) pass(ctx context.Context) (*Plan, error) {
 }
 
 func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
+	// A change signalled before this pass is in what it reads of the view (the informers
+	// update their stores before they signal): it asks for no pass after this one.
+	select {
+	case <-e.view.Changed():
+	default:
+	}
 	start := e.clock.Now()
 	plan, err := e.passOnce(ctx)
 	passSeconds.Observe(e.clock.Since(start).Seconds())
@@ -292,6 +299,7 @@ func (e *Engine) passLocked(ctx context.Context) (*Plan, error) {
 	}
 	passes.WithLabelValues("ok").Inc()
 	lastSync.Set(float64(e.clock.Now().UnixNano()) / 1e9)
+	e.passedOnce = true
 	return plan, nil
 }
 
@@ -392,8 +400,15 @@ type versioner interface {
 // (checked every poll interval) and after each burst of cluster changes (debounced). It
 // finishes the pass in flight and saves the state before returning.
 func (e *Engine) Run(ctx context.Context) error {
-	if _, err := e.Pass(ctx); err != nil {
-		e.log.Error("first pass", "err", err)
+	// The first pass, unless one has been made (the daemon makes it before it is ready):
+	// another at once would find nothing new, at the cost of a whole pass on a large sheet.
+	e.mu.Lock()
+	passed := e.passedOnce
+	e.mu.Unlock()
+	if !passed {
+		if _, err := e.Pass(ctx); err != nil {
+			e.log.Error("first pass", "err", err)
+		}
 	}
 	poll := e.clock.NewTicker(e.opts.PollInterval)
 	defer poll.Stop()

@@ -22,6 +22,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/sheetops/sheetops/apiserver"
+	"github.com/sheetops/sheetops/internal/metricstest"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/mapping"
 	"github.com/sheetops/sheetops/sheets"
@@ -792,4 +793,34 @@ func TestGoogleBurstOfPodChangesCostsAFewWrites(t *testing.T) {
 	}
 	t.Logf("%d pod changes: %d values.batchUpdate, %d spreadsheets.batchUpdate, %d values.batchGet",
 		changes, got[googlefake.ValuesBatchUpdate], got[googlefake.BatchUpdate], got[googlefake.BatchGet])
+}
+
+// TestRunAfterAPassStartsWithoutAnother: the daemon makes the first pass before it is
+// ready, then runs the engine; Run does not pass again at once for nothing new (at 100,000
+// pods that is seconds), and still passes on the next change.
+func TestRunAfterAPassStartsWithoutAnother(t *testing.T) {
+	f := newFixture(t)
+	e, err := sync.New(sync.Options{Sheet: f.sheet, View: f.view, Writer: kube.NewApplier(f.cs, nil), StatePath: f.statePath,
+		Logger: discard, PollInterval: time.Hour, Debounce: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pass(e)
+	ok := func() float64 {
+		return metricstest.Counter(t, sync.Collectors(), "sheetops_passes_total", map[string]string{"result": "ok"})
+	}
+	before := ok()
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond)
+	if got := ok() - before; got != 0 {
+		t.Fatalf("Run made %v passes with nothing new", got)
+	}
+	f.scale("web", 4) // a cluster change: the next pass comes
+	f.waitView("a pass after the change", func() bool { return ok() > before })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
