@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -117,50 +114,8 @@ func loadFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Ce
 }
 
 func issueFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("generate front-proxy client key: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	skid, err := subjectKeyID(key.Public())
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	notAfter := now.Add(servingValidity)
-	if ca.Leaf.NotAfter.Before(notAfter) {
-		notAfter = ca.Leaf.NotAfter
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: FrontProxyClientName},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		SubjectKeyId:          skid,
-		AuthorityKeyId:        ca.Leaf.SubjectKeyId,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Leaf, key.Public(), ca.PrivateKey)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("create front-proxy client certificate: %w", err)
-	}
-	certPEM, keyPEM, err := encodePair(der, key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, FrontProxyClientKeyFile), keyPEM, 0o600, false); err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, FrontProxyClientCertFile), certPEM, 0o644, false); err != nil {
-		return tls.Certificate{}, err
-	}
-	pair, err := keyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("load new front-proxy client certificate: %w", err)
-	}
-	return pair, nil
+	return issueLeaf(dir, FrontProxyClientCertFile, FrontProxyClientKeyFile, "front-proxy client", ca, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: FrontProxyClientName},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, now)
 }

@@ -259,52 +259,50 @@ func loadServing(dir string, ca tls.Certificate, ips []net.IP, names []string, n
 }
 
 func issueServing(dir string, ca tls.Certificate, ips []net.IP, names []string, now time.Time) (tls.Certificate, error) {
+	return issueLeaf(dir, ServingCertFile, ServingKeyFile, "serving", ca, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: servingCommonName},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: ips,
+		DNSNames:    names,
+	}, now)
+}
+
+// issueLeaf issues a certificate signed by ca with a new key: tmpl's subject, extended key
+// usages and names, valid from now (backdated) for servingValidity or until ca expires. It
+// writes the key (0600) and the certificate into dir; what names it in errors.
+func issueLeaf(dir, certFile, keyFile, what string, ca tls.Certificate, tmpl *x509.Certificate, now time.Time) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("generate serving key: %w", err)
+		return tls.Certificate{}, fmt.Errorf("generate %s key: %w", what, err)
 	}
-	serial, err := randomSerial()
-	if err != nil {
+	if tmpl.SerialNumber, err = randomSerial(); err != nil {
 		return tls.Certificate{}, err
 	}
-	skid, err := subjectKeyID(key.Public())
-	if err != nil {
+	if tmpl.SubjectKeyId, err = subjectKeyID(key.Public()); err != nil {
 		return tls.Certificate{}, err
 	}
-	notAfter := now.Add(servingValidity)
-	if notAfter.After(ca.Leaf.NotAfter) {
-		notAfter = ca.Leaf.NotAfter
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-backdate), now.Add(servingValidity)
+	if tmpl.NotAfter.After(ca.Leaf.NotAfter) {
+		tmpl.NotAfter = ca.Leaf.NotAfter
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: servingCommonName},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IPAddresses:           ips,
-		DNSNames:              names,
-		SubjectKeyId:          skid,
-		AuthorityKeyId:        ca.Leaf.SubjectKeyId,
-	}
+	tmpl.KeyUsage, tmpl.BasicConstraintsValid, tmpl.AuthorityKeyId = x509.KeyUsageDigitalSignature, true, ca.Leaf.SubjectKeyId
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Leaf, key.Public(), ca.PrivateKey)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("create serving certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("create %s certificate: %w", what, err)
 	}
 	certPEM, keyPEM, err := encodePair(der, key)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ServingKeyFile), keyPEM, 0o600, false); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, keyFile), keyPEM, 0o600, false); err != nil {
 		return tls.Certificate{}, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ServingCertFile), certPEM, 0o644, false); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, certFile), certPEM, 0o644, false); err != nil {
 		return tls.Certificate{}, err
 	}
 	pair, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("load new serving certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("load new %s certificate: %w", what, err)
 	}
 	return pair, nil
 }
