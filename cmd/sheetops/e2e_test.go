@@ -117,7 +117,12 @@ func startDaemonWith(t *testing.T, dir, config string) *daemon {
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.stop() })
+	t.Cleanup(func() {
+		d.stop()
+		if t.Failed() && d.log == nil {
+			t.Logf("daemon log:\n%s", d.stderr)
+		}
+	})
 	d.waitFor("the workbook and the kubeconfig", func() bool {
 		_, err1 := os.Stat(d.workbook)
 		_, err2 := os.Stat(kubeconfig)

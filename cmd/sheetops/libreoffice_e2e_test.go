@@ -176,8 +176,8 @@ func (d *daemon) passes() int {
 
 // TestE2ELibreOffice edits the workbook in a real LibreOffice Calc, kept open as a person
 // keeps it: scale, image, invalid input, create and delete in one save; a save of the
-// copy LibreOffice still shows after SheetOps wrote the results; a reload; a sort, then an
-// edit. While the workbook is open SheetOps writes results only; when it is closed, the
+// copy LibreOffice still shows after SheetOps wrote the results; closing and opening it
+// again; a sort, then an edit. While the workbook is open SheetOps writes results only; when it is closed, the
 // cluster's changes follow.
 func TestE2ELibreOffice(t *testing.T) {
 	soffice := needLibreOffice(t)
@@ -265,8 +265,13 @@ func TestE2ELibreOffice(t *testing.T) {
 		t.Errorf("%d cache deployments", caches)
 	}
 
-	// File > Reload: the results are there.
-	lo.do(map[string]any{"do": "reload"})
+	// Closed and opened again: the results are there. (Closing releases the lock, so the
+	// daemon writes the cluster's changes it held; the person opens what it wrote, as
+	// settled() waits for. Opened while the file is replaced, LibreOffice would keep the
+	// older copy and refuse to save over the newer without asking.)
+	lo.do(map[string]any{"do": "close"})
+	d.settled()
+	lo.do(map[string]any{"do": "open"})
 	_, rows, _ := lo.read(dep)
 	for name, want := range map[string]string{"web": "applied", "worker": "applied", "grafana": "applied", "cache": "applied", "api": "invalid:"} {
 		if s := rows[name]["Sync"]; !strings.HasPrefix(s, want) {

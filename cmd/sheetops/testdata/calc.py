@@ -12,7 +12,6 @@ between runs of this script until "close":
   {"do": "sort", "tab": T, "header": H, "descending": true}
                                                    Data > Sort on the rows under the header
   {"do": "save"}                                   File > Save (Keep current format)
-  {"do": "reload"}                                 File > Reload
   {"do": "close"}                                  close the document without saving
   {"do": "read", "tab": T}                         print the tab's rows as JSON
 It prints one JSON value per "read".
@@ -102,10 +101,6 @@ def main():
             continue
         if do == "save":
             doc.store()
-            continue
-        if do == "reload":
-            doc.close(True)
-            doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
             continue
         sheet = doc.getSheets().getByName(cmd["tab"])
         h = header(sheet)
