@@ -48,7 +48,12 @@ type tabRef struct {
 // openPackage reads the workbook's structure: which worksheets it has, in order, and
 // where their cells and the shared strings are. It reads no cells.
 func openPackage(data []byte) (*pkg, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	return openPackageAt(bytes.NewReader(data), int64(len(data)))
+}
+
+// openPackageAt is openPackage of a workbook read from r, size bytes long.
+func openPackageAt(r io.ReaderAt, size int64) (*pkg, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("not an xlsx workbook: %w", err)
 	}
@@ -742,30 +747,93 @@ func columnName(col int) string {
 	return string(b[i:])
 }
 
+// partPrint identifies what a worksheet reads as without reading it: the CRC-32 and size
+// of its part as the zip directory declares them, and those of the shared strings its
+// cells may refer to. A worksheet is parsed again whenever its print changes; when it does
+// not, its part holds the same bytes (but for a change that keeps the part's size and its
+// CRC-32, a chance of 1 in 2³² for a change that is not a single burst of at most 32 bits,
+// which CRC-32 always detects), and reads as the same values.
+type partPrint struct {
+	crc, sstCRC   uint32
+	size, sstSize uint64
+}
+
+// printOf returns the print of the worksheet part named part; ok is false when the zip
+// directory does not say enough to trust it.
+func (p *pkg) printOf(part string) (_ partPrint, ok bool) {
+	f, found := p.parts[strings.ToLower(part)]
+	if !found || f.Method != zip.Store && f.Method != zip.Deflate {
+		return partPrint{}, false
+	}
+	pp := partPrint{crc: f.CRC32, size: f.UncompressedSize64}
+	if p.sharedStrings != "" {
+		if s, found := p.parts[strings.ToLower(p.sharedStrings)]; found {
+			pp.sstCRC, pp.sstSize = s.CRC32, s.UncompressedSize64
+		}
+	}
+	return pp, true
+}
+
+// parsedTab is a worksheet's values as they read, by the print of the part they read from.
+// Its slices are never changed: Read hands out copies.
+type parsedTab struct {
+	print  partPrint
+	header []string
+	rows   [][]string
+}
+
 // readBook reads every worksheet of a workbook's bytes as text. Worksheets are inflated
 // and parsed in parallel.
 func readBook(data []byte) (*sheets.Book, error) {
+	b, _, err := readBookReusing(data, nil)
+	return b, err
+}
+
+// readBookReusing is readBook, but a worksheet whose print is in parsed is not parsed: its
+// values are parsed's. It returns the prints of the worksheets it read, for the next read.
+// The Book shares its slices with them.
+func readBookReusing(data []byte, parsed map[string]*parsedTab) (*sheets.Book, map[string]*parsedTab, error) {
 	p, err := openPackage(data)
 	if err != nil {
-		return nil, err
-	}
-	sst, err := p.readSharedStrings()
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	grids := make([]*grid, len(p.tabs))
-	errs := make([]error, len(p.tabs))
-	var wg sync.WaitGroup
+	prints := make([]partPrint, len(p.tabs))
+	trusted := make([]bool, len(p.tabs))
+	toParse := 0
 	for i, ref := range p.tabs {
-		wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false) })
+		prints[i], trusted[i] = p.printOf(ref.part)
+		if t, ok := parsed[strings.ToLower(ref.part)]; ok && trusted[i] && t.print == prints[i] {
+			grids[i] = &grid{header: t.header, rows: t.rows}
+			continue
+		}
+		toParse++
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if toParse > 0 {
+		sst, err := p.readSharedStrings()
+		if err != nil {
+			return nil, nil, err
+		}
+		errs := make([]error, len(p.tabs))
+		var wg sync.WaitGroup
+		for i, ref := range p.tabs {
+			if grids[i] != nil {
+				continue
+			}
+			wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, nil, err
+		}
 	}
 	b := &sheets.Book{Tabs: make([]*sheets.Tab, len(p.tabs))}
+	next := make(map[string]*parsedTab, len(p.tabs))
 	for i, ref := range p.tabs {
 		b.Tabs[i] = &sheets.Tab{Name: ref.name, Header: grids[i].header, Rows: grids[i].rows}
+		if trusted[i] {
+			next[strings.ToLower(ref.part)] = &parsedTab{print: prints[i], header: grids[i].header, rows: grids[i].rows}
+		}
 	}
-	return b, nil
+	return b, next, nil
 }

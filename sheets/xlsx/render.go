@@ -56,8 +56,9 @@ const (
 )
 
 // render builds the whole workbook in memory: one worksheet per tab, in order, with
-// layout's presentation.
-func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, error) {
+// layout's presentation. It returns, for each tab, the values it reads back as (see
+// readBack), or nil where that is not certain.
+func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, []*grid, error) {
 	f := excelize.NewFile()
 	ok := false
 	defer func() {
@@ -67,12 +68,12 @@ func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, error) {
 	}()
 	st, err := newStyles(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(tabs) == 0 {
 		// A workbook has at least one worksheet; keep excelize's empty Sheet1.
 		ok = true
-		return f, stamp(f)
+		return f, nil, stamp(f)
 	}
 	for i, t := range tabs {
 		if i == 0 {
@@ -81,21 +82,22 @@ func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, error) {
 			_, err = f.NewSheet(t.name)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("tab %q: %w", t.name, err)
+			return nil, nil, fmt.Errorf("tab %q: %w", t.name, err)
 		}
 	}
-	for _, t := range tabs {
-		if err := renderOne(f, st, layout, t); err != nil {
-			return nil, fmt.Errorf("tab %q: %w", t.name, err)
+	back := make([]*grid, len(tabs))
+	for i, t := range tabs {
+		if back[i], err = renderOne(f, st, layout, t); err != nil {
+			return nil, nil, fmt.Errorf("tab %q: %w", t.name, err)
 		}
 	}
 	// The first tab is the active one already. (SetActiveSheet would parse every
 	// streamed worksheet back into memory.)
 	if err := stamp(f); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ok = true
-	return f, nil
+	return f, back, nil
 }
 
 // stamp records who wrote the workbook and when, and a random write id, so that every
@@ -192,7 +194,7 @@ type column struct {
 // widths, hidden columns, panes) is set first; everything it emits after them (autofilter,
 // conditional formats, validations, page setup, the chart's drawing) is set on the
 // worksheet before Flush.
-func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab) error {
+func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab) (*grid, error) {
 	width := len(t.header)
 	for _, r := range t.rows {
 		width = max(width, len(r))
@@ -222,10 +224,10 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		cs.number = c.number
 		var err error
 		if c.style, err = st.id(cs); err != nil {
-			return err
+			return nil, err
 		}
 		if c.head, err = st.id(cellStyle{role: header}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for j := range cols {
@@ -234,29 +236,29 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 	}
 	if err := pageSetup(f, t.name, summary); err != nil {
-		return err
+		return nil, err
 	}
 
 	sw, err := f.NewStreamWriter(t.name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Columns from the last to the first: excelize puts each new <col> before the others,
 	// and spreadsheet programs expect them in ascending order.
 	for j := len(cols) - 1; j >= 0; j-- {
 		c := cols[j]
 		if err := sw.SetColWidth(j+1, j+1, columnWidth(t, j, c.layout)); err != nil {
-			return err
+			return nil, err
 		}
 		if c.layout != nil && c.layout.Hidden {
 			if err := sw.SetColVisible(j+1, j+1, false); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if c.layout != nil && c.layout.Editable {
 			// New rows a person types are unlocked in the editable columns too.
 			if err := sw.SetColStyle(j+1, j+1, c.style); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -265,12 +267,13 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
 	// Every row of every tab is as tall: the header a little taller for its filter button.
 	values := make([]any, width)
+	back := newReadBack(t, width)
 	if width > 0 {
 		for j := range width {
 			c := excelize.Cell{StyleID: cols[j].head}
@@ -279,8 +282,9 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			}
 			values[j] = c
 		}
+		back.header(t.header)
 		if err := sw.SetRow("A1", values, excelize.RowOpts{Height: headerHeight}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	n := 1
@@ -290,8 +294,13 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 		n++
 		lines := 1
+		row := back.row()
 		for j := range width {
-			values[j] = excelize.Cell{StyleID: cols[j].style, Value: cellValue(t, i, j, cols[j].number)}
+			v := cellValue(t, i, j, cols[j].number)
+			values[j] = excelize.Cell{StyleID: cols[j].style, Value: v}
+			if v != nil {
+				back.set(row, j, v, r[j])
+			}
 			if cols[j].wrap > 0 {
 				lines = max(lines, wrappedLines(cellAt(r, j), cols[j].wrap))
 			}
@@ -303,17 +312,17 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			opts = append(opts, excelize.RowOpts{Height: float64(lines) * lineHeight})
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(n), values, opts...); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if width > 0 {
 		if err := f.AutoFilter(t.name, "A1:"+cellName(width, n), nil); err != nil {
-			return err
+			return nil, err
 		}
 		if err := f.SetDefinedName(&excelize.DefinedName{
 			Name: "_xlnm.Print_Titles", Scope: t.name, RefersTo: quoteTab(t.name) + "$1:$1",
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for j, c := range cols {
@@ -321,15 +330,15 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			continue
 		}
 		if err := presentColumn(f, st, t.name, j+1, c.layout); err != nil {
-			return fmt.Errorf("column %q: %w", c.layout.Name, err)
+			return nil, fmt.Errorf("column %q: %w", c.layout.Name, err)
 		}
 	}
 	if summary && width > 1 && n > 1 {
 		if err := addChart(f, t, layout.Summary, n); err != nil {
-			return fmt.Errorf("chart: %w", err)
+			return nil, fmt.Errorf("chart: %w", err)
 		}
 	}
-	return sw.Flush()
+	return back.grid(), sw.Flush()
 }
 
 // headerHeight is the header row's height in points: room for the bold text and the

@@ -27,9 +27,13 @@ type Workbook struct {
 	mu sync.Mutex
 	// swept: temporary files a crashed process left beside the file were removed.
 	swept bool
-	// last is the latest Book parsed, by its Version: a file with the same checksum has
-	// the same values, so a poll of an unchanged file only reads and hashes it.
+	// last is the Book of the file last read or written, by its Version: a file with the
+	// same checksum has the same values, so a Read of an unchanged file (or of the file the
+	// last Write made) only reads and hashes it. Nil when not every tab's values are known.
 	last *sheets.Book
+	// parsed holds the values of the worksheets last read or written, by part name: a Read
+	// parses only the worksheets whose part changed (see partPrint).
+	parsed map[string]*parsedTab
 	// beforeCommit, when set (by tests), runs after the new file is written and before
 	// the check that precedes the rename.
 	beforeCommit func()
@@ -93,18 +97,18 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 		return &sheets.Book{Version: version}, nil
 	}
 	w.mu.Lock()
-	last := w.last
+	last, parsed := w.last, w.parsed
 	w.mu.Unlock()
 	if last != nil && last.Version == version {
 		return copyBook(last), nil
 	}
-	b, err := readBook(data)
+	b, parsed, err := readBookReusing(data, parsed)
 	if err != nil {
 		return nil, fmt.Errorf("read workbook %s: %w", w.path, err)
 	}
 	b.Version = version
 	w.mu.Lock()
-	w.last = b
+	w.last, w.parsed = b, parsed
 	w.mu.Unlock()
 	return copyBook(b), nil
 }
@@ -177,7 +181,7 @@ func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next 
 	if err != nil {
 		return "", fmt.Errorf("write workbook %s: %w", w.path, err)
 	}
-	f, err := render(layout, tabs)
+	f, back, err := render(layout, tabs)
 	if err != nil {
 		return "", fmt.Errorf("write workbook %s: %w", w.path, err)
 	}
@@ -223,6 +227,8 @@ func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	version := hex.EncodeToString(h.Sum(nil))
+	mem := remember(tmp.Name(), version, tabs, back)
 	if w.beforeCommit != nil {
 		w.beforeCommit()
 	}
@@ -238,13 +244,64 @@ func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next 
 		return "", fmt.Errorf("write workbook: %w", err)
 	}
 	renamed = true
+	w.mu.Lock()
+	w.last, w.parsed = mem.book, mem.parsed
+	w.mu.Unlock()
 	syncDir(filepath.Dir(target))
 	if !w.swept {
 		w.swept = true
 		sweepTemps(target, tmp.Name())
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return version, nil
 }
+
+// written is what the next Read will find in a file Write made.
+type written struct {
+	book   *sheets.Book          // nil unless every tab's values are known
+	parsed map[string]*parsedTab // the worksheets whose values are known
+}
+
+// remember returns the values of the file Write made (at path, with the given version)
+// for the next Read: the Book when every tab's values are known, and the worksheets' values
+// by their parts' prints. What it cannot know is left out; the next Read parses it.
+func remember(path, version string, tabs []renderTab, back []*grid) written {
+	f, err := os.Open(path)
+	if err != nil {
+		return written{}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return written{}
+	}
+	p, err := openPackageAt(f, fi.Size())
+	if err != nil || len(p.tabs) != len(back) {
+		return written{}
+	}
+	book := &sheets.Book{Version: version, Tabs: make([]*sheets.Tab, len(tabs))}
+	parsed := make(map[string]*parsedTab, len(tabs))
+	for i, ref := range p.tabs {
+		g := back[i]
+		pp, ok := p.printOf(ref.part)
+		if g == nil || !ok || ref.name != tabs[i].name {
+			book = nil
+			continue
+		}
+		parsed[strings.ToLower(ref.part)] = &parsedTab{print: pp, header: g.header, rows: g.rows}
+		if book != nil {
+			book.Tabs[i] = &sheets.Tab{Name: ref.name, Header: g.header, Rows: g.rows}
+		}
+	}
+	m := written{book: book, parsed: parsed}
+	if rememberHook != nil {
+		rememberHook(path, m)
+	}
+	return m
+}
+
+// rememberHook, when set (by tests), is given every file Write made with what remember
+// returned for it.
+var rememberHook func(path string, m written)
 
 // staleTemp is the age after which a temporary file beside the workbook is taken for one
 // that a crashed process left behind.
