@@ -8,8 +8,18 @@
 // "3.0" nor a date, whatever the cell's number format; "3.5" as typed), booleans as TRUE
 // and FALSE, formulas as their cached value. Row 1 is the header; blank rows are dropped
 // and every row is padded to the width of the widest. Worksheets are parsed by a small
-// scanner, in parallel, and a file whose checksum has not changed since the last Read is
-// not parsed again.
+// scanner, in parallel. A file whose checksum is the one last read or written is not parsed
+// again (the Read after a Write takes the values the Write rendered, where their written
+// form is certain to read back as them); in another file, a worksheet whose part has the
+// CRC-32 and size (and whose shared strings have those) of one last read or written is not
+// parsed either: its values are that one's.
+//
+// Version hashes the file too, unless the file's stamp (device, inode, size, mtime and
+// ctime) is the one a hash found and that stamp had settled: both times older than a few
+// seconds when the hash began, so that a save within the same tick of a coarse clock (a
+// second, two on FAT) cannot keep every field of it. Any write changes the ctime, which no
+// program sets; a settled stamp is hashed again every 30 seconds all the same. Where the
+// platform gives no ctime, Version hashes the file every time.
 //
 // Write builds the complete workbook in memory with excelize: next's tabs in order, then
 // the file's other worksheets copied as values (their formulas, charts and formatting are

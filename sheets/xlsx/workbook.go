@@ -40,39 +40,23 @@ type Workbook struct {
 	// held: a Write was left out because a person has the file open; once they close it,
 	// Version reports a change so that the caller reads and writes again.
 	held bool
+	// known is the version of the file the last hash found, with the file's stamp then.
+	known knownVersion
+	// fsLag is how far the file system's clock was behind ours at the last Write.
+	fsLag time.Duration
+	// stampOf is the platform's stampOf; tests replace it with a coarser one.
+	stampOf func(fs.FileInfo) (fileStamp, bool)
 }
 
 var _ sheets.Sheet = (*Workbook)(nil)
 
 // New returns the workbook at path. Nothing is read or created until Read or Write.
 func New(path string) *Workbook {
-	return &Workbook{path: path}
+	return &Workbook{path: path, stampOf: stampOf}
 }
 
 // Path returns the workbook's file name.
 func (w *Workbook) Path() string { return w.path }
-
-// Version returns the file's version (the hex SHA-256 of its bytes; "" when it does not
-// exist) without parsing it: the cheap check a poll makes before it reads.
-func (w *Workbook) Version(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	data, err := os.ReadFile(w.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read workbook: %w", err)
-	}
-	w.mu.Lock()
-	held := w.held
-	w.mu.Unlock()
-	if held && !w.InUse() {
-		return checksum(data) + "+closed", nil // the held write is due
-	}
-	return checksum(data), nil
-}
 
 // Read reads every worksheet of the file. A missing file reads as an empty Book with
 // Version ""; the Version of a file is the hex SHA-256 of its bytes.
@@ -80,7 +64,7 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(w.path)
+	data, version, err := w.readFile(true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &sheets.Book{}, nil
 	}
@@ -92,7 +76,6 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 		w.held = false
 		w.mu.Unlock()
 	}
-	version := checksum(data)
 	if len(data) == 0 {
 		return &sheets.Book{Version: version}, nil
 	}
@@ -193,10 +176,12 @@ func (w *Workbook) Write(ctx context.Context, layout *sheets.Layout, base, next 
 			mode = fi.Mode().Perm()
 		}
 	}
+	created := time.Now()
 	tmp, err := createTemp(target, mode)
 	if err != nil {
 		return "", fmt.Errorf("write workbook: %w", err)
 	}
+	w.noteLag(created, tmp)
 	renamed := false
 	defer func() {
 		if !renamed {
