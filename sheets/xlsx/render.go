@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,8 @@ const (
 // readBack), or nil where that is not certain.
 func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, []*grid, error) {
 	f := excelize.NewFile()
+	rows := map[string]*dataRows{}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newZipWriter(w, rows) })
 	ok := false
 	defer func() {
 		if !ok {
@@ -85,10 +88,22 @@ func render(layout *sheets.Layout, tabs []renderTab) (*excelize.File, []*grid, e
 			return nil, nil, fmt.Errorf("tab %q: %w", t.name, err)
 		}
 	}
+	parts := map[string]string{} // worksheet part by tab name, as excelize names them
+	for id, name := range f.GetSheetMap() {
+		parts[name] = "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml"
+	}
 	back := make([]*grid, len(tabs))
 	for i, t := range tabs {
-		if back[i], err = renderOne(f, st, layout, t); err != nil {
+		var d *dataRows
+		if back[i], d, err = renderOne(f, st, layout, t); err != nil {
 			return nil, nil, fmt.Errorf("tab %q: %w", t.name, err)
+		}
+		if d != nil {
+			part, ok := parts[t.name]
+			if !ok {
+				return nil, nil, fmt.Errorf("tab %q: no worksheet part", t.name)
+			}
+			rows[part] = d
 		}
 	}
 	// The first tab is the active one already. (SetActiveSheet would parse every
@@ -127,12 +142,17 @@ func newStyles(f *excelize.File) (*styles, error) {
 		return nil, err
 	}
 	st.colors = map[sheets.Color]int{}
-	for c, fill := range map[sheets.Color][2]string{
-		sheets.Green:  {"C6EFCE", "006100"},
-		sheets.Yellow: {"FFEB9C", "9C5700"},
-		sheets.Red:    {"FFC7CE", "9C0006"},
-		sheets.Grey:   {"D9D9D9", "404040"},
+	// In a fixed order, so that the same render gives the same file.
+	for _, c := range []struct {
+		color sheets.Color
+		fill  [2]string
+	}{
+		{sheets.Green, [2]string{"C6EFCE", "006100"}},
+		{sheets.Yellow, [2]string{"FFEB9C", "9C5700"}},
+		{sheets.Red, [2]string{"FFC7CE", "9C0006"}},
+		{sheets.Grey, [2]string{"D9D9D9", "404040"}},
 	} {
+		fill := c.fill
 		id, err := f.NewConditionalStyle(&excelize.Style{
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill[0]}},
 			Font: &excelize.Font{Color: fill[1]},
@@ -140,7 +160,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.colors[c] = id
+		st.colors[c.color] = id
 	}
 	return st, nil
 }
@@ -194,7 +214,7 @@ type column struct {
 // widths, hidden columns, panes) is set first; everything it emits after them (autofilter,
 // conditional formats, validations, page setup, the chart's drawing) is set on the
 // worksheet before Flush.
-func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab) (*grid, error) {
+func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab) (*grid, *dataRows, error) {
 	width := len(t.header)
 	for _, r := range t.rows {
 		width = max(width, len(r))
@@ -224,10 +244,10 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		cs.number = c.number
 		var err error
 		if c.style, err = st.id(cs); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c.head, err = st.id(cellStyle{role: header}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for j := range cols {
@@ -236,29 +256,29 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 	}
 	if err := pageSetup(f, t.name, summary); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	sw, err := f.NewStreamWriter(t.name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Columns from the last to the first: excelize puts each new <col> before the others,
 	// and spreadsheet programs expect them in ascending order.
 	for j := len(cols) - 1; j >= 0; j-- {
 		c := cols[j]
 		if err := sw.SetColWidth(j+1, j+1, columnWidth(t, j, c.layout)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c.layout != nil && c.layout.Hidden {
 			if err := sw.SetColVisible(j+1, j+1, false); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if c.layout != nil && c.layout.Editable {
 			// New rows a person types are unlocked in the editable columns too.
 			if err := sw.SetColStyle(j+1, j+1, c.style); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
@@ -267,7 +287,7 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -284,8 +304,14 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		}
 		back.header(t.header)
 		if err := sw.SetRow("A1", values, excelize.RowOpts{Height: headerHeight}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+	}
+	// The data rows of a tab rendered from a Book are written by the zip writer (see
+	// dataRows); those of a tab copied from the file, with its numbers, by the stream writer.
+	var d *dataRows
+	if t.kinds == nil && spliceRows {
+		d = &dataRows{t: t, cols: cols, width: width}
 	}
 	n := 1
 	for i, r := range t.rows {
@@ -297,13 +323,19 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		row := back.row()
 		for j := range width {
 			v := cellValue(t, i, j, cols[j].number)
-			values[j] = excelize.Cell{StyleID: cols[j].style, Value: v}
 			if v != nil {
 				back.set(row, j, v, r[j])
 			}
+			if d != nil {
+				continue
+			}
+			values[j] = excelize.Cell{StyleID: cols[j].style, Value: v}
 			if cols[j].wrap > 0 {
 				lines = max(lines, wrappedLines(cellAt(r, j), cols[j].wrap))
 			}
+		}
+		if d != nil {
+			continue
 		}
 		var opts []excelize.RowOpts
 		if lines > 1 {
@@ -312,17 +344,17 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			opts = append(opts, excelize.RowOpts{Height: float64(lines) * lineHeight})
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(n), values, opts...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if width > 0 {
 		if err := f.AutoFilter(t.name, "A1:"+cellName(width, n), nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := f.SetDefinedName(&excelize.DefinedName{
 			Name: "_xlnm.Print_Titles", Scope: t.name, RefersTo: quoteTab(t.name) + "$1:$1",
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for j, c := range cols {
@@ -330,16 +362,23 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 			continue
 		}
 		if err := presentColumn(f, st, t.name, j+1, c.layout); err != nil {
-			return nil, fmt.Errorf("column %q: %w", c.layout.Name, err)
+			return nil, nil, fmt.Errorf("column %q: %w", c.layout.Name, err)
 		}
 	}
 	if summary && width > 1 && n > 1 {
 		if err := addChart(f, t, layout.Summary, n); err != nil {
-			return nil, fmt.Errorf("chart: %w", err)
+			return nil, nil, fmt.Errorf("chart: %w", err)
 		}
 	}
-	return back.grid(), sw.Flush()
+	if d != nil && n == 1 {
+		d = nil // no data rows
+	}
+	return back.grid(), d, sw.Flush()
 }
+
+// spliceRows: the data rows of tabs rendered from a Book are written by the zip writer
+// (see dataRows); tests turn it off to compare with the stream writer's rows.
+var spliceRows = true
 
 // headerHeight is the header row's height in points: room for the bold text and the
 // filter button. Data rows keep the default height, the same on every tab (every style
