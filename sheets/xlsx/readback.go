@@ -65,6 +65,14 @@ func (b *readBack) set(i, j int, v any, s string) {
 	b.rows[i][j] = s
 }
 
+// setText records cell j of row i, written as the text s, or as a number whose text is s.
+func (b *readBack) setText(i, j int, s string, number bool) {
+	if !number && !sureText(s) {
+		b.ok = false
+	}
+	b.rows[i][j] = s
+}
+
 // grid returns the values the tab reads as, or nil when they are not certain.
 func (b *readBack) grid() *grid {
 	if !b.ok {

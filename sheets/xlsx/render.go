@@ -322,12 +322,15 @@ func renderOne(f *excelize.File, st *styles, layout *sheets.Layout, t renderTab)
 		lines := 1
 		row := back.row()
 		for j := range width {
+			if d != nil {
+				if s, number := ownCell(t, i, j, cols[j].number); s != "" {
+					back.setText(row, j, s, number)
+				}
+				continue
+			}
 			v := cellValue(t, i, j, cols[j].number)
 			if v != nil {
 				back.set(row, j, v, r[j])
-			}
-			if d != nil {
-				continue
 			}
 			values[j] = excelize.Cell{StyleID: cols[j].style, Value: v}
 			if cols[j].wrap > 0 {

@@ -144,7 +144,7 @@ func (d *dataRows) writeTo(w *bufio.Writer) error {
 		}
 		w.WriteByte('>')
 		for j := range d.width {
-			v := cellValue(d.t, i, j, d.cols[j].number)
+			v, number := ownCell(d.t, i, j, d.cols[j].number)
 			w.WriteString(`<c r="`)
 			w.WriteString(letters[j])
 			w.Write(row)
@@ -154,14 +154,14 @@ func (d *dataRows) writeTo(w *bufio.Writer) error {
 				w.Write(strconv.AppendInt(num[len(row):len(row)], int64(s), 10))
 				w.WriteByte('"')
 			}
-			switch v := v.(type) {
-			case nil: // styled, empty
+			switch {
+			case v == "": // styled, empty
 				w.WriteString(`></c>`)
-			case int64:
+			case number:
 				w.WriteString(`><v>`)
-				w.Write(strconv.AppendInt(num[len(row):len(row)], v, 10))
+				w.WriteString(v)
 				w.WriteString(`</v></c>`)
-			case string:
+			default:
 				w.WriteString(` t="inlineStr"><is><t`)
 				text, preserve := inlineText(v)
 				if preserve {
@@ -170,13 +170,22 @@ func (d *dataRows) writeTo(w *bufio.Writer) error {
 				w.WriteByte('>')
 				w.WriteString(text)
 				w.WriteString(`</t></is></c>`)
-			default:
-				return fmt.Errorf("cell %s: a %T", cellName(j+1, n), v)
 			}
 		}
 		w.WriteString(`</row>`)
 	}
 	return nil
+}
+
+// ownCell is cellValue for a tab rendered from a Book, without boxing: the cell's text,
+// and whether it is written as a number (its text is then the number's: see wholeNumber).
+func ownCell(t renderTab, i, j int, numberColumn bool) (text string, number bool) {
+	s := cellAt(t.rows[i], j)
+	if s == "" || !numberColumn {
+		return s, false
+	}
+	_, ok := wholeNumber(s)
+	return s, ok
 }
 
 // inlineText returns s as excelize writes an inline string's text (trimCellValue): cut to
