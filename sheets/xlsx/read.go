@@ -278,18 +278,195 @@ type row struct {
 // chunkSize is the least worksheet XML worth parsing on a core of its own.
 const chunkSize = 1 << 20
 
-// readGrid reads one worksheet's cells. A big worksheet is cut between rows into chunks
-// parsed in parallel.
+// readGrid reads one worksheet's cells. A big worksheet is cut between rows into blocks,
+// parsed in parallel while the rest of it is inflated.
 func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool) (*grid, error) {
-	raw, err := p.part(ref.part)
-	if err != nil {
-		return nil, err
+	f, ok := p.parts[strings.ToLower(ref.part)]
+	if !ok {
+		return nil, fmt.Errorf("part %s: %w", ref.part, errMissingPart)
 	}
-	g, err := gridOf(raw, sst, withKinds, runtime.GOMAXPROCS(0), chunkSize)
+	if f.UncompressedSize64 > maxPartSize {
+		return nil, fmt.Errorf("part %s: larger than %d bytes", ref.part, maxPartSize)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("part %s: %w", ref.part, err)
+	}
+	defer rc.Close()
+	g, err := gridFrom(rc, int(f.UncompressedSize64), sst, withKinds, runtime.GOMAXPROCS(0), blockSize)
 	if err != nil {
 		return nil, fmt.Errorf("tab %s: %w", ref.name, err)
 	}
 	return g, nil
+}
+
+// blockSize is how much worksheet XML gridFrom hands to a core at a time.
+const blockSize = 2 << 20
+
+// gridFrom parses a worksheet's XML as it reads it from r (size: the size it is said to
+// have): it cuts it between rows into blocks of about block bytes, parsed by at most
+// workers goroutines while it reads on. It cuts only where splitRows would: before a row
+// that carries its number, in XML with no CDATA section or comment up to there.
+func gridFrom(r io.Reader, size int, sst []string, withKinds bool, workers, block int) (*grid, error) {
+	type result struct {
+		rows []row
+		err  error
+	}
+	var (
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, max(workers, 1))
+	)
+	// Buffers come back once their chunk is parsed (the rows hold copies of the text), so
+	// that a worksheet is read through a few of them rather than each of its bytes once.
+	free := make(chan []byte, workers+2)
+	buffer := func(n int) []byte {
+		select {
+		case b := <-free:
+			if cap(b) >= n {
+				return b[:0]
+			}
+		default:
+		}
+		return make([]byte, 0, n)
+	}
+	parse := func(buf []byte, from, to int) {
+		res := &result{}
+		results = append(results, res)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res.rows, res.err = parseRows(buf[from:to], sst, withKinds)
+			select {
+			case free <- buf:
+			default:
+			}
+		})
+	}
+	r = io.LimitReader(r, maxPartSize+1)
+	buf := make([]byte, 0, min(max(size, 0), block)+block/4+1)
+	var (
+		rowTag  []byte  // as the first row's tag begins, once known
+		start   = -1    // where the sheetData's content begins in buf, until the first cut
+		cutting = true  // no reason found not to cut
+		next    = block // the length of buf at which to try a cut
+		checked int     // buf[:checked] holds no CDATA section nor comment
+		read    int
+	)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		read += n
+		if read > maxPartSize {
+			return nil, fmt.Errorf("larger than %d bytes", maxPartSize)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !cutting || len(buf) < next {
+			continue
+		}
+		next = len(buf) + block // the next try, if this one does not cut
+		if hasMarkupDecl(buf[max(checked-1, 0):]) {
+			cutting = false // a CDATA section or comment could hold "<row ": the rest in one go
+			continue
+		}
+		checked = len(buf)
+		if rowTag == nil {
+			var numbered bool
+			if start, rowTag, numbered = firstRow(buf); rowTag == nil {
+				continue // not in buf yet
+			}
+			if !numbered {
+				cutting = false // rows numbered by position: each needs those before it
+				continue
+			}
+		}
+		at, numbered := lastRowStart(buf, rowTag)
+		if !numbered {
+			cutting = false
+			continue
+		}
+		if at <= max(start, 0) {
+			continue
+		}
+		from := 0
+		if start >= 0 {
+			from, start = start, -1
+		}
+		old := buf
+		buf = append(buffer(max(block+block/4, 2*(len(old)-at))), old[at:]...)
+		parse(old, from, at)
+		checked, next = len(buf), block
+	}
+	if len(results) == 0 {
+		wg.Wait()
+		return gridOf(buf, sst, withKinds, workers, chunkSize)
+	}
+	parse(buf, 0, len(buf))
+	wg.Wait()
+	parts := make([][]row, len(results))
+	errs := make([]error, len(results))
+	for i, res := range results {
+		parts[i], errs[i] = res.rows, res.err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return gridOfRows(parts, withKinds), nil
+}
+
+// firstRow returns where the content of the sheetData begins in raw, how its first row's
+// tag begins ("<row ", "<x:row ") and whether that row carries its number; rowTag is nil
+// when raw does not hold them.
+func firstRow(raw []byte) (start int, rowTag []byte, numbered bool) {
+	s := &scanner{b: raw}
+	start = -1
+	for {
+		t := s.next()
+		switch {
+		case t.kind == tokEOF:
+			return -1, nil, false
+		case t.kind == tokStart && string(t.name) == "sheetData":
+			start = s.i
+		case (t.kind == tokStart || t.kind == tokEmpty) && string(t.name) == "row":
+			if start < 0 {
+				return -1, nil, false
+			}
+			_, numbered = attr(t.attrs, "r")
+			i := bytes.LastIndexByte(raw[:s.i-1], '<')
+			j := i + 1
+			for j < len(raw) && !isSpace(raw[j]) && raw[j] != '>' && raw[j] != '/' {
+				j++
+			}
+			return start, append(raw[i:j:j], ' '), numbered
+		}
+	}
+}
+
+// lastRowStart returns where the last whole row tag in buf begins (0: none), and whether
+// it carries its number.
+func lastRowStart(buf, rowTag []byte) (at int, numbered bool) {
+	end := len(buf)
+	for range 4 {
+		at = bytes.LastIndex(buf[:end], rowTag)
+		if at <= 0 {
+			return 0, true
+		}
+		r := &scanner{b: buf[at:]}
+		if t := r.next(); t.kind == tokStart || t.kind == tokEmpty {
+			_, ok := attr(t.attrs, "r")
+			return at, ok
+		}
+		end = at // cut off at the end of buf: the one before
+	}
+	return 0, true
 }
 
 // gridOf parses a worksheet's XML in at most n chunks of at least size bytes.
@@ -305,6 +482,11 @@ func gridOf(raw []byte, sst []string, withKinds bool, n, size int) (*grid, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	return gridOfRows(parts, withKinds), nil
+}
+
+// gridOfRows makes a grid of the rows parsed from a worksheet's chunks, in order.
+func gridOfRows(parts [][]row, withKinds bool) *grid {
 	var all []row
 	if len(parts) == 1 {
 		all = parts[0]
@@ -346,7 +528,7 @@ func gridOf(raw []byte, sst []string, withKinds bool, n, size int) (*grid, error
 			}
 		}
 	}
-	return g, nil
+	return g
 }
 
 func padRow(r []string, width int) []string {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/sheetops/sheetops/sheets"
 )
@@ -207,6 +208,43 @@ func TestChunkedParse(t *testing.T) {
 	}
 }
 
+// TestStreamedParse: a worksheet parsed in blocks while it is read parses as it does
+// whole, whatever the reads and the blocks, with rows numbered or not, and with a CDATA
+// section or a comment (after which it is not cut).
+func TestStreamedParse(t *testing.T) {
+	withMarkup := bytes.Replace(sheetXML(3000, true), []byte(`<row r="1500">`), []byte(`<!-- <row r="9"> --><row r="1500">`), 1)
+	withCDATA := bytes.Replace(sheetXML(3000, true), []byte(`<t>row &amp; 2000</t>`), []byte(`<t><![CDATA[<row r="7"><c r="A7"><v>1</v></c></row>]]></t>`), 1)
+	prefixed := bytes.ReplaceAll(bytes.ReplaceAll(sheetXML(3000, true), []byte("<row "), []byte("<x:row ")), []byte("</row>"), []byte("</x:row>"))
+	for name, raw := range map[string][]byte{
+		"numbered":   sheetXML(5000, true),
+		"unnumbered": sheetXML(5000, false),
+		"comment":    withMarkup,
+		"cdata":      withCDATA,
+		"prefixed":   prefixed,
+		"empty":      []byte(`<worksheet><sheetData/></worksheet>`),
+	} {
+		whole, err := gridOf(raw, nil, true, 1, len(raw)+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range []int{64, 1000, 7777, len(raw) + 1} {
+			for rname, r := range map[string]io.Reader{
+				"whole": bytes.NewReader(raw),
+				"half":  iotest.HalfReader(bytes.NewReader(raw)),
+				"bytes": iotest.OneByteReader(bytes.NewReader(raw)),
+			} {
+				got, err := gridFrom(r, len(raw), nil, true, 3, block)
+				if err != nil {
+					t.Fatalf("%s, block %d, %s reads: %v", name, block, rname, err)
+				}
+				if !reflect.DeepEqual(got, whole) {
+					t.Errorf("%s, block %d, %s reads: the streamed parse differs", name, block, rname)
+				}
+			}
+		}
+	}
+}
+
 func wellFormed(raw []byte) bool {
 	d := xml.NewDecoder(bytes.NewReader(raw))
 	depth := 0
@@ -238,14 +276,18 @@ func FuzzParseSheet(f *testing.F) {
 		sst := []string{"zero", "one"}
 		whole, err := gridOf(raw, sst, true, 1, len(raw)+1)
 		cut, err2 := gridOf(raw, sst, true, 3, 16)
+		streamed, err3 := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), sst, true, 3, 16)
 		if !wellFormed(raw) {
 			return
 		}
-		if (err == nil) != (err2 == nil) {
-			t.Fatalf("whole: %v, chunked: %v", err, err2)
+		if (err == nil) != (err2 == nil) || (err == nil) != (err3 == nil) {
+			t.Fatalf("whole: %v, chunked: %v, streamed: %v", err, err2, err3)
 		}
 		if err == nil && !reflect.DeepEqual(whole, cut) {
 			t.Fatalf("chunked parse differs:\n%q\n%q", whole.rows, cut.rows)
+		}
+		if err == nil && !reflect.DeepEqual(whole, streamed) {
+			t.Fatalf("streamed parse differs:\n%q\n%q", whole.rows, streamed.rows)
 		}
 	})
 }
