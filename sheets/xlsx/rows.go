@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -43,9 +44,35 @@ type zipWriter struct {
 func newZipWriter(w io.Writer, rows map[string]*dataRows) *zipWriter {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
+		fw, ok := flateWriters.Get().(*flate.Writer)
+		if !ok {
+			var err error
+			if fw, err = flate.NewWriter(out, flate.BestSpeed); err != nil {
+				return nil, err
+			}
+		} else {
+			fw.Reset(out)
+		}
+		return &pooledFlate{Writer: fw}, nil
 	})
 	return &zipWriter{Writer: zw, rows: rows}
+}
+
+// flateWriters are compressors for the next parts: each is most of a megabyte, and a
+// workbook has a score of parts.
+var flateWriters sync.Pool
+
+// pooledFlate returns its compressor to flateWriters once closed.
+type pooledFlate struct{ *flate.Writer }
+
+func (p *pooledFlate) Close() error {
+	if p.Writer == nil {
+		return nil
+	}
+	err := p.Writer.Close()
+	flateWriters.Put(p.Writer)
+	p.Writer = nil
+	return err
 }
 
 // Create starts a part; a worksheet with data rows gets them before its </sheetData>.
