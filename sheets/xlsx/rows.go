@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -127,11 +128,7 @@ func (s *splice) Write(p []byte) (int, error) {
 	if _, err := s.w.Write(buf[:i]); err != nil {
 		return 0, err
 	}
-	bw := bufio.NewWriterSize(s.w, 1<<16)
-	if err := s.rows.writeTo(bw); err != nil {
-		return 0, err
-	}
-	if err := bw.Flush(); err != nil {
+	if err := pipe(s.w, s.rows.writeTo); err != nil {
 		return 0, err
 	}
 	s.rows.written = true
@@ -139,6 +136,65 @@ func (s *splice) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// pipe writes to w what write writes, from a goroutine of its own: the rows are made on
+// one core while the other compresses them.
+func pipe(w io.Writer, write func(*bufio.Writer) error) error {
+	const size, n = 1 << 18, 4
+	free, full := make(chan []byte, n), make(chan []byte, n)
+	for range n {
+		free <- make([]byte, 0, size)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		cw := &chunkWriter{free: free, full: full, stop: stop}
+		bw := bufio.NewWriterSize(cw, size)
+		err := write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		close(full)
+		done <- err
+	}()
+	var werr error
+	for b := range full {
+		if werr == nil {
+			if _, werr = w.Write(b); werr != nil {
+				close(stop) // the writer stops at its next chunk
+			}
+		}
+		free <- b[:0]
+	}
+	if err := <-done; werr == nil {
+		werr = err
+	}
+	return werr
+}
+
+// chunkWriter hands what is written to it, a chunk at a time, to the goroutine that
+// compresses it.
+type chunkWriter struct {
+	free, full chan []byte
+	stop       chan struct{}
+}
+
+var errStopped = errors.New("the compressed stream failed")
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	select {
+	case <-c.stop:
+		return 0, errStopped
+	case b := <-c.free:
+		b = append(b, p...)
+		select {
+		case c.full <- b:
+			return len(p), nil
+		case <-c.stop:
+			return 0, errStopped
+		}
+	}
 }
 
 // writeTo writes the data rows, from row 2, as StreamWriter.SetRow does.

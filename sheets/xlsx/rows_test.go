@@ -2,7 +2,9 @@ package xlsx
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -85,3 +87,38 @@ func TestRowsAsStreamWriter(t *testing.T) {
 }
 
 func slicesOf(s []string) []string { return append([]string(nil), s...) }
+
+// TestPipe: what the writer goroutine writes arrives whole and in order, and a failure of
+// either side is returned (without a goroutine left waiting).
+func TestPipe(t *testing.T) {
+	want := strings.Repeat("0123456789abcdef", 100_000)
+	var got bytes.Buffer
+	err := pipe(&got, func(w *bufio.Writer) error {
+		for i := 0; i < len(want); i += 1000 {
+			w.WriteString(want[i:min(i+1000, len(want))])
+		}
+		return nil
+	})
+	if err != nil || got.String() != want {
+		t.Fatalf("pipe: %v, %d bytes of %d, equal %v", err, got.Len(), len(want), got.String() == want)
+	}
+	failing := errors.New("disk full")
+	err = pipe(failWriter{failing}, func(w *bufio.Writer) error {
+		for range 100 {
+			w.WriteString(want)
+		}
+		return nil
+	})
+	if !errors.Is(err, failing) {
+		t.Errorf("pipe into a failing writer: %v, want %v", err, failing)
+	}
+	rowsFailed := errors.New("rows failed")
+	err = pipe(io.Discard, func(w *bufio.Writer) error { w.WriteString(want); return rowsFailed })
+	if !errors.Is(err, rowsFailed) {
+		t.Errorf("pipe of failing rows: %v, want %v", err, rowsFailed)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
