@@ -23,7 +23,9 @@
 //
 // Write builds the complete workbook in memory with excelize: next's tabs in order, then
 // the file's other worksheets copied as values (their formulas, charts and formatting are
-// not kept). It writes it to a hidden temporary file in the same directory, checks just
+// not kept). The data rows of next's tabs, most of a big workbook, are not given to
+// excelize's stream writer: they are written into the worksheet it makes, as it would write
+// them, while the parts are compressed (at the fastest level) on another core. It writes it to a hidden temporary file in the same directory, checks just
 // before the rename that the file still has base's checksum (else it removes the temporary
 // file and returns sheets.ErrModified), and renames it over the file: the file is never
 // written in place and no temporary file is left behind. An existing file keeps its mode;
