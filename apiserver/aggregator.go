@@ -185,7 +185,7 @@ func (a *aggregator) publishTrust() error {
 	}
 	res := index[corev1.SchemeGroupVersion.WithResource("configmaps")]
 	ri := requestInfo{verb: "update", res: res, gvr: res.gvr, namespace: cm.Namespace, name: cm.Name}
-	_, err := a.s.updateObject(ri, internalWrite, func(cur runtime.Object) (runtime.Object, error) {
+	_, err := a.s.updateObject(ri, a.s.startWrite(internalWrite), func(cur runtime.Object) (runtime.Object, error) {
 		next := cur.DeepCopyObject().(*corev1.ConfigMap)
 		next.Data = data
 		return next, nil

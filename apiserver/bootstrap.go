@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -22,16 +21,8 @@ import (
 // builtinNamespaces exist from the start, as on a real cluster.
 var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
 
-// bootstrapFields are the managed fields (FieldsV1) the field manager records for the
-// objects bootstrap creates, by kind; TestBootstrapFields checks them against it. Set
-// directly, they spare a fresh start the field managers' type converter (the OpenAPI
-// schema of every kind, about 100 ms), which Start builds in the background instead.
-var bootstrapFields = map[string]string{
-	"Namespace": `{"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/metadata.name":{}}},"f:spec":{"f:finalizers":{}},"f:status":{"f:phase":{}}}`,
-	"Service":   `{"f:metadata":{"f:labels":{".":{},"f:component":{},"f:provider":{}}},"f:spec":{"f:clusterIP":{},"f:internalTrafficPolicy":{},"f:ports":{".":{},"k:{\"port\":443,\"protocol\":\"TCP\"}":{".":{},"f:name":{},"f:port":{},"f:protocol":{},"f:targetPort":{}}},"f:sessionAffinity":{},"f:type":{}}}`,
-}
-
-// createInternal creates an object through the full create pipeline as the engine itself.
+// createInternal creates an object through the full create pipeline as the engine itself
+// (a write at start: startWrite); an object that exists already is left as it is.
 func (s *Server) createInternal(obj runtime.Object) error {
 	gvks, _, err := scheme.ObjectKinds(obj)
 	if err != nil {
@@ -47,26 +38,25 @@ func (s *Server) createInternal(obj runtime.Object) error {
 		return fmt.Errorf("no resource serves %s", gvks[0])
 	}
 	ns := ""
-	managed := false
 	if m, ok := obj.(metav1.Object); ok {
 		ns = m.GetNamespace()
 		if _, err := s.store.Get(res.storeKey, ns, m.GetName()); err == nil {
 			return nil // a restart: nothing to create
 		}
-		if fields, ok := bootstrapFields[res.kind]; ok {
-			m.SetManagedFields([]metav1.ManagedFieldsEntry{{
-				Manager: internalWrite.fieldManager, Operation: metav1.ManagedFieldsOperationUpdate,
-				APIVersion: res.gvr.GroupVersion().String(), Time: ptr.To(metav1.Now().Rfc3339Copy()),
-				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)},
-			}})
-			managed = true
-		}
 	}
-	_, err = s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: ns}, obj, internalWrite, managed)
+	_, err = s.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: ns}, obj, s.startWrite(internalWrite), false)
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
 	return err
+}
+
+// startWrite is o for a write of the engine's start: its field managers are those of
+// bootstrapTypes, which spare the start the field managers' type converter (the OpenAPI
+// schema of every kind, about 120 ms), built by Start in the background instead.
+func (s *Server) startWrite(o writeOptions) writeOptions {
+	o.bootstrap = !s.fullStartTypes
+	return o
 }
 
 func (s *Server) bootstrap() error {

@@ -1,56 +1,88 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sheetops/sheetops/apiserver/storage"
 )
 
-// TestBootstrapFields checks the managed fields set directly on the objects the engine
-// creates at start against what the field manager records for the same objects.
+// TestBootstrapFields checks the managed fields of every object the engine writes at
+// start, recorded by bootstrapTypes' field managers, against those the field managers'
+// own type converter records: two engines start, one with each, and their objects of
+// bootstrapKinds must carry the same managed fields (all but their times).
 func TestBootstrapFields(t *testing.T) {
-	srv, err := New(Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoControllers: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
+	if _, err := bootstrapTypes(); err != nil {
+		t.Fatalf("bootstrapTypes: %v", err)
 	}
-	if err := srv.Start(t.Context()); err != nil {
-		t.Fatal(err)
+	start := func(full bool) *Server {
+		srv, err := New(Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoControllers: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.fullStartTypes = full
+		if err := srv.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		return srv
 	}
-	defer srv.Close()
-	for _, tc := range []struct {
-		name         string
-		resource, ns string
-		stored       string
-		twin         runtime.Object
-	}{
-		{"namespace", "namespaces", "", "kube-public", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bootstrap-twin"}}},
-		{"service", "services", "default", "kubernetes", func() runtime.Object {
-			svc := kubernetesServiceObject(6443)
-			svc.Name = "kubernetes-twin"
-			svc.Spec.ClusterIP = "10.96.0.2"
-			return svc
-		}()},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			stored, err := srv.store.Get(tc.resource, tc.ns, tc.stored)
-			if err != nil {
-				t.Fatal(err)
+	got, want := start(false), start(true)
+	for _, gvk := range bootstrapKinds {
+		t.Run(gvk.Kind, func(t *testing.T) {
+			g, w := managedFieldsOf(t, got, gvk), managedFieldsOf(t, want, gvk)
+			if len(w) == 0 {
+				t.Fatalf("no %s written at start", gvk.Kind)
 			}
-			res := byStoreKey[tc.resource]
-			twin, err := srv.createObjectManaged(requestInfo{verb: "create", res: res, gvr: res.gvr, namespace: tc.ns}, tc.twin, internalWrite, false)
-			if err != nil {
-				t.Fatal(err)
+			for name, wf := range w {
+				gf, ok := g[name]
+				switch {
+				case !ok:
+					t.Errorf("%s %s: missing", gvk.Kind, name)
+				case gf != wf:
+					t.Errorf("%s %s: managed fields\n%s\nthe field managers' own\n%s", gvk.Kind, name, gf, wf)
+				}
 			}
-			got, want := stored.(metav1.Object).GetManagedFields(), twin.(metav1.Object).GetManagedFields()
-			t.Logf("field manager: %s", want[0].FieldsV1.Raw)
-			if len(got) != 1 || len(want) != 1 || string(got[0].FieldsV1.Raw) != string(want[0].FieldsV1.Raw) ||
-				got[0].Manager != want[0].Manager || got[0].Operation != want[0].Operation || got[0].APIVersion != want[0].APIVersion {
-				t.Fatalf("bootstrap managed fields %+v, the field manager's %+v", got, want)
+			if len(g) != len(w) {
+				t.Errorf("%d objects of %s, want %d", len(g), gvk.Kind, len(w))
 			}
 		})
 	}
+}
+
+// managedFieldsOf is the managed fields, without their times, of the stored objects of a
+// kind, by namespace/name, as JSON.
+func managedFieldsOf(t *testing.T, srv *Server, gvk schema.GroupVersionKind) map[string]string {
+	t.Helper()
+	i := slices.IndexFunc(resources, func(r *resource) bool { return r.gvk() == gvk })
+	if i < 0 {
+		t.Fatalf("no resource serves %s", gvk)
+	}
+	page, err := srv.store.List(resources[i].storeKey, storage.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, obj := range page.Items {
+		m := obj.(metav1.Object)
+		fields := m.GetManagedFields()
+		if len(fields) == 0 {
+			t.Errorf("%s %s/%s: no managed fields", gvk.Kind, m.GetNamespace(), m.GetName())
+		}
+		for i := range fields {
+			fields[i].Time = nil
+		}
+		data, err := json.Marshal(fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[m.GetNamespace()+"/"+m.GetName()] = string(data)
+	}
+	return out
 }

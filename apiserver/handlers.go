@@ -431,6 +431,9 @@ type writeOptions struct {
 	fieldManager    string
 	fieldValidation string // Strict, Warn or Ignore
 	force           bool
+	// bootstrap: the engine's own writes at start, whose field managers are built from
+	// bootstrapTypes for the kinds it covers (startFieldManager).
+	bootstrap bool
 }
 
 func parseWriteOptions(r *http.Request, patchType string) (writeOptions, error) {

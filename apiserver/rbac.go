@@ -422,13 +422,14 @@ func (s *Server) bootstrapPolicy() error {
 			return fmt.Errorf("create cluster role binding %s: %w", b.Name, err)
 		}
 	}
-	return s.aggregateClusterRoles()
+	return s.aggregateClusterRoles(s.startWrite(aggregationWrite))
 }
 
 // aggregateClusterRoles gives every cluster role with an aggregationRule the rules of
 // the cluster roles its selectors match, as upstream's clusterrole-aggregation controller
-// does. Admin aggregates edit, which aggregates view: passes repeat until nothing changes.
-func (s *Server) aggregateClusterRoles() error {
+// does, writing with o. Admin aggregates edit, which aggregates view: passes repeat until
+// nothing changes.
+func (s *Server) aggregateClusterRoles(o writeOptions) error {
 	res := index[rbacv1.SchemeGroupVersion.WithResource("clusterroles")]
 	for range 5 {
 		page, err := s.store.List(keyClusterRoles, storage.ListOptions{})
@@ -447,7 +448,7 @@ func (s *Server) aggregateClusterRoles() error {
 			}
 			changed = true
 			ri := requestInfo{verb: "update", res: res, gvr: res.gvr, name: r.Name}
-			_, err := s.updateObject(ri, aggregationWrite, func(cur runtime.Object) (runtime.Object, error) {
+			_, err := s.updateObject(ri, o, func(cur runtime.Object) (runtime.Object, error) {
 				next := cur.DeepCopyObject().(*rbacv1.ClusterRole)
 				next.Rules = rules
 				return next, nil
@@ -486,7 +487,7 @@ func (s *Server) runAggregation(ctx context.Context) {
 		if err != nil {
 			return // the store is shutting down
 		}
-		if err := s.aggregateClusterRoles(); err != nil {
+		if err := s.aggregateClusterRoles(aggregationWrite); err != nil {
 			s.log.Warn("aggregate cluster roles", "err", err)
 		}
 		for {
@@ -495,7 +496,7 @@ func (s *Server) runAggregation(ctx context.Context) {
 				break
 			}
 			if len(events) > 0 {
-				if err := s.aggregateClusterRoles(); err != nil {
+				if err := s.aggregateClusterRoles(aggregationWrite); err != nil {
 					s.log.Warn("aggregate cluster roles", "err", err)
 				}
 			}

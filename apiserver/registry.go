@@ -73,7 +73,7 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 	if errs := res.strategy.ValidateCreate(obj); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), m.GetName(), errs)
 	}
-	if fm := fieldManagerUnless(managed, res, ""); fm != nil {
+	if fm := fieldManagerUnless(managed, res, "", o); fm != nil {
 		// obj is this request's own object: the field manager may change it in place.
 		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
 		obj = fm.UpdateNoErrors(withTypeMeta(res.newObj()), obj, o.fieldManager)
@@ -177,7 +177,7 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 	if len(errs) > 0 {
 		return nil, apierrors.NewInvalid(res.gvk().GroupKind(), ri.name, errs)
 	}
-	if fm := fieldManagerUnless(!track, res, ri.subresource); fm != nil {
+	if fm := fieldManagerUnless(!track, res, ri.subresource, o); fm != nil {
 		// obj is this request's own object; cur is stored and only read (a shallow copy
 		// carries its kind).
 		obj.GetObjectKind().SetGroupVersionKind(res.gvk())

@@ -150,10 +150,14 @@ func (r *resource) fieldManager(sub string) *managedfields.FieldManager {
 	return r.managers[sub]
 }
 
-// fieldManagerUnless is res.fieldManager(sub), or nil without building it when skip.
-func fieldManagerUnless(skip bool, res *resource, sub string) *managedfields.FieldManager {
-	if skip {
+// fieldManagerUnless is the field manager of a write with o of res's subresource sub
+// (res.fieldManager(sub), startFieldManager's at start), or nil without building it when skip.
+func fieldManagerUnless(skip bool, res *resource, sub string, o writeOptions) *managedfields.FieldManager {
+	switch {
+	case skip:
 		return nil
+	case o.bootstrap:
+		return startFieldManager(res, sub)
 	}
 	return res.fieldManager(sub)
 }

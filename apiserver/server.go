@@ -96,6 +96,9 @@ type Server struct {
 	allocMu stdsync.Mutex
 	wg      stdsync.WaitGroup
 	stop    context.CancelFunc
+	// fullStartTypes: the writes at start use the field managers' own type converter
+	// rather than bootstrapTypes (TestBootstrapFields compares the two).
+	fullStartTypes bool
 }
 
 // New opens the data directory (store, certificates, tokens) without listening yet.

@@ -1,0 +1,113 @@
+package apiserver
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
+
+	"github.com/sheetops/sheetops/apiserver/openapi"
+)
+
+// bootstrapKinds are the kinds the engine writes at start (bootstrap, bootstrapPolicy).
+var bootstrapKinds = []schema.GroupVersionKind{
+	corev1.SchemeGroupVersion.WithKind("Namespace"),
+	corev1.SchemeGroupVersion.WithKind("Service"),
+	corev1.SchemeGroupVersion.WithKind("ConfigMap"),
+	rbacv1.SchemeGroupVersion.WithKind("ClusterRole"),
+	rbacv1.SchemeGroupVersion.WithKind("ClusterRoleBinding"),
+	apiregistrationv1.SchemeGroupVersion.WithKind("APIService"),
+}
+
+// bootstrapTypes is a type converter for bootstrapKinds alone, built from their generated
+// OpenAPI definitions and those they refer to: a few milliseconds, where the field
+// managers' (fieldManagerTypes) parses the schema of every kind, about 120 ms on 2 cores,
+// which start-up would otherwise wait for. The schemas are generated from the same Go
+// types, so the managed fields are the same (TestBootstrapFields).
+var bootstrapTypes = sync.OnceValues(func() (fieldManagerTypeConverter, error) {
+	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
+	defs := openapi.GetOpenAPIDefinitions(ref)
+	for name, def := range aggregatoropenapi.GetOpenAPIDefinitions(ref) {
+		if _, ok := defs[name]; !ok {
+			defs[name] = def
+		}
+	}
+	schemas := map[string]*spec.Schema{}
+	var add func(name string) error
+	add = func(name string) error {
+		if schemas[name] != nil {
+			return nil
+		}
+		def, ok := defs[name]
+		if !ok {
+			return fmt.Errorf("no OpenAPI definition of %s", name)
+		}
+		schemas[name] = &def.Schema
+		for _, dep := range def.Dependencies {
+			if err := add(dep); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, gvk := range bootstrapKinds {
+		obj, err := scheme.New(gvk)
+		if err != nil {
+			return fieldManagerTypeConverter{}, err
+		}
+		named, ok := obj.(interface{ OpenAPIModelName() string })
+		if !ok {
+			return fieldManagerTypeConverter{}, fmt.Errorf("no OpenAPI model name for %s", gvk)
+		}
+		if err := add(named.OpenAPIModelName()); err != nil {
+			return fieldManagerTypeConverter{}, err
+		}
+		schemas[named.OpenAPIModelName()].AddExtension("x-kubernetes-group-version-kind",
+			[]any{map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind}})
+	}
+	tc, err := managedfields.NewTypeConverter(schemas, false)
+	if err != nil {
+		return fieldManagerTypeConverter{}, err
+	}
+	c := fieldManagerTypeConverter{TypeConverter: tc, types: map[schema.GroupVersionKind]*typed.TypedValue{}}
+	for _, gvk := range bootstrapKinds {
+		obj, _ := scheme.New(gvk)
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
+		if c.types[gvk], err = tc.ObjectToTyped(obj); err != nil {
+			return fieldManagerTypeConverter{}, fmt.Errorf("type of %s: %w", gvk, err)
+		}
+	}
+	return c, nil
+})
+
+// bootstrapManagers are bootstrapTypes' field managers by kind and subresource.
+var bootstrapManagers sync.Map // "group/version/kind/subresource" → *managedfields.FieldManager
+
+// startFieldManager is the field manager of res's subresource sub for the engine's own
+// writes at start (writeOptions.bootstrap): bootstrapTypes' for bootstrapKinds, else the
+// resource's own.
+func startFieldManager(res *resource, sub string) *managedfields.FieldManager {
+	gvk := res.gvk()
+	key := gvk.String() + "/" + sub
+	if fm, ok := bootstrapManagers.Load(key); ok {
+		return fm.(*managedfields.FieldManager)
+	}
+	tc, err := bootstrapTypes()
+	if err != nil || res.custom != nil || !slices.Contains(bootstrapKinds, gvk) {
+		return res.fieldManager(sub)
+	}
+	fm, err := managedfields.NewDefaultFieldManager(tc, fieldManagerObjectConvertor{scheme}, objectDefaulter{}, scheme, gvk, gvk.GroupVersion(), sub, nil)
+	if err != nil {
+		return res.fieldManager(sub)
+	}
+	stored, _ := bootstrapManagers.LoadOrStore(key, fm)
+	return stored.(*managedfields.FieldManager)
+}
