@@ -149,10 +149,12 @@ func newAggregator(s *Server) (*aggregator, error) {
 
 // bootstrap registers the local APIServices and publishes the request-header trust.
 func (a *aggregator) bootstrap() error {
+	var services []runtime.Object
 	for _, as := range localAPIServices() {
-		if err := a.s.createInternal(as); err != nil {
-			return fmt.Errorf("create apiservice %s: %w", as.Name, err)
-		}
+		services = append(services, as)
+	}
+	if err := a.s.createInternalAll(services); err != nil {
+		return err
 	}
 	if err := a.publishTrust(); err != nil {
 		return fmt.Errorf("write configmap kube-system/extension-apiserver-authentication: %w", err)

@@ -59,19 +59,39 @@ func (s *Server) startWrite(o writeOptions) writeOptions {
 	return o
 }
 
-func (s *Server) bootstrap() error {
-	// The namespaces are created together: their writes share one commit.
-	errs := make([]error, len(builtinNamespaces))
+// createInternalAll creates objs (createInternal) together, so that their writes share
+// commits (an fsync each, not one per object); an error names the object.
+func (s *Server) createInternalAll(objs []runtime.Object) error {
+	errs := make([]error, len(objs))
 	var wg stdsync.WaitGroup
-	for i, name := range builtinNamespaces {
+	for i, obj := range objs {
 		wg.Go(func() {
-			if err := s.createInternal(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-				errs[i] = fmt.Errorf("create namespace %s: %w", name, err)
+			if err := s.createInternal(obj); err != nil {
+				kind := fmt.Sprintf("%T", obj)
+				if gvks, _, kerr := scheme.ObjectKinds(obj); kerr == nil {
+					kind = gvks[0].Kind
+				}
+				name := ""
+				if m, merr := meta.Accessor(obj); merr == nil {
+					name = m.GetName()
+					if ns := m.GetNamespace(); ns != "" {
+						name = ns + "/" + name
+					}
+				}
+				errs[i] = fmt.Errorf("create %s %s: %w", kind, name, err)
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	return errors.Join(errs...)
+}
+
+func (s *Server) bootstrap() error {
+	namespaces := make([]runtime.Object, 0, len(builtinNamespaces))
+	for _, name := range builtinNamespaces {
+		namespaces = append(namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	}
+	if err := s.createInternalAll(namespaces); err != nil {
 		return err
 	}
 	port := int32(6443)

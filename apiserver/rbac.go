@@ -2,9 +2,11 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -412,56 +414,72 @@ func (p storePolicy) Role(namespace, name string) (*rbacv1.Role, error) {
 // existing one, perhaps changed by a person, is kept).
 func (s *Server) bootstrapPolicy() error {
 	roles, bindings := auth.BootstrapPolicy()
+	objs := make([]runtime.Object, 0, len(roles)+len(bindings))
 	for _, r := range roles {
-		if err := s.createInternal(r); err != nil {
-			return fmt.Errorf("create cluster role %s: %w", r.Name, err)
-		}
+		objs = append(objs, r)
 	}
 	for _, b := range bindings {
-		if err := s.createInternal(b); err != nil {
-			return fmt.Errorf("create cluster role binding %s: %w", b.Name, err)
-		}
+		objs = append(objs, b)
+	}
+	if err := s.createInternalAll(objs); err != nil {
+		return err
 	}
 	return s.aggregateClusterRoles(s.startWrite(aggregationWrite))
 }
 
 // aggregateClusterRoles gives every cluster role with an aggregationRule the rules of
 // the cluster roles its selectors match, as upstream's clusterrole-aggregation controller
-// does, writing with o. Admin aggregates edit, which aggregates view: passes repeat until
-// nothing changes.
+// does, writing with o. Admin aggregates edit, which aggregates view: the rules are
+// computed in passes over the listed roles until nothing changes, then each changed role
+// is written once, all together (their writes share commits).
 func (s *Server) aggregateClusterRoles(o writeOptions) error {
 	res := index[rbacv1.SchemeGroupVersion.WithResource("clusterroles")]
+	page, err := s.store.List(keyClusterRoles, storage.ListOptions{})
+	if err != nil {
+		return err
+	}
+	all := make([]*rbacv1.ClusterRole, 0, len(page.Items))
+	for _, obj := range page.Items {
+		all = append(all, obj.(*rbacv1.ClusterRole))
+	}
+	aggregated := map[string][]rbacv1.PolicyRule{} // the roles to write, with their rules
 	for range 5 {
-		page, err := s.store.List(keyClusterRoles, storage.ListOptions{})
-		if err != nil {
-			return err
-		}
-		all := make([]*rbacv1.ClusterRole, 0, len(page.Items))
-		for _, o := range page.Items {
-			all = append(all, o.(*rbacv1.ClusterRole))
-		}
-		changed := false
-		for _, r := range all {
+		next, changed := slices.Clone(all), false
+		for i, r := range all {
 			rules, ok := auth.AggregatedRules(r, all)
 			if !ok || equalRules(rules, r.Rules) {
 				continue
 			}
-			changed = true
-			ri := requestInfo{verb: "update", res: res, gvr: res.gvr, name: r.Name}
+			c := *r
+			c.Rules = rules
+			next[i], changed = &c, true
+			aggregated[r.Name] = rules
+		}
+		if !changed {
+			break
+		}
+		all = next
+	}
+	errs := make([]error, 0, len(aggregated))
+	var mu stdsync.Mutex
+	var wg stdsync.WaitGroup
+	for name, rules := range aggregated {
+		wg.Go(func() {
+			ri := requestInfo{verb: "update", res: res, gvr: res.gvr, name: name}
 			_, err := s.updateObject(ri, o, func(cur runtime.Object) (runtime.Object, error) {
 				next := cur.DeepCopyObject().(*rbacv1.ClusterRole)
 				next.Rules = rules
 				return next, nil
 			})
 			if err != nil && !apierrors.IsNotFound(err) {
-				return fmt.Errorf("aggregate cluster role %s: %w", r.Name, err)
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("aggregate cluster role %s: %w", name, err))
+				mu.Unlock()
 			}
-		}
-		if !changed {
-			return nil
-		}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 var aggregationWrite = writeOptions{fieldManager: "clusterrole-aggregation-controller", fieldValidation: "Ignore"}
