@@ -131,11 +131,8 @@ type cachedTransport struct {
 	err       error
 }
 
-func newAggregator(s *Server) (*aggregator, error) {
-	fp, err := auth.EnsureFrontProxy(s.opts.DataDir)
-	if err != nil {
-		return nil, err
-	}
+// newAggregator is the aggregation layer of s, whose front-proxy client certificate is fp.
+func newAggregator(s *Server, fp *auth.FrontProxy) *aggregator {
 	a := &aggregator{
 		s: s, log: s.log.With("controller", "apiservice"), proxy: fp,
 		transports: map[string]cachedTransport{},
@@ -144,7 +141,7 @@ func newAggregator(s *Server) (*aggregator, error) {
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "apiservice-availability"}),
 	}
 	a.table.Store(&routeTable{byGV: map[schema.GroupVersion]*route{}})
-	return a, nil
+	return a
 }
 
 // bootstrap registers the local APIServices and publishes the request-header trust.

@@ -116,29 +116,36 @@ func New(opts Options) (*Server, error) {
 	if host != "" && host != "127.0.0.1" && host != "localhost" && host != "::1" {
 		hosts = append(hosts, host)
 	}
-	if s.pki, err = auth.EnsurePKI(opts.DataDir, hosts); err != nil {
-		return nil, err
-	}
-	if s.tokens, err = auth.EnsureTokenFile(opts.TokenFile); err != nil {
-		return nil, err
-	}
-	if s.authn, err = auth.LoadTokenFile(opts.TokenFile); err != nil {
+	// The files are independent of one another: made (on a first start, each written and
+	// synced) together, their fsyncs overlap.
+	var (
+		proxy *auth.FrontProxy
+		wg    stdsync.WaitGroup
+		errs  [5]error
+	)
+	wg.Go(func() { s.pki, errs[0] = auth.EnsurePKI(opts.DataDir, hosts) })
+	wg.Go(func() {
+		if s.tokens, errs[1] = auth.EnsureTokenFile(opts.TokenFile); errs[1] == nil {
+			s.authn, errs[1] = auth.LoadTokenFile(opts.TokenFile)
+		}
+	})
+	wg.Go(func() { s.signer, errs[2] = auth.EnsureSigningKey(opts.DataDir) })
+	wg.Go(func() { proxy, errs[3] = auth.EnsureFrontProxy(opts.DataDir) })
+	wg.Go(func() {
+		s.store, errs[4] = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, NoSync: opts.NoSync, Finalized: finalized})
+	})
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		if s.store != nil {
+			s.store.Close()
+		}
 		return nil, err
 	}
 	s.certs = s.pki.CertificateAuthenticator()
-	if s.signer, err = auth.EnsureSigningKey(opts.DataDir); err != nil {
-		return nil, err
-	}
-	s.store, err = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, NoSync: opts.NoSync, Finalized: finalized})
-	if err != nil {
-		return nil, err
-	}
 	s.authz = auth.NewAuthorizer(storePolicy{s.store})
 	s.docs = openapi.New(scheme, openapiResources())
 	s.collector = newCollector(s)
-	if s.agg, err = newAggregator(s); err != nil {
-		return nil, err
-	}
+	s.agg = newAggregator(s, proxy)
 	s.handler = s.buildHandler()
 	return s, nil
 }
