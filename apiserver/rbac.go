@@ -413,7 +413,7 @@ func (p storePolicy) Role(namespace, name string) (*rbacv1.Role, error) {
 // bootstrapPolicy creates the bootstrap cluster roles and bindings that are missing (an
 // existing one, perhaps changed by a person, is kept).
 func (s *Server) bootstrapPolicy() error {
-	roles, bindings := auth.BootstrapPolicy()
+	roles, bindings := s.policyRoles, s.policyBindings
 	objs := make([]runtime.Object, 0, len(roles)+len(bindings))
 	for _, r := range roles {
 		objs = append(objs, r)

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 
@@ -96,6 +97,10 @@ type Server struct {
 	allocMu stdsync.Mutex
 	wg      stdsync.WaitGroup
 	stop    context.CancelFunc
+	// policyRoles and policyBindings are the bootstrap policy (auth.BootstrapPolicy), parsed
+	// by New for Start.
+	policyRoles    []*rbacv1.ClusterRole
+	policyBindings []*rbacv1.ClusterRoleBinding
 	// fullStartTypes: the writes at start use the field managers' own type converter
 	// rather than bootstrapTypes (TestBootstrapFields compares the two).
 	fullStartTypes bool
@@ -134,6 +139,10 @@ func New(opts Options) (*Server, error) {
 	wg.Go(func() {
 		s.store, errs[4] = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, NoSync: opts.NoSync, Finalized: finalized})
 	})
+	// What Start's bootstrap needs of CPU work only is done meanwhile: the bootstrap policy
+	// parsed and the type converter of the objects written at start.
+	wg.Go(func() { s.policyRoles, s.policyBindings = auth.BootstrapPolicy() })
+	wg.Go(func() { bootstrapTypes() })
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
 		if s.store != nil {
