@@ -93,7 +93,7 @@ func (c *collector) terminating(res *resource, obj runtime.Object) {
 func (c *collector) run(ctx context.Context) {
 	// Objects left marked for deletion by an earlier run of the engine.
 	for _, r := range c.s.allStoredResources() {
-		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{})
+		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true})
 		for _, obj := range page.Items {
 			if m, _ := meta.Accessor(obj); m.GetDeletionTimestamp() != nil {
 				c.terminating(r, obj)
@@ -201,7 +201,7 @@ func ownersChanged(ev storage.Event) bool {
 
 // scanOwners hands every object of r with owner references, not being deleted, to the collector.
 func (c *collector) scanOwners(r *resource) {
-	page, err := c.s.store.List(r.storeKey, storage.ListOptions{Match: func(o runtime.Object) bool {
+	page, err := c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true, Match: func(o runtime.Object) bool {
 		m, err := meta.Accessor(o)
 		return err == nil && len(m.GetOwnerReferences()) > 0 && m.GetDeletionTimestamp() == nil
 	}})
@@ -230,11 +230,10 @@ func (c *collector) process(it collectorItem) bool {
 		return done
 	}
 	res := c.s.storeResource(it.storeKey)
-	obj, err := s.store.Get(it.storeKey, it.namespace, it.name)
+	m, err := s.store.GetMeta(it.storeKey, it.namespace, it.name)
 	if err != nil {
 		return true
 	}
-	m, _ := meta.Accessor(obj)
 	if m.GetUID() != it.uid || m.GetDeletionTimestamp() == nil {
 		return true
 	}
@@ -305,14 +304,13 @@ func (c *collector) ownerOf(namespace string, ref metav1.OwnerReference) ownerSt
 	if !r.namespaced {
 		namespace = ""
 	}
-	owner, err := c.s.store.Get(r.storeKey, namespace, ref.Name)
+	m, err := c.s.store.GetMeta(r.storeKey, namespace, ref.Name)
 	if apierrors.IsNotFound(err) {
 		return ownerAbsent
 	}
 	if err != nil {
 		return ownerUnresolvable
 	}
-	m, _ := meta.Accessor(owner)
 	switch {
 	case m.GetUID() != ref.UID:
 		return ownerAbsent
@@ -328,11 +326,10 @@ func (c *collector) ownerOf(namespace string, ref metav1.OwnerReference) ownerSt
 // default), with its UID and resourceVersion as preconditions.
 func (c *collector) checkOwners(it collectorItem) bool {
 	res := c.s.storeResource(it.storeKey)
-	obj, err := c.s.store.Get(it.storeKey, it.namespace, it.name)
+	m, err := c.s.store.GetMeta(it.storeKey, it.namespace, it.name)
 	if err != nil {
 		return true
 	}
-	m, _ := meta.Accessor(obj)
 	if m.GetUID() != it.uid || m.GetDeletionTimestamp() != nil {
 		return true
 	}
@@ -387,7 +384,7 @@ func (c *collector) checkOwners(it collectorItem) bool {
 
 type dependent struct {
 	res *resource
-	obj runtime.Object
+	obj runtime.Object // its metadata only (storage.ListOptions.MetaOnly)
 }
 
 // dependents lists the objects in namespace with an owner reference to uid.
@@ -397,7 +394,7 @@ func (c *collector) dependents(namespace string, uid types.UID) []dependent {
 		if !r.namespaced {
 			continue
 		}
-		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: namespace, Match: func(o runtime.Object) bool { return ownerRefTo(o, uid) }})
+		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: namespace, MetaOnly: true, Match: func(o runtime.Object) bool { return ownerRefTo(o, uid) }})
 		if err != nil {
 			continue
 		}
@@ -457,7 +454,7 @@ func (c *collector) dropFinalizer(res *resource, it collectorItem, finalizer str
 
 // deletedIfGone hands a finalized owner's dependents to the collector once it is gone.
 func (c *collector) deletedIfGone(res *resource, it collectorItem) {
-	if _, err := c.s.store.Get(res.storeKey, it.namespace, it.name); apierrors.IsNotFound(err) && res.owner {
+	if _, err := c.s.store.GetEncoded(res.storeKey, it.namespace, it.name); apierrors.IsNotFound(err) && res.owner {
 		c.add(collectorItem{storeKey: it.storeKey, namespace: it.namespace, name: it.name, uid: it.uid, ownerGone: true})
 	}
 }
@@ -469,7 +466,7 @@ func (c *collector) emptyNamespace(res *resource, name string) bool {
 		if !r.namespaced {
 			continue
 		}
-		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: name})
+		page, err := c.s.store.List(r.storeKey, storage.ListOptions{Namespace: name, MetaOnly: true})
 		if err != nil {
 			return false
 		}

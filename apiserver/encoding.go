@@ -378,9 +378,9 @@ type protoMarshaler interface{ Marshal() ([]byte, error) }
 // listChunk is how much of a protobuf list is buffered between writes.
 const listChunk = 256 << 10
 
-// writeProtobufList streams list (its ListMeta set, no items) with items, whose encodings
-// are raw (nil where the store has none), without building the list in memory.
-func writeProtobufList(w http.ResponseWriter, list runtime.Object, gvk schema.GroupVersionKind, items []runtime.Object, raw [][]byte) error {
+// writeProtobufList streams list (its ListMeta set, no items) with items whose encodings
+// are raw (as stored), without building the list in memory.
+func writeProtobufList(w http.ResponseWriter, list runtime.Object, gvk schema.GroupVersionKind, raw [][]byte) error {
 	lm, ok := list.(protoMarshaler)
 	if !ok {
 		return apierrors.NewInternalError(fmt.Errorf("%T has no protobuf encoding", list))
@@ -390,29 +390,15 @@ func writeProtobufList(w http.ResponseWriter, list runtime.Object, gvk schema.Gr
 		return apierrors.NewInternalError(err)
 	}
 	size := len(head)
-	for i, obj := range items {
-		if i >= len(raw) || raw[i] == nil {
-			m, ok := obj.(protoMarshaler)
-			if !ok {
-				return apierrors.NewInternalError(fmt.Errorf("%T has no protobuf encoding", obj))
-			}
-			data, err := m.Marshal()
-			if err != nil {
-				return apierrors.NewInternalError(err)
-			}
-			if i >= len(raw) {
-				raw = append(raw, make([][]byte, i+1-len(raw))...)
-			}
-			raw[i] = data
-		}
-		size += 1 + uvarintLen(len(raw[i])) + len(raw[i])
+	for _, data := range raw {
+		size += 1 + uvarintLen(len(data)) + len(data)
 	}
 	buf := make([]byte, 0, min(size+64, listChunk))
 	buf = protoHeader(buf, gvk, size)
 	buf = append(buf, head...)
 	w.Header().Set("Content-Type", mediaProtobuf)
 	w.WriteHeader(http.StatusOK)
-	for _, data := range raw[:len(items)] {
+	for _, data := range raw {
 		if len(buf)+len(data)+binary.MaxVarintLen64+1 > cap(buf) && len(buf) > 0 {
 			if _, err := w.Write(buf); err != nil {
 				return nil // the client went away

@@ -359,6 +359,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 	out, ok := negotiate(r, true)
 	rawList := ok && out.kind == outObject && out.mediaType == mediaProtobuf && ri.view == nil
 	so := storage.ListOptions{Namespace: ri.namespace, Match: predicate(ri.selection(), opts), Limit: opts.Limit, Raw: rawList}
+	// Written from the stored encodings, a list selected on metadata decodes nothing else.
+	so.MetaOnly = rawList && so.Match != nil && selectsMetadataOnly(opts)
 	if opts.Continue != "" {
 		t, err := decodeContinue(opts.Continue)
 		if err != nil {
@@ -406,7 +408,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ri requestInfo) er
 	}
 	gvk := ri.gvr.GroupVersion().WithKind(ri.res.listKind)
 	if rawList {
-		return writeProtobufList(w, list, gvk, page.Items, page.Raw)
+		return writeProtobufList(w, list, gvk, page.Raw)
 	}
 	list.GetObjectKind().SetGroupVersionKind(gvk)
 	return s.respond(w, r, http.StatusOK, list)

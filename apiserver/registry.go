@@ -383,6 +383,7 @@ func predicate(res *resource, opts *metainternalversion.ListOptions) storage.Pre
 	if (ls == nil || ls.Empty()) && (fs == nil || fs.Empty()) {
 		return nil
 	}
+	objectFields := !selectsMetadataOnly(opts)
 	return func(obj runtime.Object) bool {
 		m, err := meta.Accessor(obj)
 		if err != nil {
@@ -396,7 +397,7 @@ func predicate(res *resource, opts *metainternalversion.ListOptions) storage.Pre
 			if res.namespaced {
 				set["metadata.namespace"] = m.GetNamespace()
 			}
-			if res.fields != nil {
+			if res.fields != nil && objectFields {
 				for k, v := range res.fields(obj) {
 					set[k] = v
 				}
@@ -407,6 +408,21 @@ func predicate(res *resource, opts *metainternalversion.ListOptions) storage.Pre
 		}
 		return true
 	}
+}
+
+// selectsMetadataOnly reports whether the label and field selectors of opts read nothing
+// but an object's metadata (labels, metadata.name, metadata.namespace): the store then
+// decodes the metadata alone to match them (storage.ListOptions.MetaOnly).
+func selectsMetadataOnly(opts *metainternalversion.ListOptions) bool {
+	if opts.FieldSelector == nil {
+		return true
+	}
+	for _, r := range opts.FieldSelector.Requirements() {
+		if r.Field != "metadata.name" && r.Field != "metadata.namespace" {
+			return false
+		}
+	}
+	return true
 }
 
 type continueToken struct {

@@ -74,20 +74,40 @@ func (s *Store) writable() error {
 }
 
 // current is the object stored under key as writes see it: the latest write still
-// waiting for its commit, else the committed object. Called with the lock held.
-func (s *Store) current(resource, key string) (runtime.Object, []byte, bool) {
+// waiting for its commit, else the committed object (decoded). Called with the lock held.
+func (s *Store) current(resource, key string) (runtime.Object, []byte, bool, error) {
 	if w, ok := s.pending[string(diskKey(resource, key))]; ok {
 		if w.data == nil {
-			return nil, nil, false
+			return nil, nil, false, nil
 		}
-		return w.ev.Object, w.data, true
+		return w.ev.Object, w.data, true, nil
 	}
 	r := s.items[resource]
 	if r == nil {
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
-	obj, ok := r.objects[key]
-	return obj, r.raw[key], ok
+	data, ok := r.raw[key]
+	if !ok {
+		return nil, nil, false, nil
+	}
+	obj, err := s.decodeCached(resource, key, data)
+	if err != nil {
+		return nil, nil, false, apierrors.NewInternalError(err)
+	}
+	return obj, data, true, nil
+}
+
+// exists reports whether key is stored as writes see it. Called with the lock held.
+func (s *Store) exists(resource, key string) bool {
+	if w, ok := s.pending[string(diskKey(resource, key))]; ok {
+		return w.data != nil
+	}
+	r := s.items[resource]
+	if r == nil {
+		return false
+	}
+	_, ok := r.raw[key]
+	return ok
 }
 
 // batchOf is the batch of the pending write of key, if any: a caller shown that state
@@ -248,15 +268,16 @@ func (s *Store) apply(w *write) {
 	h := histEvent{typ: w.ev.Type, resource: w.ev.Resource, key: w.key, rv: w.ev.RV, data: w.data, old: r.raw[w.key]}
 	if w.ev.Type == watch.Deleted {
 		h.data = w.gone
-		delete(r.objects, w.key)
 		delete(r.raw, w.key)
 		r.removeKey(w.key)
+		s.decoded.forget(w.ev.Resource, w.key)
 	} else {
-		if _, ok := r.objects[w.key]; !ok {
+		if _, ok := r.raw[w.key]; !ok {
 			r.insertKey(w.key)
 		}
-		r.objects[w.key] = w.ev.Object
 		r.raw[w.key] = w.data
+		// the writer answers with this object: Encoded recognizes it among the cached
+		s.decoded.put(w.ev.Resource, w.key, w.data, w.ev.Object)
 	}
 	s.rev = w.ev.RV
 	if s.pending[w.disk] == w {

@@ -2,12 +2,19 @@
 // written through to a log and a bbolt file on every change, with one global
 // resourceVersion counter and a bounded history of events that feeds watches.
 //
+// An object is held in one form only, its protobuf encoding (as persisted), and decoded on
+// demand: Get keeps the few objects decoded last (so that the same state is the same
+// object, and Encoded finds its bytes), List decodes after releasing its lock, and readers
+// of metadata only (GetMeta, ListOptions.MetaOnly) decode the metadata alone. Responses
+// copy the encodings (GetEncoded, ListOptions.Raw) instead of decoding and encoding again.
+//
 // Contract:
 //   - The revision is a single unsigned integer, bumped by every write (create, update,
 //     delete) and persisted in the same log record as the object, so a restart keeps
 //     every object and the counter. An object's resourceVersion is its last modification.
 //   - Objects handed to the store and objects returned by it are immutable: callers copy
 //     (DeepCopyObject) before they change anything. The TypeMeta of stored objects is empty.
+//     Encodings returned (GetEncoded, ListResult.Raw) are shared and read only.
 //   - Durable by default: a write returns once its commit is on disk (the log, fsync), or,
 //     with Options.NoSync, once the operating system has it. Writes are checked and given
 //     their revision under one lock, against the committed state overlaid with the writes
@@ -27,8 +34,8 @@
 //     gap: registration and the history replay happen under the same lock as writes. A start
 //     revision older than the kept history fails with ErrExpired (the caller answers 410).
 //     The history keeps each event as encodings (the object's, shared with the store while
-//     it is current, and the previous state's), decoded for watches and snapshot lists that
-//     start in the past. It is not persisted: after a restart only the current revision can be watched
+//     it is current, and the previous state's), decoded for watches that start in the past;
+//     snapshot lists copy them. A watch's initial events are decoded by Next, outside the lock. It is not persisted: after a restart only the current revision can be watched
 //     from, and older clients relist, as they would after etcd compaction.
 //   - A watcher never blocks a writer: its queue is unbounded up to a limit, past which the
 //     watch ends and the client re-watches from its last revision.

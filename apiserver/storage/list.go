@@ -2,6 +2,9 @@ package storage
 
 import (
 	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,15 +25,22 @@ type ListOptions struct {
 	After string
 	// AtRV lists the state at that revision (a paged list's snapshot); 0 means now.
 	AtRV uint64
-	// Raw also returns each item's protobuf encoding (ListResult.Raw).
+	// Raw returns each item's protobuf encoding (ListResult.Raw) instead of the decoded
+	// object: an item is decoded only when Match needs it.
 	Raw bool
+	// MetaOnly decodes only each object's metadata, without its managed fields: Match
+	// sees, and Items hold, *metav1.PartialObjectMetadata (no TypeMeta). For readers of
+	// metadata only, at a fraction of the cost of decoding whole objects.
+	MetaOnly bool
 }
 
 // ListResult is one page.
 type ListResult struct {
+	// Items are the objects, decoded from their encodings (each a new object); nil with
+	// ListOptions.Raw.
 	Items []runtime.Object
 	// Raw, with ListOptions.Raw, holds each item's protobuf encoding (the generated
-	// Marshal) where the store has it: nil for past states of a snapshot list.
+	// Marshal, as stored). The bytes are shared: read only.
 	Raw [][]byte
 	// RV is the revision the page reflects.
 	RV uint64
@@ -38,50 +48,108 @@ type ListResult struct {
 	Next string
 	// Remaining counts the objects after this page when Match is nil; -1 otherwise.
 	Remaining int64
+}
 
-	lastKey string
+// listed is an object a list may return: its key and stored encoding.
+type listed struct {
+	key  string
+	data []byte
 }
 
 // List returns the objects of a resource in key order, as of opts.AtRV (or now). A revision
-// older than the kept history fails with ErrExpired.
+// older than the kept history fails with ErrExpired. The encodings are taken under the
+// read lock; decoding and matching them happen after it is released.
 func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
+	cands, res, err := s.listed(resource, opts)
+	if err != nil {
+		return res, err
+	}
+	n := 0
+	if opts.Match == nil {
+		n = len(cands)
+		if opts.Limit > 0 && int64(n) > opts.Limit {
+			n = int(opts.Limit)
+		}
+	}
+	if opts.Raw {
+		res.Raw = make([][]byte, 0, n)
+	} else {
+		res.Items = make([]runtime.Object, 0, n)
+	}
+	count, lastKey := int64(0), ""
+	for i, c := range cands {
+		var obj runtime.Object
+		switch {
+		case opts.MetaOnly && (opts.Match != nil || !opts.Raw):
+			pm := &metav1.PartialObjectMetadata{}
+			if err := s.decodeMeta(resource, c.key, c.data, &pm.ObjectMeta); err != nil {
+				return res, apierrors.NewInternalError(err)
+			}
+			obj = pm
+		case opts.Match != nil || !opts.Raw:
+			if obj, err = s.decode(resource, c.key, c.data); err != nil {
+				return res, apierrors.NewInternalError(err)
+			}
+		}
+		if obj != nil {
+			if opts.Match != nil && !opts.Match(obj) {
+				continue
+			}
+		}
+		if opts.Limit > 0 && count == opts.Limit {
+			res.Next = lastKey
+			if opts.Match == nil {
+				res.Remaining += int64(len(cands) - i)
+			}
+			break
+		}
+		if opts.Raw {
+			res.Raw = append(res.Raw, c.data)
+		} else {
+			res.Items = append(res.Items, obj)
+		}
+		count++
+		lastKey = c.key
+	}
+	if opts.Match != nil || res.Next == "" {
+		res.Remaining = -1
+	}
+	return res, nil
+}
+
+// listed returns, under the read lock, the keys and encodings a list goes through: those
+// of the namespace after opts.After, as of opts.AtRV. Without Match, at most one past
+// opts.Limit, with res.Remaining counting the others.
+func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	res := ListResult{RV: s.rev, Remaining: -1}
+	res := ListResult{RV: s.rev}
 	r := s.items[resource]
 	if r == nil {
 		r = newResourceItems()
 	}
 	keys := r.keys()
-	get := func(k string) (runtime.Object, bool) { o, ok := r.objects[k]; return o, ok }
-	raw := func(k string, o runtime.Object) []byte { return r.raw[k] }
+	get := func(k string) []byte { return r.raw[k] }
 
 	if opts.AtRV != 0 && opts.AtRV < s.rev {
 		past, err := s.stateAt(resource, opts.AtRV)
 		if err != nil {
-			return res, err
+			return nil, res, err
 		}
 		res.RV = opts.AtRV
 		if len(past) > 0 {
 			merged := make([]string, 0, len(keys)+len(past))
 			merged = append(merged, keys...)
 			for k := range past {
-				if _, ok := r.objects[k]; !ok {
+				if _, ok := r.raw[k]; !ok {
 					merged = append(merged, k)
 				}
 			}
 			sort.Strings(merged)
 			keys = merged
-			get = func(k string) (runtime.Object, bool) {
-				if o, ok := past[k]; ok {
-					return o, o != nil
-				}
-				o, ok := r.objects[k]
-				return o, ok
-			}
-			raw = func(k string, o runtime.Object) []byte {
-				if r.objects[k] != o {
-					return nil
+			get = func(k string) []byte {
+				if data, ok := past[k]; ok {
+					return data
 				}
 				return r.raw[k]
 			}
@@ -96,69 +164,37 @@ func (s *Store) List(resource string, opts ListOptions) (ListResult, error) {
 	if opts.After != "" && opts.After >= prefix {
 		start = sort.Search(len(keys), func(i int) bool { return keys[i] > opts.After })
 	}
-	if opts.Match == nil && opts.Limit == 0 && len(keys) > start {
-		// every key of the namespace is listed (past states aside): size the page once
-		end := len(keys)
-		if prefix != "" {
-			end = start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) && keys[start+i] > prefix })
-		}
-		res.Items = make([]runtime.Object, 0, end-start)
-		if opts.Raw {
-			res.Raw = make([][]byte, 0, end-start)
+	end := len(keys)
+	if prefix != "" {
+		end = start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) })
+	}
+	take := end - start
+	if opts.Match == nil && opts.Limit > 0 && int64(take) > opts.Limit+1 {
+		take = int(opts.Limit) + 1
+	}
+	cands := make([]listed, 0, take)
+	i := start
+	for ; i < end && len(cands) < take; i++ {
+		if data := get(keys[i]); data != nil {
+			cands = append(cands, listed{key: keys[i], data: data})
 		}
 	}
-	for i := start; i < len(keys); i++ {
-		k := keys[i]
-		if prefix != "" && !strings.HasPrefix(k, prefix) {
-			break
+	for ; i < end; i++ {
+		if get(keys[i]) != nil {
+			res.Remaining++ // counted with the candidates left after the page
 		}
-		obj, ok := get(k)
-		if !ok || (opts.Match != nil && !opts.Match(obj)) {
-			continue
-		}
-		if opts.Limit > 0 && int64(len(res.Items)) == opts.Limit {
-			res.Next = res.lastKey
-			if opts.Match == nil {
-				res.Remaining = countPrefix(keys[i:], prefix, get)
-			}
-			break
-		}
-		res.Items = append(res.Items, obj)
-		if opts.Raw {
-			res.Raw = append(res.Raw, raw(k, obj))
-		}
-		res.lastKey = k
 	}
-	return res, nil
+	return cands, res, nil
 }
 
-func countPrefix(keys []string, prefix string, get func(string) (runtime.Object, bool)) int64 {
-	var n int64
-	for _, k := range keys {
-		if prefix != "" && !strings.HasPrefix(k, prefix) {
-			break
-		}
-		if _, ok := get(k); ok {
-			n++
-		}
-	}
-	return n
-}
-
-// stateAt returns, for every key of resource changed after rv, its object at rv (nil: absent).
-func (s *Store) stateAt(resource string, rv uint64) (map[string]runtime.Object, error) {
-	past := map[string]runtime.Object{}
+// stateAt returns, for every key of resource changed after rv, its encoding at rv (nil: absent).
+func (s *Store) stateAt(resource string, rv uint64) (map[string][]byte, error) {
+	past := map[string][]byte{}
 	err := s.historySince(rv, resource, func(h *histEvent) error {
-		if _, seen := past[h.key]; seen {
-			return nil
+		if _, seen := past[h.key]; !seen {
+			past[h.key] = h.old // nil when added since
 		}
-		if h.old == nil {
-			past[h.key] = nil // added since
-			return nil
-		}
-		old, err := s.decodeAt(resource, h.key, h.old)
-		past[h.key] = old
-		return err
+		return nil
 	})
 	return past, err
 }

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
@@ -64,19 +65,23 @@ type Event struct {
 	// Old is the object before the change; nil for Added.
 	Old runtime.Object
 	RV  uint64
+
+	// key and data are an initial event's object as stored, decoded by Watcher.Next.
+	key  string
+	data []byte
 }
 
 type resourceItems struct {
-	objects map[string]runtime.Object // "namespace/name" -> object
-	// raw holds each object's protobuf encoding (Marshal, as persisted), so that responses
-	// and lists copy bytes instead of encoding again, and updates detect no-ops by
-	// comparing encodings, as upstream's etcd3 store does.
+	// raw holds each object in one form only: its protobuf encoding (Marshal, as
+	// persisted), decoded on demand (Store.decode). Responses and lists copy these bytes
+	// instead of encoding again, and updates detect no-ops by comparing encodings, as
+	// upstream's etcd3 store does. "namespace/name" -> encoding.
 	raw    map[string][]byte
 	sorted []string // keys in order, kept by every insert and delete
 }
 
 func newResourceItems() *resourceItems {
-	return &resourceItems{objects: map[string]runtime.Object{}, raw: map[string][]byte{}}
+	return &resourceItems{raw: map[string][]byte{}}
 }
 
 // Store holds the objects. It is safe for concurrent use.
@@ -92,6 +97,8 @@ type Store struct {
 	histLen  int
 	watchers map[string]map[*Watcher]struct{}
 	closing  bool // no new watches
+
+	decoded decodedCache // the objects decoded last, for Get and Encoded (decode.go)
 
 	// The write path (see commit.go): writes are checked against the committed state
 	// overlaid with the writes still waiting for their commit, take the next revision and
@@ -159,18 +166,13 @@ func Open(opts Options) (*Store, error) {
 			if !ok {
 				return fmt.Errorf("bad key %q", k)
 			}
-			obj, ok := opts.New(resource)
-			if !ok {
+			if _, ok := opts.New(resource); !ok {
 				return nil // a kind this build does not serve: keep it on disk, untouched
 			}
-			if err := obj.Unmarshal(v); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			data := bytes.Clone(v) // v lives only as long as the transaction
-			shareEncoding(obj, data)
+			// The encoding is all the store keeps (decoded on demand); the same bytes as
+			// the stores before it kept both forms, so an existing file opens unchanged.
 			r := s.resource(resource)
-			r.objects[nsName] = obj
-			r.raw[nsName] = data
+			r.raw[nsName] = bytes.Clone(v)      // v lives only as long as the transaction
 			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
 			return nil
 		})
@@ -261,13 +263,49 @@ func groupResource(resource string) schema.GroupResource {
 	return schema.ParseGroupResource(resource)
 }
 
-// Get returns the stored object, or a NotFound error.
+// Get returns the stored object, or a NotFound error. The object is decoded from the
+// stored encoding (or comes from the few decoded last) and is shared: callers do not change it.
 func (s *Store) Get(resource, namespace, name string) (runtime.Object, error) {
+	key := objectKey(namespace, name)
+	s.mu.RLock()
+	var data []byte
+	if r := s.items[resource]; r != nil {
+		data = r.raw[key]
+	}
+	s.mu.RUnlock()
+	if data == nil {
+		return nil, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	obj, err := s.decodeCached(resource, key, data)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return obj, nil
+}
+
+// GetMeta returns the stored object's metadata without its managed fields (decoded alone,
+// new to the caller), or a NotFound error.
+func (s *Store) GetMeta(resource, namespace, name string) (*metav1.ObjectMeta, error) {
+	key := objectKey(namespace, name)
+	data, err := s.GetEncoded(resource, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	om := &metav1.ObjectMeta{}
+	if err := s.decodeMeta(resource, key, data, om); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return om, nil
+}
+
+// GetEncoded returns the stored object's protobuf encoding (the generated Marshal, as
+// persisted), without decoding it, or a NotFound error. The bytes are shared: read only.
+func (s *Store) GetEncoded(resource, namespace, name string) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if r := s.items[resource]; r != nil {
-		if obj, ok := r.objects[objectKey(namespace, name)]; ok {
-			return obj, nil
+		if data, ok := r.raw[objectKey(namespace, name)]; ok {
+			return data, nil
 		}
 	}
 	return nil, apierrors.NewNotFound(groupResource(resource), name)
@@ -295,7 +333,8 @@ func encode(resource, nsName string, obj runtime.Object) ([]byte, error) {
 }
 
 // Encoded returns the protobuf encoding (the generated Marshal) of obj when obj is the
-// object currently stored under its key, as Get, List, Create and Update return it.
+// object currently stored under its key as Get, Create and Update return it, and one of
+// the objects decoded last (decodedCache); otherwise false, and the caller encodes obj.
 func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -303,13 +342,18 @@ func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
 	}
 	key := objectKey(m.GetNamespace(), m.GetName())
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r := s.items[resource]
-	if r == nil || r.objects[key] != obj {
+	var data []byte
+	if r := s.items[resource]; r != nil {
+		data = r.raw[key]
+	}
+	s.mu.RUnlock()
+	if data == nil {
 		return nil, false
 	}
-	data, ok := r.raw[key]
-	return data, ok
+	if cached, ok := s.decoded.get(resource, key, data); ok && cached == obj {
+		return data, true
+	}
+	return nil, false
 }
 
 // Create stores a new object. It sets the object's resourceVersion; the caller has set
@@ -336,7 +380,7 @@ func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*b
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	if _, _, ok := s.current(resource, key); ok {
+	if s.exists(resource, key) {
 		return nil, apierrors.NewAlreadyExists(groupResource(resource), name)
 	}
 	rev := s.next + 1
@@ -373,7 +417,10 @@ func (s *Store) updateLocked(resource, key, namespace, name string, update Updat
 	if err := s.writable(); err != nil {
 		return nil, false, nil, err
 	}
-	cur, curData, ok := s.current(resource, key)
+	cur, curData, ok, err := s.current(resource, key)
+	if err != nil {
+		return nil, false, nil, err
+	}
 	if !ok {
 		return nil, false, nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
@@ -444,7 +491,10 @@ func (s *Store) deleteMarkedLocked(resource, key, name string, check func(curren
 	if err := s.writable(); err != nil {
 		return nil, nil, err
 	}
-	cur, _, ok := s.current(resource, key)
+	cur, _, ok, err := s.current(resource, key)
+	if err != nil {
+		return nil, nil, err
+	}
 	if !ok {
 		return nil, nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
@@ -552,19 +602,11 @@ func (s *Store) eventsSince(since uint64, resource string, fn func(Event)) error
 	})
 }
 
-// decodeAt decodes a past state of key: the stored object itself when data is its stored encoding.
+// decodeAt decodes a state of key, past or current: one of the objects decoded last when
+// data is the encoding it was decoded from.
 func (s *Store) decodeAt(resource, key string, data []byte) (runtime.Object, error) {
-	if r := s.items[resource]; r != nil {
-		if cur := r.raw[key]; len(cur) > 0 && len(data) == len(cur) && &cur[0] == &data[0] {
-			return r.objects[key], nil
-		}
+	if obj, ok := s.decoded.get(resource, key, data); ok {
+		return obj, nil
 	}
-	obj, ok := s.opts.New(resource)
-	if !ok {
-		return nil, fmt.Errorf("decode %s %s from the history: no such resource", resource, key)
-	}
-	if err := obj.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("decode %s %s from the history: %w", resource, key, err)
-	}
-	return obj, nil
+	return s.decode(resource, key, data)
 }

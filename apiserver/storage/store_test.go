@@ -201,16 +201,24 @@ func TestEncoded(t *testing.T) {
 		t.Fatal("Encoded answers for an object that is no longer stored")
 	}
 	page, err := s.List("pods", ListOptions{Raw: true})
-	if err != nil || len(page.Raw) != 1 || len(page.Items) != 1 {
+	if err != nil || len(page.Raw) != 1 || page.Items != nil {
 		t.Fatalf("list: %d raw, %d items, %v", len(page.Raw), len(page.Items), err)
 	}
-	if want, _ := page.Items[0].(*corev1.Pod).Marshal(); string(page.Raw[0]) != string(want) {
+	if want, _ := updated.(*corev1.Pod).Marshal(); string(page.Raw[0]) != string(want) {
 		t.Fatal("listed encoding differs from the item's")
 	}
-	// A snapshot list from before the update has no encoding for the past state.
+	// A snapshot list from before the update has the past state's encoding.
 	past, err := s.List("pods", ListOptions{Raw: true, AtRV: 1})
-	if err != nil || len(past.Raw) != 1 || past.Raw[0] != nil || rvOf(past.Items[0]) != "1" {
+	if err != nil || len(past.Raw) != 1 {
 		t.Fatalf("snapshot list: %+v, %v", past.Raw, err)
+	}
+	if want, _ := created.(*corev1.Pod).Marshal(); string(past.Raw[0]) != string(want) {
+		t.Fatal("the snapshot's encoding is not the past state's")
+	}
+	// Raw with a selector decodes to match, and returns encodings only.
+	sel, err := s.List("pods", ListOptions{Raw: true, Match: func(o runtime.Object) bool { return o.(*corev1.Pod).Labels["x"] == "2" }})
+	if err != nil || len(sel.Raw) != 1 || sel.Items != nil {
+		t.Fatalf("selected list: %d raw, %d items, %v", len(sel.Raw), len(sel.Items), err)
 	}
 	s.Close()
 	s = openTest(t, path, 0)

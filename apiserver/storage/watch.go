@@ -66,11 +66,9 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 	}
 	if opts.Initial {
 		if r := s.items[resource]; r != nil {
+			// decoded and matched by Next, outside the lock
 			for _, k := range r.keys() {
-				obj := r.objects[k]
-				if w.match == nil || w.match(obj) {
-					w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, Object: obj, RV: s.rev})
-				}
+				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, data: r.raw[k]})
 			}
 		}
 		w.queue = append(w.queue, Event{Type: InitialEventsEnd, Resource: resource, RV: s.rev})
@@ -155,6 +153,14 @@ func (w *Watcher) Next(stop <-chan struct{}) ([]Event, bool) {
 			q := w.queue
 			w.queue = nil
 			w.mu.Unlock()
+			q, err := w.decode(q)
+			if err != nil {
+				w.Stop()
+				return nil, false
+			}
+			if len(q) == 0 {
+				continue
+			}
 			return q, true
 		}
 		stopped := w.stopped
@@ -169,6 +175,26 @@ func (w *Watcher) Next(stop <-chan struct{}) ([]Event, bool) {
 			return nil, true
 		}
 	}
+}
+
+// decode decodes the initial events of q (queued as encodings) and drops those the
+// watch's selector does not match.
+func (w *Watcher) decode(q []Event) ([]Event, error) {
+	out := q[:0]
+	for _, ev := range q {
+		if ev.Object == nil && ev.data != nil {
+			obj, err := w.store.decode(ev.Resource, ev.key, ev.data)
+			if err != nil {
+				return nil, err
+			}
+			if w.match != nil && !w.match(obj) {
+				continue
+			}
+			ev.Object, ev.key, ev.data = obj, "", nil
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // Done is closed when the watch has ended.

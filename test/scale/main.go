@@ -263,6 +263,11 @@ func measureLoaded(dir string, noSync bool, churn int, cpuProfile, heapProfile s
 		}
 	}
 	report("")
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile + ".loaded"); err != nil {
+			return err
+		}
+	}
 	if churn > 0 {
 		// fill the watch history: churn label patches spread over the pods, 8 at a time
 		start := time.Now()
@@ -509,4 +514,14 @@ func replicateStore(from, to string, times int) error {
 		return err
 	}
 	return nil
+}
+
+// writeHeapProfile writes a heap profile (as of the last collection) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }
