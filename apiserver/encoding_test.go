@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -45,6 +46,19 @@ func TestProtobufFromStored(t *testing.T) {
 		}
 		if !bytes.Equal(rec.Body.Bytes(), want) {
 			t.Errorf("%s: object from stored bytes differs from the serializer's:\n got %q\nwant %q", res.kind, rec.Body.Bytes(), want)
+		}
+
+		// A watch event, as the serializer's WatchEvent framing.
+		for _, typ := range []watch.EventType{watch.Added, watch.Deleted} {
+			fromRaw, fromObj := httptest.NewRecorder(), httptest.NewRecorder()
+			a := &eventWriter{w: fromRaw, out: output{kind: outObject, mediaType: mediaProtobuf}}
+			b := &eventWriter{w: fromObj, out: output{kind: outObject, mediaType: mediaProtobuf}}
+			if !a.writeProtobufRaw(typ, res.gvk(), raw) || !a.flush() || !b.write(typ, withTypeMeta(obj)) || !b.flush() {
+				t.Fatal("event not written")
+			}
+			if !bytes.Equal(fromRaw.Body.Bytes(), fromObj.Body.Bytes()) {
+				t.Errorf("%s %s: event from stored bytes differs from the serializer's", res.kind, typ)
+			}
 		}
 
 		// Lists of 0, 1 and many items (more than one write chunk), with list metadata.

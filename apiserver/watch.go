@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -84,8 +85,10 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 			}
 		}
 	}
+	// Protobuf events of objects are written from the stored encodings where the store has them.
+	raw := out.mediaType == mediaProtobuf && out.kind == outObject && ri.view == nil
 	watcher, werr := s.store.Watch(ri.res.storeKey, storage.WatchOptions{
-		Namespace: ri.namespace, Match: predicate(ri.selection(), opts), Since: since, Initial: initial,
+		Namespace: ri.namespace, Match: predicate(ri.selection(), opts), Since: since, Initial: initial, Raw: raw,
 	})
 	if errors.Is(werr, storage.ErrClosed) {
 		return apierrors.NewServiceUnavailable("the server is shutting down")
@@ -171,6 +174,12 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, ri requestInfo) e
 				continue
 			}
 			lastRV = ev.RV
+			if raw && ev.Data != nil {
+				if !ew.writeProtobufRaw(ev.Type, ri.res.gvk(), ev.Data) {
+					return nil
+				}
+				continue
+			}
 			obj := ev.Object
 			if ri.view != nil && out.kind != outTable {
 				obj = presentAs(ri.view, obj)
@@ -248,6 +257,23 @@ func (e *eventWriter) writeProtobuf(t watch.EventType, obj runtime.Object) bool 
 		e.failed = true
 		return false
 	}
+	return e.writeProtobufFrame(t, data)
+}
+
+// writeProtobufRaw writes an event whose object, of kind gvk, has the protobuf encoding raw
+// (as stored): the envelope the serializer would have written around it, and raw.
+func (e *eventWriter) writeProtobufRaw(t watch.EventType, gvk schema.GroupVersionKind, raw []byte) bool {
+	if e.failed {
+		return false
+	}
+	data := protoHeader(make([]byte, 0, len(raw)+64), gvk, len(raw))
+	data = append(data, raw...)
+	data = append(data, protoTrailer...)
+	return e.writeProtobufFrame(t, data)
+}
+
+// writeProtobufFrame writes a WatchEvent whose object is data, an encoded object.
+func (e *eventWriter) writeProtobufFrame(t watch.EventType, data []byte) bool {
 	ev := metav1.WatchEvent{Type: string(t), Object: runtime.RawExtension{Raw: data}}
 	frame, err := ev.Marshal()
 	if err != nil {

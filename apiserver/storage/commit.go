@@ -126,6 +126,9 @@ func (s *Store) enqueue(key string, data, gone []byte, ev Event) *batch {
 	s.next = ev.RV
 	if data != nil {
 		shareEncoding(ev.Object, data)
+		ev.Data = data
+	} else {
+		ev.Data = gone
 	}
 	w := &write{key: key, disk: string(diskKey(ev.Resource, key)), data: data, gone: gone, ev: ev}
 	if s.db == nil {

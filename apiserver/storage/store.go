@@ -66,9 +66,12 @@ type Event struct {
 	Old runtime.Object
 	RV  uint64
 
-	// key and data are an initial event's object as stored, decoded by Watcher.Next.
-	key  string
-	data []byte
+	// Data is Object's protobuf encoding as stored, when the store has it (nil for an
+	// event a watch's selector made up). With WatchOptions.Raw, an initial event may come
+	// with Data only (Object nil).
+	Data []byte
+
+	key string // an initial event's key: Watcher.Next decodes its Data
 }
 
 type resourceItems struct {
@@ -589,6 +592,7 @@ func (s *Store) eventsSince(since uint64, resource string, fn func(Event)) error
 	return s.historySince(since, resource, func(h *histEvent) error {
 		ev := Event{Type: h.typ, Resource: h.resource, RV: h.rv}
 		var err error
+		ev.Data = h.data
 		if ev.Object, err = s.decodeAt(h.resource, h.key, h.data); err != nil {
 			return err
 		}

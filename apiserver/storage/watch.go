@@ -29,6 +29,9 @@ type WatchOptions struct {
 	// Initial sends an ADDED event for every current object first (then InitialEventsEnd),
 	// instead of replaying from Since.
 	Initial bool
+	// Raw leaves the initial events undecoded (Event.Data only) when Match is nil: for a
+	// caller that writes the encodings.
+	Raw bool
 }
 
 // Watcher receives the events of one watch.
@@ -37,6 +40,7 @@ type Watcher struct {
 	resource string
 	match    Predicate
 	since    uint64 // events at or before it are not delivered (a watch from a future revision)
+	raw      bool   // WatchOptions.Raw
 
 	mu      stdsync.Mutex
 	queue   []Event
@@ -55,7 +59,7 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 			return err == nil && m.GetNamespace() == ns && (inner == nil || inner(obj))
 		}
 	}
-	w := &Watcher{store: s, resource: resource, match: match, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Watcher{store: s, resource: resource, match: match, raw: opts.Raw, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	if !opts.Initial {
 		w.since = opts.Since
 	}
@@ -68,7 +72,7 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 		if r := s.items[resource]; r != nil {
 			// decoded and matched by Next, outside the lock
 			for _, k := range r.keys() {
-				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, data: r.raw[k]})
+				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, Data: r.raw[k]})
 			}
 		}
 		w.queue = append(w.queue, Event{Type: InitialEventsEnd, Resource: resource, RV: s.rev})
@@ -139,7 +143,7 @@ func (w *Watcher) translate(ev Event) (Event, bool) {
 	case before:
 		gone := ev.Old.DeepCopyObject()
 		setRV(gone, ev.RV)
-		return Event{Type: watch.Deleted, Resource: ev.Resource, Object: gone, Old: ev.Old, RV: ev.RV}, true
+		return Event{Type: watch.Deleted, Resource: ev.Resource, Object: gone, Old: ev.Old, RV: ev.RV}, true // no Data: made up
 	}
 	return ev, false
 }
@@ -177,20 +181,23 @@ func (w *Watcher) Next(stop <-chan struct{}) ([]Event, bool) {
 	}
 }
 
-// decode decodes the initial events of q (queued as encodings) and drops those the
-// watch's selector does not match.
+// decode decodes the initial events of q (queued as encodings), unless the watch is raw
+// and has no selector, and drops those the selector does not match.
 func (w *Watcher) decode(q []Event) ([]Event, error) {
+	if w.raw && w.match == nil {
+		return q, nil
+	}
 	out := q[:0]
 	for _, ev := range q {
-		if ev.Object == nil && ev.data != nil {
-			obj, err := w.store.decode(ev.Resource, ev.key, ev.data)
+		if ev.Object == nil && ev.key != "" {
+			obj, err := w.store.decode(ev.Resource, ev.key, ev.Data)
 			if err != nil {
 				return nil, err
 			}
 			if w.match != nil && !w.match(obj) {
 				continue
 			}
-			ev.Object, ev.key, ev.data = obj, "", nil
+			ev.Object, ev.key = obj, ""
 		}
 		out = append(out, ev)
 	}
