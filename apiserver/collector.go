@@ -93,11 +93,12 @@ func (c *collector) terminating(res *resource, obj runtime.Object) {
 func (c *collector) run(ctx context.Context) {
 	// Objects left marked for deletion by an earlier run of the engine.
 	for _, r := range c.s.allStoredResources() {
-		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true})
+		page, _ := c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true, Match: func(o runtime.Object) bool {
+			m, err := meta.Accessor(o)
+			return err == nil && m.GetDeletionTimestamp() != nil
+		}})
 		for _, obj := range page.Items {
-			if m, _ := meta.Accessor(obj); m.GetDeletionTimestamp() != nil {
-				c.terminating(r, obj)
-			}
+			c.terminating(r, obj)
 		}
 	}
 	// Owner references are checked as objects are written (follow) and every
@@ -201,17 +202,15 @@ func ownersChanged(ev storage.Event) bool {
 
 // scanOwners hands every object of r with owner references, not being deleted, to the collector.
 func (c *collector) scanOwners(r *resource) {
-	page, err := c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true, Match: func(o runtime.Object) bool {
+	// Each object's metadata is looked at as the list decodes it, and none is kept: the
+	// list returns nothing (a list of every pod's metadata would be held at once).
+	c.s.store.List(r.storeKey, storage.ListOptions{MetaOnly: true, Match: func(o runtime.Object) bool {
 		m, err := meta.Accessor(o)
-		return err == nil && len(m.GetOwnerReferences()) > 0 && m.GetDeletionTimestamp() == nil
+		if err == nil && len(m.GetOwnerReferences()) > 0 && m.GetDeletionTimestamp() == nil {
+			c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
+		}
+		return false
 	}})
-	if err != nil {
-		return
-	}
-	for _, o := range page.Items {
-		m, _ := meta.Accessor(o)
-		c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
-	}
 }
 
 // process does what it can for one item and reports whether it is finished.

@@ -110,8 +110,8 @@ func (c *decodedCache) forget(resource, key string) {
 // result (into, empty) is new. An encoding that is not a generated type's protobuf (custom
 // resources are stored as JSON) is decoded whole.
 func (s *Store) decodeMeta(resource, key string, data []byte, into *metav1.ObjectMeta) error {
-	if md, ok := metadataOf(data); ok {
-		if err := into.Unmarshal(md); err != nil {
+	if ok, err := unmarshalMetadata(data, into); ok {
+		if err != nil {
 			return fmt.Errorf("decode the metadata of %s %s: %w", resource, key, err)
 		}
 		return nil
@@ -141,38 +141,41 @@ const (
 	fieldManagedFields = 17
 )
 
-// metadataOf returns the encoding of the ObjectMeta within a generated type's protobuf
-// encoding, without its managed fields; false when data is no such encoding.
-func metadataOf(data []byte) ([]byte, bool) {
+// unmarshalMetadata decodes into the ObjectMeta within data, a generated type's protobuf
+// encoding, without its managed fields: the runs of other fields are unmarshaled one after
+// the other (a generated Unmarshal merges into what it is given), with no copy. It
+// reports false when data is no such encoding.
+func unmarshalMetadata(data []byte, into *metav1.ObjectMeta) (bool, error) {
 	num, typ, n := protowire.ConsumeTag(data)
 	if n < 0 || num != fieldMetadata || typ != protowire.BytesType {
-		return nil, false
+		return false, nil
 	}
 	md, m := protowire.ConsumeBytes(data[n:])
 	if m < 0 {
-		return nil, false
+		return false, nil
 	}
-	var out []byte // md without field 17, made on the first one found
-	for rest := md; len(rest) > 0; {
-		num, typ, n := protowire.ConsumeTag(rest)
+	run := 0 // where the current run of fields other than managedFields starts
+	for i := 0; i < len(md); {
+		num, typ, n := protowire.ConsumeTag(md[i:])
 		if n < 0 {
-			return nil, false
+			return true, protowire.ParseError(n)
 		}
-		l := protowire.ConsumeFieldValue(num, typ, rest[n:])
+		l := protowire.ConsumeFieldValue(num, typ, md[i+n:])
 		if l < 0 {
-			return nil, false
+			return true, protowire.ParseError(l)
 		}
-		field := rest[:n+l]
-		switch {
-		case num == fieldManagedFields && out == nil:
-			out = append(make([]byte, 0, len(md)), md[:len(md)-len(rest)]...)
-		case num != fieldManagedFields && out != nil:
-			out = append(out, field...)
+		if num == fieldManagedFields {
+			if run < i {
+				if err := into.Unmarshal(md[run:i]); err != nil {
+					return true, err
+				}
+			}
+			run = i + n + l
 		}
-		rest = rest[n+l:]
+		i += n + l
 	}
-	if out == nil {
-		return md, true
+	if run < len(md) {
+		return true, into.Unmarshal(md[run:])
 	}
-	return out, true
+	return true, nil
 }

@@ -57,7 +57,7 @@ func TestMetaOnly(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := metadataOf([]byte(`{"metadata":{}}`)); ok {
+	if ok, _ := unmarshalMetadata([]byte(`{"metadata":{}}`), &metav1.ObjectMeta{}); ok {
 		t.Error("JSON taken for protobuf")
 	}
 }
