@@ -219,6 +219,9 @@ func (s *Store) flushLocked() bool {
 	if err == nil {
 		err = s.wal.reset()
 	}
+	// The pages of the map the transaction read leave the resident set again (only this
+	// loop uses the file, so no transaction is open).
+	releaseMapped(s.db)
 	s.mu.Lock()
 	s.flushedAt = time.Now()
 	if err != nil {
