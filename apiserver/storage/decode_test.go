@@ -2,6 +2,7 @@ package storage
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -98,5 +99,64 @@ func TestGetDecodesOnce(t *testing.T) {
 	}
 	if _, ok := s.Encoded("pods", a); ok {
 		t.Fatal("Encoded answers for a past state")
+	}
+}
+
+// TestInitialEvents checks a watch's initial events: those of its namespace and selector,
+// decoded, or left as encodings for a raw watch without a selector.
+func TestInitialEvents(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "store.db"), 0)
+	defer s.Close()
+	for _, p := range []*corev1.Pod{
+		newPod("a", "p1", map[string]string{"x": "1"}), newPod("a", "p2", nil),
+		newPod("b", "p3", map[string]string{"x": "1"}), newPod("c", "p4", nil),
+	} {
+		if _, err := s.Create("pods", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	labeled := func(o runtime.Object) bool { return o.(*corev1.Pod).Labels["x"] == "1" }
+	tests := []struct {
+		name string
+		opts WatchOptions
+		want []string
+		raw  bool // events come with encodings only
+	}{
+		{"all", WatchOptions{}, []string{"a/p1", "a/p2", "b/p3", "c/p4"}, false},
+		{"namespace", WatchOptions{Namespace: "a"}, []string{"a/p1", "a/p2"}, false},
+		{"raw namespace", WatchOptions{Namespace: "b", Raw: true}, []string{"b/p3"}, true},
+		{"raw selector", WatchOptions{Match: labeled, Raw: true}, []string{"a/p1", "b/p3"}, false},
+		{"namespace and selector", WatchOptions{Namespace: "a", Match: labeled}, []string{"a/p1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Initial = true
+			w, err := s.Watch("pods", tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Stop()
+			events, ok := w.Next(nil)
+			if !ok || len(events) == 0 || events[len(events)-1].Type != InitialEventsEnd {
+				t.Fatalf("events %+v, %v", events, ok)
+			}
+			var got []string
+			for _, ev := range events[:len(events)-1] {
+				var p corev1.Pod
+				if err := p.Unmarshal(ev.Data); err != nil {
+					t.Fatal(err)
+				}
+				if (ev.Object == nil) != tt.raw {
+					t.Errorf("%s: object %v, want raw %v", p.Name, ev.Object != nil, tt.raw)
+				}
+				if ev.Object != nil && ev.Object.(*corev1.Pod).Name != p.Name {
+					t.Errorf("object %s, encoding %s", ev.Object.(*corev1.Pod).Name, p.Name)
+				}
+				got = append(got, p.Namespace+"/"+p.Name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("initial events %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

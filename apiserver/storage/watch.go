@@ -2,6 +2,8 @@ package storage
 
 import (
 	"errors"
+	"sort"
+	"strings"
 	stdsync "sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -41,6 +43,7 @@ type Watcher struct {
 	match    Predicate
 	since    uint64 // events at or before it are not delivered (a watch from a future revision)
 	raw      bool   // WatchOptions.Raw
+	selects  bool   // WatchOptions.Match is set: initial events are decoded to be matched
 
 	mu      stdsync.Mutex
 	queue   []Event
@@ -59,7 +62,7 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 			return err == nil && m.GetNamespace() == ns && (inner == nil || inner(obj))
 		}
 	}
-	w := &Watcher{store: s, resource: resource, match: match, raw: opts.Raw, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Watcher{store: s, resource: resource, match: match, raw: opts.Raw, selects: opts.Match != nil, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	if !opts.Initial {
 		w.since = opts.Since
 	}
@@ -71,7 +74,15 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 	if opts.Initial {
 		if r := s.items[resource]; r != nil {
 			// decoded and matched by Next, outside the lock
-			for _, k := range r.keys() {
+			// only the namespace's keys: its objects are the ones the namespace matches
+			keys := r.keys()
+			if opts.Namespace != "" {
+				prefix := opts.Namespace + "/"
+				start := sort.SearchStrings(keys, prefix)
+				end := start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) })
+				keys = keys[start:end]
+			}
+			for _, k := range keys {
 				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, Data: r.raw[k]})
 			}
 		}
@@ -184,8 +195,8 @@ func (w *Watcher) Next(stop <-chan struct{}) ([]Event, bool) {
 // decode decodes the initial events of q (queued as encodings), unless the watch is raw
 // and has no selector, and drops those the selector does not match.
 func (w *Watcher) decode(q []Event) ([]Event, error) {
-	if w.raw && w.match == nil {
-		return q, nil
+	if w.raw && !w.selects {
+		return q, nil // the namespace, if any, was applied when they were queued
 	}
 	out := q[:0]
 	for _, ev := range q {
@@ -194,7 +205,7 @@ func (w *Watcher) decode(q []Event) ([]Event, error) {
 			if err != nil {
 				return nil, err
 			}
-			if w.match != nil && !w.match(obj) {
+			if w.selects && !w.match(obj) {
 				continue
 			}
 			ev.Object, ev.key = obj, ""
