@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -183,6 +184,27 @@ func BenchmarkGetPodParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := cs.CoreV1().Pods("bench").Get(ctx, "p-00000", metav1.GetOptions{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkPatchPodParallel patches 8 pods from 8 goroutines, each its own pod (strategic
+// merge, a label), as BenchmarkServers' patch-c8 does.
+func BenchmarkPatchPodParallel(b *testing.B) {
+	cs := benchClient(b)
+	seedPods(b, cs, "bench", 8)
+	ctx := context.Background()
+	var worker, step atomic.Int64
+	b.SetParallelism(4) // 8 goroutines with GOMAXPROCS 2
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		name := fmt.Sprintf("p-%05d", (worker.Add(1)-1)%8)
+		for pb.Next() {
+			patch := fmt.Sprintf(`{"metadata":{"labels":{"n":"%d"}}}`, step.Add(1))
+			if _, err := cs.CoreV1().Pods("bench").Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 				b.Error(err)
 				return
 			}
