@@ -6,8 +6,13 @@
 // Applier that makes its changes to any resource (patches carrying a resourceVersion
 // precondition, creates, deletes with a UID precondition; field manager "sheetops").
 //
-// Contract: the View's event handlers only signal Changed (coalesced); objects it returns
-// belong to the informers and are never modified. WaitForSync first lists and watches each
+// Contract: the View's event handlers only keep its UID map and change count and signal
+// Changed (coalesced); objects it returns belong to the informers and are never modified.
+// The view stores a projection of each object: what its sources' Keep names (the fields the
+// tabs' columns, schedules and the engine read), the object's identity, times, labels and
+// annotations; the rest, managed fields included, is dropped as the informer stores it
+// (Project shows what is kept). Objects is sorted once per change of a resource and shared
+// until the next. WaitForSync first lists and watches each
 // kind with the view's namespaces and selector, and returns an *AccessError (wrapping the
 // 403) when the API server refuses either, or when an informer is refused before it synced,
 // instead of waiting for a sync that cannot happen. Retryable tells transient API errors

@@ -35,8 +35,10 @@ type View struct {
 	typed     map[informerKey]informers.SharedInformerFactory
 	dynamic   map[informerKey]dynamicinformer.DynamicSharedInformerFactory
 	informers map[Resource][]cache.SharedIndexInformer
-	changed   chan struct{}
-	cancel    context.CancelFunc
+	// handled report, one per informer, that its handler has seen the initial list.
+	handled []cache.InformerSynced
+	changed chan struct{}
+	cancel  context.CancelFunc
 
 	// denied is closed when an informer is refused (403) before WaitForSync succeeded.
 	denied chan struct{}
@@ -45,6 +47,19 @@ type View struct {
 	changes   int          // events seen since start, for tests and metrics
 	deniedErr *AccessError // the first refusal before WaitForSync succeeded
 	synced    bool         // WaitForSync succeeded: refusals are only logged from now on
+
+	// What a pass reads, kept up to date by the event handlers: each informer's objects by
+	// UID, and each resource's objects sorted, rebuilt on the first read after a change.
+	objMu  stdsync.Mutex
+	uids   map[cache.SharedIndexInformer]map[types.UID]runtime.Object
+	gen    map[Resource]uint64 // events of each resource so far
+	sorted map[Resource]sortedObjects
+}
+
+// sortedObjects is a resource's objects sorted by namespace and name, as of gen events.
+type sortedObjects struct {
+	gen  uint64
+	objs []runtime.Object
 }
 
 // Source is one resource the view watches, where, and which of its objects.
@@ -54,6 +69,12 @@ type Source struct {
 	Namespaces []string
 	// LabelSelector limits the objects to matching ones; empty: all.
 	LabelSelector string
+	// Keep are the fields of each object that are read (dotted JSON keys, list indexes left
+	// out: "status.phase", "spec.containers.image"; a path keeps all beneath it): the view
+	// keeps those, the object's kind and identity, its creation and deletion times, labels
+	// and annotations, and drops the rest as the informer stores it. nil keeps whole objects
+	// (managed fields aside). Sources of one resource share what any of them keeps.
+	Keep []string
 }
 
 // informerKey is what informers can share: one factory per namespace and selector.
@@ -83,26 +104,6 @@ func (e *AccessError) Error() string {
 
 func (e *AccessError) Unwrap() error { return e.Err }
 
-// uidIndex indexes objects by UID.
-const uidIndex = "uid"
-
-func byUID(obj any) ([]string, error) {
-	m, ok := obj.(metav1.Object)
-	if !ok {
-		return nil, nil
-	}
-	return []string{string(m.GetUID())}, nil
-}
-
-// stripManagedFields drops what SheetOps never reads before the informers store an object:
-// managed fields are most of an object's size.
-func stripManagedFields(obj any) (any, error) {
-	if m, ok := obj.(metav1.Object); ok {
-		m.SetManagedFields(nil)
-	}
-	return obj, nil
-}
-
 // NewView builds the informers of the Deployments and Pods in the target's namespaces,
 // matching its label selector; Start runs them.
 func NewView(cs kubernetes.Interface, t Target) (*View, error) {
@@ -119,10 +120,16 @@ func NewViewOf(cs kubernetes.Interface, dyn dynamic.Interface, sources []Source)
 	v := &View{cs: cs, sources: sources, changed: make(chan struct{}, 1), denied: make(chan struct{}),
 		typed:     map[informerKey]informers.SharedInformerFactory{},
 		dynamic:   map[informerKey]dynamicinformer.DynamicSharedInformerFactory{},
-		informers: map[Resource][]cache.SharedIndexInformer{}}
+		informers: map[Resource][]cache.SharedIndexInformer{},
+		uids:      map[cache.SharedIndexInformer]map[types.UID]runtime.Object{},
+		gen:       map[Resource]uint64{}, sorted: map[Resource]sortedObjects{}}
 	reads, err := expand(sources)
 	if err != nil {
 		return nil, err
+	}
+	bySource := map[Resource][]Source{}
+	for _, src := range sources {
+		bySource[src.Resource] = append(bySource[src.Resource], src)
 	}
 	for _, rd := range reads {
 		src, ns := rd.src, rd.key.namespace
@@ -133,19 +140,21 @@ func NewViewOf(cs kubernetes.Interface, dyn dynamic.Interface, sources []Source)
 		if err := inf.SetWatchErrorHandlerWithContext(v.watchErrorHandler(inf, src.Resource.Resource, ns)); err != nil {
 			return nil, err
 		}
-		if err := inf.SetTransform(stripManagedFields); err != nil {
+		if err := inf.SetTransform(newProjection(bySource[src.Resource]).transform); err != nil {
 			return nil, err
 		}
-		if err := inf.AddIndexers(cache.Indexers{uidIndex: byUID}); err != nil {
+		uids := map[types.UID]runtime.Object{}
+		v.uids[inf] = uids
+		r := src.Resource
+		reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { v.track(r, uids, nil, obj) },
+			UpdateFunc: func(old, obj any) { v.track(r, uids, old, obj) },
+			DeleteFunc: func(obj any) { v.track(r, uids, obj, nil) },
+		})
+		if err != nil {
 			return nil, err
 		}
-		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { v.signal() },
-			UpdateFunc: func(any, any) { v.signal() },
-			DeleteFunc: func(any) { v.signal() },
-		}); err != nil {
-			return nil, err
-		}
+		v.handled = append(v.handled, reg.HasSynced)
 		v.informers[src.Resource] = append(v.informers[src.Resource], inf)
 	}
 	return v, nil
@@ -209,6 +218,26 @@ func (v *View) informer(dyn dynamic.Interface, r Resource, key informerKey) (cac
 		v.dynamic[key] = d
 	}
 	return d.ForResource(r.GroupVersionResource).Informer(), nil
+}
+
+// track records an informer's event in the UID map (old goes, obj comes) and the
+// resource's count of events, then signals Changed.
+func (v *View) track(r Resource, uids map[types.UID]runtime.Object, old, obj any) {
+	if d, ok := old.(cache.DeletedFinalStateUnknown); ok {
+		old = d.Obj
+	}
+	v.objMu.Lock()
+	if m, ok := old.(metav1.Object); ok {
+		delete(uids, m.GetUID())
+	}
+	if m, ok := obj.(metav1.Object); ok {
+		if o, ok := obj.(runtime.Object); ok {
+			uids[m.GetUID()] = o
+		}
+	}
+	v.gen[r]++
+	v.objMu.Unlock()
+	v.signal()
 }
 
 func (v *View) signal() {
@@ -280,12 +309,8 @@ func (v *View) WaitForSync(ctx context.Context) error {
 	if err := v.checkAccess(ctx); err != nil {
 		return err
 	}
-	var synced []cache.InformerSynced
-	for _, infs := range v.informers {
-		for _, i := range infs {
-			synced = append(synced, i.HasSynced)
-		}
-	}
+	// The handlers' sync, not only the stores': what a pass reads is what they have seen.
+	synced := v.handled
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -399,22 +424,36 @@ func (v *View) Pods() []*corev1.Pod {
 	return out
 }
 
-// Objects returns the objects of a resource sorted by namespace and name.
+// Objects returns the objects of a resource sorted by namespace and name. The list is
+// shared until the next change of the resource: it must not be changed.
 func (v *View) Objects(r Resource) []runtime.Object {
+	v.objMu.Lock()
+	defer v.objMu.Unlock()
+	gen := v.gen[r]
+	if s, ok := v.sorted[r]; ok && s.gen == gen {
+		return s.objs
+	}
+	// From the UID maps, as ByUID: both answer from the same events.
 	var out []runtime.Object
 	for _, i := range v.informers[r] {
-		for _, o := range i.GetStore().List() {
-			out = append(out, o.(runtime.Object))
+		for _, o := range v.uids[i] {
+			out = append(out, o)
 		}
 	}
-	keys := make([]string, len(out))
-	for i, o := range out {
+	sortObjects(out)
+	v.sorted[r] = sortedObjects{gen: gen, objs: out}
+	return out
+}
+
+// sortObjects sorts objects by namespace and name.
+func sortObjects(objs []runtime.Object) {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
 		if m, err := meta.Accessor(o); err == nil {
 			keys[i] = m.GetNamespace() + "/" + m.GetName()
 		}
 	}
-	sort.Sort(byKey{out, keys})
-	return out
+	sort.Sort(byKey{objs, keys})
 }
 
 type byKey struct {
@@ -431,10 +470,11 @@ func (b byKey) Swap(i, j int) {
 
 // ByUID finds an object of a resource by UID.
 func (v *View) ByUID(r Resource, uid types.UID) (runtime.Object, bool) {
+	v.objMu.Lock()
+	defer v.objMu.Unlock()
 	for _, i := range v.informers[r] {
-		objs, err := i.GetIndexer().ByIndex(uidIndex, string(uid))
-		if err == nil && len(objs) > 0 {
-			return objs[0].(runtime.Object), true
+		if o, ok := v.uids[i][uid]; ok {
+			return o, true
 		}
 	}
 	return nil, false

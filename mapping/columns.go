@@ -41,11 +41,11 @@ func newColumn(kind kube.Resource, header string) (Column, bool) {
 	var c Column
 	switch header {
 	case Namespace:
-		c = Column{Value: meta(metav1.Object.GetNamespace), Sheet: sheets.Column{Width: 16}}
+		c = Column{Value: meta(metav1.Object.GetNamespace), Reads: []string{"metadata.namespace"}, Sheet: sheets.Column{Width: 16}}
 	case Name:
-		c = Column{Value: meta(metav1.Object.GetName), Sheet: sheets.Column{Width: 32}}
+		c = Column{Value: meta(metav1.Object.GetName), Reads: []string{"metadata.name"}, Sheet: sheets.Column{Width: 32}}
 	case Age:
-		c = Column{Value: age, Sheet: sheets.Column{Width: 8}}
+		c = Column{Value: age, Reads: []string{"metadata.creationTimestamp"}, Sheet: sheets.Column{Width: 8}}
 	case Action:
 		c = Column{
 			Editable: true,
@@ -59,9 +59,9 @@ func newColumn(kind kube.Resource, header string) (Column, bool) {
 		// Its colours come from the sync engine, which writes it.
 		c = Column{Sheet: sheets.Column{Width: 40}}
 	case UID:
-		c = Column{Hidden: true, Value: meta(func(o metav1.Object) string { return string(o.GetUID()) }), Sheet: sheets.Column{Width: 38}}
+		c = Column{Hidden: true, Value: meta(func(o metav1.Object) string { return string(o.GetUID()) }), Reads: []string{"metadata.uid"}, Sheet: sheets.Column{Width: 38}}
 	case RV:
-		c = Column{Hidden: true, Value: meta(metav1.Object.GetResourceVersion), Sheet: sheets.Column{Width: 16}}
+		c = Column{Hidden: true, Value: meta(metav1.Object.GetResourceVersion), Reads: []string{"metadata.resourceVersion"}, Sheet: sheets.Column{Width: 16}}
 	default:
 		var ok bool
 		switch kind {
@@ -97,6 +97,7 @@ func deploymentColumn(header string) (Column, bool) {
 				return strconv.Itoa(int(n)), nil
 			},
 			Patch: patchReplicas,
+			Reads: []string{"spec.replicas"},
 			Sheet: sheets.Column{Width: 10, Number: true, WholeNumber: &sheets.Range{Min: 0, Max: MaxReplicas}},
 		}, true
 	case Ready:
@@ -104,16 +105,19 @@ func deploymentColumn(header string) (Column, bool) {
 			Value: deployment(func(d *appsv1.Deployment) string {
 				return strconv.Itoa(int(d.Status.ReadyReplicas)) + "/" + strconv.Itoa(int(desiredReplicas(d)))
 			}),
+			Reads: []string{"status.readyReplicas", "spec.replicas"},
 			Sheet: sheets.Column{Width: 8, Colors: readyColors},
 		}, true
 	case UpToDate:
 		return Column{
 			Value: deployment(func(d *appsv1.Deployment) string { return strconv.Itoa(int(d.Status.UpdatedReplicas)) }),
+			Reads: []string{"status.updatedReplicas"},
 			Sheet: sheets.Column{Width: 11, Number: true},
 		}, true
 	case Available:
 		return Column{
 			Value: deployment(func(d *appsv1.Deployment) string { return strconv.Itoa(int(d.Status.AvailableReplicas)) }),
+			Reads: []string{"status.availableReplicas"},
 			Sheet: sheets.Column{Width: 10, Number: true},
 		}, true
 	case Image:
@@ -124,6 +128,8 @@ func deploymentColumn(header string) (Column, bool) {
 			}),
 			Parse: ParseImage,
 			Patch: patchImage,
+			// The patch names the container it changes.
+			Reads: []string{"spec.template.spec.containers.image", "spec.template.spec.containers.name"},
 			Sheet: sheets.Column{Width: 40},
 		}, true
 	}
@@ -138,32 +144,50 @@ func podColumn(header string) (Column, bool) {
 				s := podstatus.Summarize(p)
 				return strconv.Itoa(s.Ready) + "/" + strconv.Itoa(s.Total)
 			}),
+			Reads: podstatusReads,
 			Sheet: sheets.Column{Width: 8, Colors: readyColors},
 		}, true
 	case Status:
 		return Column{
 			Value: pod(func(p *corev1.Pod) string { return podstatus.Summarize(p).Status }),
+			Reads: podstatusReads,
 			Sheet: sheets.Column{Width: 18, Colors: podStatusColors},
 		}, true
 	case Restarts:
 		return Column{
 			Value: pod(func(p *corev1.Pod) string { return strconv.Itoa(podstatus.Summarize(p).Restarts) }),
+			Reads: podstatusReads,
 			Sheet: sheets.Column{Width: 9, Number: true},
 		}, true
 	case Node:
 		return Column{
 			Value: pod(func(p *corev1.Pod) string { return p.Spec.NodeName }),
+			Reads: []string{"spec.nodeName"},
 			Sheet: sheets.Column{Width: 20},
 		}, true
 	case IP:
-		return Column{Value: pod(podIP), Sheet: sheets.Column{Width: 16}}, true
+		return Column{Value: pod(podIP), Reads: []string{"status.podIP", "status.podIPs"}, Sheet: sheets.Column{Width: 16}}, true
 	case Image:
 		return Column{
 			Value: pod(func(p *corev1.Pod) string { return firstImage(p.Spec.Containers) }),
+			Reads: []string{"spec.containers.image"},
 			Sheet: sheets.Column{Width: 40},
 		}, true
 	}
 	return Column{}, false
+}
+
+// podstatusReads are the fields podstatus.Summarize reads (Ready, Status, Restarts).
+var podstatusReads = []string{
+	"spec.containers.name", "spec.initContainers.name", "spec.initContainers.restartPolicy",
+	"status.phase", "status.reason", "status.conditions.type", "status.conditions.status",
+	"status.conditions.reason",
+	"status.initContainerStatuses.name", "status.initContainerStatuses.restartCount",
+	"status.initContainerStatuses.state", "status.initContainerStatuses.lastState",
+	"status.initContainerStatuses.started", "status.initContainerStatuses.ready",
+	"status.containerStatuses.name", "status.containerStatuses.restartCount",
+	"status.containerStatuses.state", "status.containerStatuses.lastState",
+	"status.containerStatuses.started", "status.containerStatuses.ready",
 }
 
 // meta renders a cell from an object's metadata, whatever its kind.

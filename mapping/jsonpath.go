@@ -94,6 +94,67 @@ func parseSegments(p string) []segment {
 	return out
 }
 
+// reads is the field the path reads, as kube.Source's Keep has it: its leading keys (list
+// indexes, wildcards and slices of a list left out) up to a filter, a recursive descent or
+// anything else that is not a plain step, everything beneath kept. nil: the path reads from
+// the root, and the whole object is kept.
+func (p *fieldPath) reads() []string {
+	e := p.expr
+	if strings.HasPrefix(e, "{") && strings.HasSuffix(e, "}") {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	if !strings.HasPrefix(e, ".") && !strings.HasPrefix(e, "[") {
+		e = "." + e
+	}
+	if strings.ContainsAny(e, "{}") {
+		return nil // several expressions
+	}
+	var keys []string
+loop:
+	for i := 0; i < len(e); {
+		switch {
+		case strings.HasPrefix(e[i:], ".."):
+			break loop // recursive descent
+		case e[i] == '.':
+			j := i + 1
+			for j < len(e) && e[j] != '.' && e[j] != '[' {
+				j++
+			}
+			key := e[i+1 : j]
+			if key == "" || strings.ContainsAny(key, "*@$?()', ") {
+				break loop
+			}
+			keys = append(keys, key)
+			i = j
+		case strings.HasPrefix(e[i:], "['"):
+			end := strings.Index(e[i+2:], "']")
+			if end < 0 {
+				break loop
+			}
+			key := e[i+2 : i+2+end]
+			if strings.Contains(key, ".") {
+				// A key with a dot (an annotation's): Keep's paths are dotted, so the map
+				// that holds it is kept whole.
+				break loop
+			}
+			keys = append(keys, key)
+			i += end + 4
+		case e[i] == '[':
+			end := strings.IndexByte(e[i:], ']')
+			if end < 0 || strings.Trim(e[i+1:i+end], "0123456789*:-") != "" {
+				break loop // a filter or a union: what is beneath is kept
+			}
+			i += end + 1 // a list's elements: the path goes on in each
+		default:
+			break loop
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return []string{strings.Join(keys, ".")}
+}
+
 // editable reports whether the path names one field that a patch can set.
 func (p *fieldPath) editable() bool { return p.segments != nil }
 

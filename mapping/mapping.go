@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,6 +109,10 @@ type Column struct {
 	// Field is the field an editable JSONPath column writes, for checking it against the
 	// kind's schema; nil for other columns.
 	Field []kube.FieldStep
+	// Reads are the fields of an object that Value and Patch read (kube.Source's Keep: dotted
+	// JSON keys, list indexes left out), so that the view may drop the rest. nil with a
+	// Value: not known, and the tab's objects are kept whole.
+	Reads []string
 
 	named bool // Value is a named function (ColumnSpec.Func), which may read typed objects only
 }
@@ -179,9 +184,40 @@ func NewTab(name string, kind kube.Resource, headers []string) (Tab, error) {
 	return t, nil
 }
 
-// Source is what the tab's informer watches: its resource, namespaces and selector.
+// Source is what the tab's informer watches: its resource, namespaces and selector, and the
+// fields its objects need (Keep).
 func (t Tab) Source() kube.Source {
-	return kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector}
+	return kube.Source{Resource: t.Resource, Namespaces: t.Namespaces, LabelSelector: t.LabelSelector, Keep: t.Keep()}
+}
+
+// engineReads are the fields the sync engine reads of a resource's objects besides the
+// columns: the Summary's pod phase and deployment readiness.
+var engineReads = map[kube.Resource][]string{
+	Pod:        {"status.phase"},
+	Deployment: {"spec.replicas", "status.observedGeneration", "status.readyReplicas", "status.updatedReplicas"},
+}
+
+// Keep are the fields of the tab's objects that its columns, schedules and the engine read
+// (kube.Source's Keep); nil when a column does not say what it reads: the whole object.
+func (t Tab) Keep() []string {
+	keep := slices.Clone(engineReads[t.Resource])
+	for _, c := range t.Columns {
+		if c.Value != nil && c.Reads == nil {
+			return nil
+		}
+		keep = append(keep, c.Reads...)
+	}
+	if t.Column(Uptime) != nil {
+		// A schedule's replica count or suspension (its own state is in annotations).
+		if r := t.Replicas(); r != nil {
+			keep = append(keep, strings.Join(r, "."))
+		}
+		keep = append(keep, "spec.suspend")
+	}
+	if keep == nil {
+		keep = []string{} // only what every object keeps
+	}
+	return keep
 }
 
 // Sources are the tabs' sources, for one view of them all; a tab that schedules a scalable

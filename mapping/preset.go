@@ -322,7 +322,7 @@ func (spec ColumnSpec) build(r kube.Resource) (Column, error) {
 func pathColumn(p *fieldPath, spec ColumnSpec) Column {
 	typ := spec.Type
 	value := func(obj runtime.Object, _ time.Time) string { return typ.Render(p.find(obj)) }
-	c := Column{Value: value, Sheet: typ.Sheet()}
+	c := Column{Value: value, Reads: p.reads(), Sheet: typ.Sheet()}
 	if spec.Type.name() == TypeImage {
 		c.Sheet.Width = 40
 	}
