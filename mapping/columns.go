@@ -45,7 +45,7 @@ func newColumn(kind kube.Resource, header string) (Column, bool) {
 	case Name:
 		c = Column{Value: meta(metav1.Object.GetName), Reads: []string{"metadata.name"}, Sheet: sheets.Column{Width: 32}}
 	case Age:
-		c = Column{Value: age, Reads: []string{"metadata.creationTimestamp"}, Sheet: sheets.Column{Width: 8}}
+		c = Column{Value: age, Clock: true, Reads: []string{"metadata.creationTimestamp"}, Sheet: sheets.Column{Width: 8}}
 	case Action:
 		c = Column{
 			Editable: true,

@@ -109,6 +109,10 @@ type Column struct {
 	// Field is the field an editable JSONPath column writes, for checking it against the
 	// kind's schema; nil for other columns.
 	Field []kube.FieldStep
+	// Clock columns' values move with time alone (Age: the time since creation), so a
+	// change of them alone is no news for the sync engine: it writes them with the next
+	// change, not for their own sake.
+	Clock bool
 	// Reads are the fields of an object that Value and Patch read (kube.Source's Keep: dotted
 	// JSON keys, list indexes left out), so that the view may drop the rest. nil with a
 	// Value: not known, and the tab's objects are kept whole.

@@ -411,7 +411,7 @@ var namedColumns = map[string]func() Column{
 				return "<none>"
 			}
 			return duration.HumanDuration(now.Sub(t))
-		}), Sheet: sheets.Column{Width: 14}}
+		}), Clock: true, Sheet: sheets.Column{Width: 14}}
 	},
 	"hpa.reference": func() Column {
 		return Column{Value: fromContent(func(o map[string]any, _ time.Time) string {

@@ -212,3 +212,43 @@ func TestRefreshRepairsAGoogleSheetsLayout(t *testing.T) {
 			sh.Properties.GridProperties.FrozenRowCount, len(sh.ProtectedRanges), len(sh.ConditionalFormats))
 	}
 }
+
+// TestAgeAloneWritesNothing: a pass in which only ages ticked writes nothing (a person's
+// save without edits at 100,000 rows would otherwise rewrite the whole sheet); the next
+// change of the cluster is written with every Age afresh, and a scheduled reconcile
+// renders them too.
+func TestAgeAloneWritesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		clk := clocktesting.NewFakeClock(time.Now())
+		e := f.engineWith(clk)
+		f.pass(e)
+		before := e.Stats().Writes
+		ageOf := func(name string) string { return cell(t, f.read(), mapping.DeploymentsTab, name, mapping.Age) }
+		age := ageOf("web")
+		clk.Step(3 * time.Hour)
+		f.pass(e)
+		if got := e.Stats().Writes; got != before {
+			t.Fatalf("a pass in which only ages ticked wrote %d times", got-before)
+		}
+		if got := ageOf("web"); got != age {
+			t.Fatalf("Age = %q, want %q until the next write", got, age)
+		}
+		f.scale("api", 4)
+		f.pass(e)
+		if got := e.Stats().Writes; got != before+1 {
+			t.Fatalf("a cluster change wrote %d times, want once", got-before)
+		}
+		b := f.read()
+		if got := cell(t, b, mapping.DeploymentsTab, "api", mapping.Replicas); got != "4" {
+			t.Errorf("api Replicas = %q, want 4", got)
+		}
+		if got := cell(t, b, mapping.DeploymentsTab, "web", mapping.Age); got != "3h" {
+			t.Errorf("web Age = %q after a write, want 3h", got)
+		}
+		clk.Step(2 * time.Hour)
+		f.refresh(e)
+		if got := ageOf("web"); got != "5h" {
+			t.Errorf("web Age = %q after a scheduled reconcile, want 5h", got)
+		}
+	})
+}

@@ -338,7 +338,7 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		}
 		// A scheduled reconcile writes even when no value changed: the write lays out the
 		// sheet again (formatting, validation, protection someone removed).
-		if book.Version != "" && sameValues(book, next) && !e.refreshing {
+		if book.Version != "" && sameValues(book, next, e.clockColumns()) && !e.refreshing {
 			e.lastVersion = book.Version
 			return &all, nil
 		}
@@ -363,15 +363,19 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 	return &all, fmt.Errorf("write sheet: it kept changing during %d attempts; will try again", maxMerges)
 }
 
-// sameValues reports whether next would change nothing in book (the tabs next holds).
-func sameValues(book, next *sheets.Book) bool {
+// sameValues reports whether next would change nothing in book (the tabs next holds) but
+// the cells of clock columns (by tab, the columns whose values move with time alone, such
+// as Age): those are written with the next change, so that a pass with nothing new (a
+// person's save without edits, a poll) does not rewrite the sheet because ages ticked.
+func sameValues(book, next *sheets.Book, clock map[string][]bool) bool {
 	for _, nt := range next.Tabs {
 		bt := book.Tab(nt.Name)
-		if bt == nil || !equalRow(bt.Header, nt.Header) || len(bt.Rows) != len(nt.Rows) {
+		if bt == nil || !equalRow(bt.Header, nt.Header, nil) || len(bt.Rows) != len(nt.Rows) {
 			return false
 		}
+		skip := clock[nt.Name]
 		for i := range nt.Rows {
-			if !equalRow(bt.Rows[i], nt.Rows[i]) {
+			if !equalRow(bt.Rows[i], nt.Rows[i], skip) {
 				return false
 			}
 		}
@@ -379,16 +383,38 @@ func sameValues(book, next *sheets.Book) bool {
 	return true
 }
 
-func equalRow(a, b []string) bool {
+// equalRow reports whether a and b hold the same cells, those marked in skip aside.
+func equalRow(a, b []string, skip []bool) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i] != b[i] && (i >= len(skip) || !skip[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// clockColumns marks, by tab, the columns whose values move with time alone; nil for a
+// tab without any.
+func (e *Engine) clockColumns() map[string][]bool {
+	var out map[string][]bool
+	for _, t := range e.tabs {
+		for i, c := range t.Columns {
+			if !c.Clock {
+				continue
+			}
+			if out == nil {
+				out = map[string][]bool{}
+			}
+			if out[t.Name] == nil {
+				out[t.Name] = make([]bool, len(t.Columns))
+			}
+			out[t.Name][i] = true
+		}
+	}
+	return out
 }
 
 // versioner is the optional cheap check of a backend: the sheet's version without reading it.
