@@ -102,6 +102,9 @@ func (e Edit) String() string {
 // Plan is the edits of one read of the sheet, in sheet order.
 type Plan struct {
 	Edits []Edit
+	// found holds, by tab and row, the object decide found for the row's UID (nil: none,
+	// or the row was not decided), so that render looks each row up once.
+	found map[string][]runtime.Object
 	// Transitions are the scheduled rows' next transitions (Engine.Plan only).
 	Transitions []Transition
 }
@@ -175,7 +178,12 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 			e.log.Warn("tab has no UID column; rendering it afresh", "tab", t.Name)
 			continue
 		}
-		seen := map[string]bool{}
+		seen := make(map[string]bool, len(st.Rows))
+		found := make([]runtime.Object, len(st.Rows))
+		if plan.found == nil {
+			plan.found = map[string][]runtime.Object{}
+		}
+		plan.found[t.Name] = found
 		index := headerIndex(st.Header)
 		for i, row := range st.Rows {
 			cells := cellsOf(index, row)
@@ -204,17 +212,21 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 				continue
 			}
 			seen[uid] = true
-			e.decideRow(t, cells, now, add)
+			obj, exists := e.current(t.Resource, types.UID(uid))
+			if exists {
+				found[i] = obj
+			}
+			e.decideRow(t, cells, obj, exists, now, add)
 		}
 	}
 	return plan
 }
 
-// decideRow decides the edits of one row of an existing object.
-func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, now time.Time, add func(Edit)) {
+// decideRow decides the edits of one row of an existing object: obj is the object of its
+// UID now, if exists.
+func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, obj runtime.Object, exists bool, now time.Time, add func(Edit)) {
 	uid, rv := strings.TrimSpace(cells.get(mapping.UID)), strings.TrimSpace(cells.get(mapping.RV))
 	action, aerr := mapping.ParseAction(cells.get(mapping.Action))
-	obj, exists := e.current(t.Resource, types.UID(uid))
 	base, baseKnown := e.state.base(uid, rv)
 	ident := Edit{UID: types.UID(uid)}
 	if exists {

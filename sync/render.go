@@ -82,7 +82,13 @@ func summaryLayout(tabs []mapping.Tab) sheets.TabLayout {
 // Sync says what happened.
 func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Book {
 	next := &sheets.Book{Version: book.Version}
-	live := map[string]bool{}
+	objects := make([][]runtime.Object, len(e.tabs))
+	n := len(e.recent)
+	for ti := range e.tabs {
+		objects[ti] = e.view.Objects(e.tabs[ti].Resource)
+		n += len(objects[ti])
+	}
+	live := make(map[string]bool, n)
 	byRow := map[string]map[int][]*Edit{}
 	for i := range plan.Edits {
 		ed := &plan.Edits[i]
@@ -94,18 +100,24 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 	for ti := range e.tabs {
 		t := &e.tabs[ti]
 		out := &sheets.Tab{Name: t.Name, Header: t.Headers()}
-		seen := map[types.UID]bool{}
+		seen := make(map[types.UID]bool, len(objects[ti]))
 		var added [][]string
 		if st := book.Tab(t.Name); st != nil && contains(st.Header, mapping.UID) {
 			index := headerIndex(st.Header)
+			found := plan.found[t.Name]
+			out.Rows = make([][]string, 0, len(st.Rows))
 			for i, row := range st.Rows {
 				cells := cellsOf(index, row)
-				if r := e.renderRow(t, cells, byRow[t.Name][i], seen, now); r != nil {
+				var known runtime.Object
+				if i < len(found) {
+					known = found[i]
+				}
+				if r := e.renderRow(t, cells, byRow[t.Name][i], known, seen, now); r != nil {
 					out.Rows = append(out.Rows, r)
 				}
 			}
 		}
-		for _, obj := range e.view.Objects(t.Resource) {
+		for _, obj := range objects[ti] {
 			uid := uidOf(obj)
 			live[string(uid)] = true
 			if seen[uid] {
@@ -160,8 +172,9 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out
 	return row
 }
 
-// renderRow renders one row of the sheet as read; nil drops it.
-func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen map[types.UID]bool, now time.Time) []string {
+// renderRow renders one row of the sheet as read; nil drops it. known is the object the
+// plan found for the row's UID (nil: none, or not looked up).
+func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, known runtime.Object, seen map[types.UID]bool, now time.Time) []string {
 	out, pending, held, cleared := outcome(edits)
 	uid := types.UID(strings.TrimSpace(cells.get(mapping.UID)))
 	typed := func() []string {
@@ -189,7 +202,12 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, seen m
 	if seen[uid] && len(edits) > 0 {
 		return typed() // a duplicate row, reported
 	}
-	obj, ok := e.current(t.Resource, uid)
+	// The object decide found, unless this pass changed it since (a write's answer is
+	// newer than the informer) or the row has edits.
+	obj, ok := known, known != nil
+	if _, written := e.recent[uid]; !ok || written || len(edits) > 0 {
+		obj, ok = e.current(t.Resource, uid)
+	}
 	if !ok || seen[uid] {
 		if len(pending) > 0 {
 			return typed() // an edit for a gone object stays visible until the person removes it

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,11 @@ type State struct {
 	// Downtime is the periods scheduled objects spent scaled down, for the replica-hours
 	// saved that the Summary shows (the last seven days are kept).
 	Downtime []DownPeriod `json:"downtime,omitempty"`
+
+	// saved is the SHA-256 of what was last written to savedTo (or read from it): a Save
+	// of the same bytes writes nothing.
+	saved   [sha256.Size]byte
+	savedTo string
 }
 
 // DownPeriod is one scheduled scale-down: how many replicas it saved, from when, until when
@@ -79,6 +85,7 @@ func LoadState(path string) (*State, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("state %s is not valid JSON (move it away to start afresh): %w", path, err)
 	}
+	s.saved, s.savedTo = sha256.Sum256(data), path
 	if s.Renders == nil {
 		s.Renders = map[string]map[string]map[string]string{}
 	}
@@ -97,11 +104,19 @@ func LoadState(path string) (*State, error) {
 	return s, nil
 }
 
-// Save writes the state atomically.
+// Save writes the state atomically, unless the file holds it already (as this state last
+// wrote or read it): at 100,000 rows a pass that changed nothing would otherwise write and
+// sync megabytes for nothing.
 func (s *State) Save(path string) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
+	}
+	sum := sha256.Sum256(data)
+	if path == s.savedTo && sum == s.saved {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
@@ -125,6 +140,7 @@ func (s *State) Save(path string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
+	s.saved, s.savedTo = sum, path
 	return nil
 }
 
