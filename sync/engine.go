@@ -22,7 +22,8 @@ import (
 
 // ClusterView is what the engine reads of the cluster: the informers' objects.
 type ClusterView interface {
-	// Objects returns the objects of a resource sorted by namespace and name.
+	// Objects returns the objects of a resource sorted by namespace and name. The list may
+	// be shared (the view's, until the resource changes): it is not changed.
 	Objects(r kube.Resource) []runtime.Object
 	// ByUID finds an object of a resource by UID.
 	ByUID(r kube.Resource, uid types.UID) (runtime.Object, bool)
