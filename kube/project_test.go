@@ -1,13 +1,17 @@
 package kube
 
 import (
+	"context"
 	"reflect"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func fullPod() *corev1.Pod {
@@ -95,4 +99,55 @@ func BenchmarkProject(b *testing.B) {
 	for i := range b.N {
 		p.transform(pods[i])
 	}
+}
+
+// TestViewKeepsProjection: a view whose source names the fields it reads stores only those
+// (and identity, labels, annotations); Objects and ByUID follow updates and deletes.
+func TestViewKeepsProjection(t *testing.T) {
+	cs := engine(t)(adminToken)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	seed(t, cs, "shop", "web")
+	v, err := NewViewOf(cs, nil, []Source{{Resource: Deployments, Namespaces: []string{"shop"}, Keep: []string{"spec.template.spec.containers.image", "spec.replicas"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Start(ctx)
+	defer v.Stop()
+	if err := v.WaitForSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d := v.Deployments()[0]
+	if d.Spec.Template.Spec.Containers[0].Image != "nginx:1.27" || d.Spec.Replicas == nil || d.Labels["app"] != "web" || d.ResourceVersion == "" {
+		t.Errorf("the view lost a field it keeps: %+v", d)
+	}
+	if d.Spec.Selector != nil || d.Spec.Template.Spec.Containers[0].Name != "" || d.Spec.Template.Labels != nil {
+		t.Errorf("the view kept fields no source reads: %+v", d.Spec)
+	}
+	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
+	if _, err := cs.AppsV1().Deployments("shop").Patch(ctx, "web", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			if ctx.Err() != nil {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("the new image", func() bool {
+		o, ok := v.ByUID(Deployments, d.UID)
+		objs := v.Objects(Deployments)
+		return ok && o.(*appsv1.Deployment).Spec.Template.Spec.Containers[0].Image == "nginx:1.28" &&
+			len(objs) == 1 && objs[0] == o
+	})
+	if err := cs.AppsV1().Deployments("shop").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the delete", func() bool {
+		_, ok := v.ByUID(Deployments, d.UID)
+		return !ok && len(v.Objects(Deployments)) == 0
+	})
 }
