@@ -54,7 +54,12 @@ func (t fieldTree) add(path []string) {
 
 // projection is what the view keeps of each object of a resource: the fields its sources'
 // columns and the engine read. A nil projection keeps whole objects (managed fields aside).
-type projection struct{ keep fieldTree }
+type projection struct {
+	keep fieldTree
+
+	mu      stdsync.Mutex
+	pruners map[reflect.Type]*pruner // by the type of a typed object
+}
 
 // newProjection unions the sources' Keep: any source that keeps whole objects makes the
 // projection keep them.
@@ -66,7 +71,7 @@ func newProjection(sources []Source) *projection {
 		}
 		paths = append(paths, s.Keep...)
 	}
-	return &projection{keep: newFieldTree(paths)}
+	return &projection{keep: newFieldTree(paths), pruners: map[reflect.Type]*pruner{}}
 }
 
 // transform is the informer's transform: managed fields go from every object, and with a
@@ -83,39 +88,101 @@ func (p *projection) transform(obj any) (any, error) {
 	case *unstructured.Unstructured:
 		pruneMap(o.Object, p.keep)
 	case metav1.Object: // a typed object (not a tombstone)
-		pruneValue(reflect.ValueOf(obj), p.keep)
+		v := reflect.ValueOf(obj)
+		p.mu.Lock()
+		pr := p.pruners[v.Type()]
+		if pr == nil {
+			pr = compilePruner(v.Type(), p.keep, map[prunerKey]*pruner{})
+			p.pruners[v.Type()] = pr
+		}
+		p.mu.Unlock()
+		pr.prune(v)
 	}
 	return obj, nil
 }
 
-// pruneValue zeroes the fields of a typed value that t does not keep. Lists are transparent
-// (a path names the field of every element); maps are kept whole (their keys are data, such
-// as labels, not fields).
-func pruneValue(v reflect.Value, t fieldTree) {
-	switch v.Kind() {
+// pruner zeroes what a tree does not keep in values of one type, its fields' JSON names
+// looked up once. Lists are transparent (a path names the field of every element); maps are
+// kept whole (their keys are data, such as labels, not fields).
+type pruner struct {
+	kind   reflect.Kind
+	elem   *pruner       // Pointer, Slice, Array: nil when the elements hold nothing to drop
+	fields []fieldPruner // Struct
+}
+
+// fieldPruner is what happens to one field: zeroed, or pruned by sub (nil: kept).
+type fieldPruner struct {
+	index int
+	zero  bool
+	sub   *pruner
+}
+
+type prunerKey struct {
+	t    reflect.Type
+	tree uintptr
+}
+
+// compilePruner is the pruner of type t to tree; nil when nothing in t is dropped.
+// Recursive types are compiled once per tree (memo).
+func compilePruner(t reflect.Type, tree fieldTree, memo map[prunerKey]*pruner) *pruner {
+	if tree == nil {
+		return nil
+	}
+	key := prunerKey{t, reflect.ValueOf(tree).Pointer()}
+	if p, ok := memo[key]; ok {
+		return p
+	}
+	p := &pruner{kind: t.Kind()}
+	memo[key] = p
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		if p.elem = compilePruner(t.Elem(), tree, memo); p.elem == nil {
+			return nil
+		}
+	case reflect.Struct:
+		for _, f := range fieldsOf(t) {
+			if f.inline {
+				if sub := compilePruner(t.Field(f.index).Type, tree, memo); sub != nil {
+					p.fields = append(p.fields, fieldPruner{index: f.index, sub: sub})
+				}
+				continue
+			}
+			sub, ok := tree[f.name]
+			switch {
+			case !ok:
+				p.fields = append(p.fields, fieldPruner{index: f.index, zero: true})
+			case sub != nil:
+				if sp := compilePruner(t.Field(f.index).Type, sub, memo); sp != nil {
+					p.fields = append(p.fields, fieldPruner{index: f.index, sub: sp})
+				}
+			}
+		}
+	default:
+		return nil // maps and scalars are kept whole
+	}
+	return p
+}
+
+func (p *pruner) prune(v reflect.Value) {
+	switch p.kind {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			pruneValue(v.Elem(), t)
+			p.elem.prune(v.Elem())
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {
-			pruneValue(v.Index(i), t)
+			p.elem.prune(v.Index(i))
 		}
 	case reflect.Struct:
-		for _, f := range fieldsOf(v.Type()) {
+		for _, f := range p.fields {
 			fv := v.Field(f.index)
-			if f.inline {
-				pruneValue(fv, t)
-				continue
-			}
-			sub, ok := t[f.name]
 			switch {
-			case !ok:
-				if fv.CanSet() {
+			case f.zero:
+				if !fv.IsZero() {
 					fv.SetZero()
 				}
-			case sub != nil:
-				pruneValue(fv, sub)
+			default:
+				f.sub.prune(fv)
 			}
 		}
 	}
@@ -182,7 +249,7 @@ func fieldsOf(t reflect.Type) []structField {
 func Project(obj runtime.Object, keep []string) runtime.Object {
 	var p *projection
 	if keep != nil {
-		p = &projection{keep: newFieldTree(keep)}
+		p = &projection{keep: newFieldTree(keep), pruners: map[reflect.Type]*pruner{}}
 	}
 	p.transform(obj)
 	return obj
