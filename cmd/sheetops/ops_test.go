@@ -364,3 +364,23 @@ func TestE2EDebugLogsHoldNoToken(t *testing.T) {
 		}
 	}
 }
+
+// TestGCPercent: the next collection comes at max(160 MiB, 1.25× the live heap), within
+// GOGC 25–100.
+func TestGCPercent(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 100},
+		{20 << 20, 100}, // 2× is 40 MiB, under the floor: 100 at most
+		{100 << 20, 60}, // 160 MiB
+		{128 << 20, 25}, // 160 MiB is 1.25×
+		{600 << 20, 25}, // a large cluster's informers: 750 MiB, not 1.2 GB
+		{4 << 30, 25},
+	} {
+		if got := gcPercent(c.live); got != c.want {
+			t.Errorf("gcPercent(%d MiB) = %d, want %d", c.live>>20, got, c.want)
+		}
+	}
+}
