@@ -139,26 +139,15 @@ func deploymentColumn(header string) (Column, bool) {
 func podColumn(header string) (Column, bool) {
 	switch header {
 	case Ready:
-		return Column{
-			Value: pod(func(p *corev1.Pod) string {
-				s := podstatus.Summarize(p)
-				return strconv.Itoa(s.Ready) + "/" + strconv.Itoa(s.Total)
-			}),
-			Reads: podstatusReads,
-			Sheet: sheets.Column{Width: 8, Colors: readyColors},
-		}, true
+		return summaryColumn(func(s podstatus.Summary) string {
+			return strconv.Itoa(s.Ready) + "/" + strconv.Itoa(s.Total)
+		}, sheets.Column{Width: 8, Colors: readyColors}), true
 	case Status:
-		return Column{
-			Value: pod(func(p *corev1.Pod) string { return podstatus.Summarize(p).Status }),
-			Reads: podstatusReads,
-			Sheet: sheets.Column{Width: 18, Colors: podStatusColors},
-		}, true
+		return summaryColumn(func(s podstatus.Summary) string { return s.Status },
+			sheets.Column{Width: 18, Colors: podStatusColors}), true
 	case Restarts:
-		return Column{
-			Value: pod(func(p *corev1.Pod) string { return strconv.Itoa(podstatus.Summarize(p).Restarts) }),
-			Reads: podstatusReads,
-			Sheet: sheets.Column{Width: 9, Number: true},
-		}, true
+		return summaryColumn(func(s podstatus.Summary) string { return strconv.Itoa(s.Restarts) },
+			sheets.Column{Width: 9, Number: true}), true
 	case Node:
 		return Column{
 			Value: pod(func(p *corev1.Pod) string { return p.Spec.NodeName }),
@@ -175,6 +164,17 @@ func podColumn(header string) (Column, bool) {
 		}, true
 	}
 	return Column{}, false
+}
+
+// summaryColumn is a pod column computed from the pod's podstatus.Summary: Tab.Row
+// summarizes a pod once for all such columns of its row.
+func summaryColumn(f func(podstatus.Summary) string, sheet sheets.Column) Column {
+	return Column{
+		Value:       pod(func(p *corev1.Pod) string { return f(podstatus.Summarize(p)) }),
+		Reads:       podstatusReads,
+		Sheet:       sheet,
+		fromSummary: f,
+	}
 }
 
 // podstatusReads are the fields podstatus.Summarize reads (Ready, Status, Restarts).

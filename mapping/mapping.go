@@ -6,9 +6,11 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/sheetops/sheetops/internal/podstatus"
 	"github.com/sheetops/sheetops/kube"
 	"github.com/sheetops/sheetops/sheets"
 )
@@ -119,6 +121,9 @@ type Column struct {
 	Reads []string
 
 	named bool // Value is a named function (ColumnSpec.Func), which may read typed objects only
+	// fromSummary, when set, is Value for a pod from its podstatus.Summary: Row computes a
+	// pod's summary once for all of its columns (Ready, Status, Restarts).
+	fromSummary func(podstatus.Summary) string
 }
 
 // Func reports whether the column's value comes from a named function.
@@ -274,9 +279,23 @@ func (t Tab) Headers() []string {
 // Row renders one row for obj: every column's Value in order (Action and Sync are "").
 func (t Tab) Row(obj runtime.Object, now time.Time) []string {
 	row := make([]string, len(t.Columns))
+	var (
+		summary    podstatus.Summary
+		summarized bool
+	)
 	for i := range t.Columns {
-		if v := t.Columns[i].Value; v != nil {
-			row[i] = v(obj, now)
+		c := &t.Columns[i]
+		if c.fromSummary != nil {
+			if p, ok := obj.(*corev1.Pod); ok && p != nil {
+				if !summarized {
+					summary, summarized = podstatus.Summarize(p), true
+				}
+				row[i] = c.fromSummary(summary)
+				continue
+			}
+		}
+		if c.Value != nil {
+			row[i] = c.Value(obj, now)
 		}
 	}
 	return row

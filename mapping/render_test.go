@@ -163,7 +163,39 @@ func TestPodStatus(t *testing.T) {
 				t.Errorf("Ready, Status, Restarts = %q, %q, %q; want %q, %q, %q",
 					got[Ready], got[Status], got[Restarts], tt.ready, tt.status, tt.restarts)
 			}
+			// Row summarizes the pod once for the three columns; each column's Value
+			// summarizes it on its own: they agree.
+			for _, c := range pods.Columns {
+				if c.Value != nil && c.Value(p, now) != got[c.Header] {
+					t.Errorf("%s: Value %q, Row %q", c.Header, c.Value(p, now), got[c.Header])
+				}
+			}
 		})
+	}
+}
+
+// TestRowSummarizesEachPod: the pod summary Row computes once for its row's columns is the
+// row's own pod's, on a tab whose columns are the named functions too.
+func TestRowSummarizesEachPod(t *testing.T) {
+	tb, err := BuildTab("P", Pod, []ColumnSpec{{Header: Namespace}, {Header: Name},
+		{Header: "S", Func: "pod.status"}, {Header: "R", Func: "pod.restarts"}, {Header: "Ready", Func: "pod.ready"}, {Header: Sync}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := newPod("ns", "a", time.Hour, "app:1"), newPod("ns", "b", time.Hour, "app:1")
+	a.Status.Phase = corev1.PodRunning
+	b.Status.Phase, b.Status.Reason = corev1.PodFailed, "Evicted"
+	b.Status.ContainerStatuses = []corev1.ContainerStatus{status("app", false, 4, terminated("Error", 1))}
+	for _, p := range []*corev1.Pod{a, b, a} {
+		got := tb.Row(p, now)
+		for i, c := range tb.Columns {
+			if c.Value == nil {
+				continue // Sync
+			}
+			if want := c.Value(p, now); got[i] != want {
+				t.Errorf("pod %s, %s: Row %q, Value %q", p.Name, c.Header, got[i], want)
+			}
+		}
 	}
 }
 
