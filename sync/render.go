@@ -83,12 +83,9 @@ func summaryLayout(tabs []mapping.Tab) sheets.TabLayout {
 func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Book {
 	next := &sheets.Book{Version: book.Version}
 	objects := make([][]runtime.Object, len(e.tabs))
-	n := len(e.recent)
 	for ti := range e.tabs {
 		objects[ti] = e.view.Objects(e.tabs[ti].Resource)
-		n += len(objects[ti])
 	}
-	live := make(map[string]bool, n)
 	byRow := map[string]map[int][]*Edit{}
 	for i := range plan.Edits {
 		ed := &plan.Edits[i]
@@ -119,7 +116,6 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 		}
 		for _, obj := range objects[ti] {
 			uid := uidOf(obj)
-			live[string(uid)] = true
 			if seen[uid] {
 				continue
 			}
@@ -133,11 +129,26 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 	if e.audit != nil {
 		next.Tabs = append(next.Tabs, e.audit.tab())
 	}
-	for uid := range e.recent {
-		live[string(uid)] = true
-	}
-	e.state.forget(live)
+	e.state.forget(e.live)
 	return next
+}
+
+// live reports whether the object of uid exists: in a tab's resource, or written by this
+// engine and not yet seen by the informers. (The state keeps far fewer objects than the
+// tabs show: asking the view costs less than a set of every row's UID.)
+func (e *Engine) live(uid string) bool {
+	if _, ok := e.recent[types.UID(uid)]; ok {
+		return true
+	}
+	for ti := range e.tabs {
+		if ti > 0 && e.tabs[ti].Resource == e.tabs[ti-1].Resource {
+			continue
+		}
+		if _, ok := e.view.ByUID(e.tabs[ti].Resource, types.UID(uid)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // freshRow renders an object and remembers the render as the base of future edits. Cells
@@ -146,22 +157,27 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out Outcome, held map[string]string) []string {
 	row := t.Row(obj, now)
 	uid, rv := string(uidOf(obj)), rvOf(obj)
-	var editable map[string]string // nil: the tab edits no field of its objects
-	for i, c := range t.Columns {
+	editables := 0 // 0: the tab edits no field of its objects
+	for i := range t.Columns {
+		c := &t.Columns[i]
 		if v, ok := held[c.Header]; ok {
 			row[i] = v
 		}
 		if c.Patch != nil {
-			if editable == nil {
-				editable = map[string]string{}
-			}
-			editable[c.Header] = row[i]
+			editables++
 		}
 		if c.Header == mapping.Sync {
 			row[i] = out.Cell()
 		}
 	}
-	if editable != nil {
+	// Most renders are as remembered (the same object, rendered again): nothing to record.
+	if prev, ok := e.state.base(uid, rv); editables > 0 && (!ok || !sameEditable(t, row, prev, editables)) {
+		editable := make(map[string]string, editables)
+		for i := range t.Columns {
+			if c := &t.Columns[i]; c.Patch != nil {
+				editable[c.Header] = row[i]
+			}
+		}
 		e.state.remember(uid, rv, editable)
 	}
 	if out.IsZero() {
@@ -170,6 +186,22 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out
 		e.state.Status[uid] = out
 	}
 	return row
+}
+
+// sameEditable reports whether row's editable cells (n of them) are those of prev, a
+// remembered render.
+func sameEditable(t *mapping.Tab, row []string, prev map[string]string, n int) bool {
+	if len(prev) != n {
+		return false
+	}
+	for i := range t.Columns {
+		if c := &t.Columns[i]; c.Patch != nil {
+			if v, ok := prev[c.Header]; !ok || v != row[i] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // renderRow renders one row of the sheet as read; nil drops it. known is the object the
@@ -221,8 +253,11 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, known 
 		out = prev
 	}
 	if len(pending) == 0 {
-		keep := map[string]string{}
+		var keep map[string]string
 		for h := range held {
+			if keep == nil {
+				keep = map[string]string{}
+			}
 			keep[h] = cells.get(h)
 		}
 		row := e.freshRow(t, obj, now, out, keep)
@@ -270,6 +305,9 @@ func columnIndex(t *mapping.Tab, header string) int {
 // stay (pending: unresolved; held: a drift the sheet keeps in enforce mode), and whether the
 // Action cell was acted on and is cleared.
 func outcome(edits []*Edit) (out Outcome, pending, held map[string]bool, cleared bool) {
+	if len(edits) == 0 {
+		return Outcome{}, nil, nil, false // most rows: nothing allocated
+	}
 	pending, held = map[string]bool{}, map[string]bool{}
 	outs := make([]Outcome, 0, len(edits))
 	for _, ed := range edits {

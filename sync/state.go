@@ -186,21 +186,21 @@ func rvLess(a, b string) bool {
 }
 
 // forget drops everything about objects that no longer exist.
-func (s *State) forget(live map[string]bool) {
+func (s *State) forget(live func(uid string) bool) {
 	for uid := range s.Renders {
-		if !live[uid] {
+		if !live(uid) {
 			delete(s.Renders, uid)
 		}
 	}
 	for k := range s.Conflicts {
 		uid, _, _ := strings.Cut(k, "/")
-		if !live[uid] {
+		if !live(uid) {
 			delete(s.Conflicts, k)
 		}
 	}
 	for k := range s.Drift {
 		uid, _, _ := strings.Cut(k, "/")
-		if !live[uid] {
+		if !live(uid) {
 			delete(s.Drift, k)
 		}
 	}
@@ -208,12 +208,12 @@ func (s *State) forget(live map[string]bool) {
 		if strings.HasPrefix(k, "new:") {
 			continue
 		}
-		if !live[k] {
+		if !live(k) {
 			delete(s.Status, k)
 		}
 	}
 	for k, uid := range s.Created {
-		if !live[uid] {
+		if !live(uid) {
 			delete(s.Created, k)
 		}
 	}
