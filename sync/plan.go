@@ -227,12 +227,20 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, obj runtime.Object, exists bool, now time.Time, add func(Edit)) {
 	uid, rv := strings.TrimSpace(cells.get(mapping.UID)), strings.TrimSpace(cells.get(mapping.RV))
 	action, aerr := mapping.ParseAction(cells.get(mapping.Action))
-	base, baseKnown := e.state.base(uid, rv)
+	// The base is of the editable cells: a tab without any (Pods) has none to look up.
+	var (
+		base      map[string]string
+		baseKnown bool
+	)
+	patches := hasPatches(t)
+	if patches {
+		base, baseKnown = e.state.base(uid, rv)
+	}
 	ident := Edit{UID: types.UID(uid)}
 	if exists {
 		m, _ := meta.Accessor(obj)
 		ident.Namespace, ident.Name = m.GetNamespace(), m.GetName()
-		if !baseKnown && rv != "" && rv == m.GetResourceVersion() {
+		if patches && !baseKnown && rv != "" && rv == m.GetResourceVersion() {
 			// No record of this render (a new leader, a lost state file), but the row was
 			// rendered from the object as it is now: what was rendered is what it holds.
 			base, baseKnown = t.Editable(obj, now), true
@@ -336,6 +344,16 @@ func (e *Engine) decideRow(t *mapping.Tab, cells rowCells, obj runtime.Object, e
 			add(ed)
 		}
 	}
+}
+
+// hasPatches reports whether a tab has editable cells (columns with a Patch).
+func hasPatches(t *mapping.Tab) bool {
+	for i := range t.Columns {
+		if t.Columns[i].Patch != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

@@ -171,14 +171,16 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out
 		}
 	}
 	// Most renders are as remembered (the same object, rendered again): nothing to record.
-	if prev, ok := e.state.base(uid, rv); editables > 0 && (!ok || !sameEditable(t, row, prev, editables)) {
-		editable := make(map[string]string, editables)
-		for i := range t.Columns {
-			if c := &t.Columns[i]; c.Patch != nil {
-				editable[c.Header] = row[i]
+	if editables > 0 {
+		if prev, ok := e.state.base(uid, rv); !ok || !sameEditable(t, row, prev, editables) {
+			editable := make(map[string]string, editables)
+			for i := range t.Columns {
+				if c := &t.Columns[i]; c.Patch != nil {
+					editable[c.Header] = row[i]
+				}
 			}
+			e.state.remember(uid, rv, editable)
 		}
-		e.state.remember(uid, rv, editable)
 	}
 	if out.IsZero() {
 		delete(e.state.Status, uid)
