@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 // defaultReplicas is what the API server defaults an unset spec.replicas to; a stored
@@ -36,7 +35,7 @@ func age(obj runtime.Object, now time.Time) string {
 	if created.IsZero() {
 		return "<unknown>"
 	}
-	return duration.HumanDuration(now.Sub(created.Time))
+	return humanDuration(now.Sub(created.Time))
 }
 
 func firstImage(cs []corev1.Container) string {
