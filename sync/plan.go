@@ -207,11 +207,10 @@ func (e *Engine) decide(book *sheets.Book, now time.Time) *Plan {
 				add(Edit{Decision: Create, object: obj})
 				continue
 			}
-			if seen[uid] {
+			if !mark(seen, uid) {
 				add(Edit{UID: types.UID(uid), Decision: Invalid, Reason: "another row above is the same object; remove this copy"})
 				continue
 			}
-			seen[uid] = true
 			obj, exists := e.current(t.Resource, types.UID(uid))
 			if exists {
 				found[i] = obj

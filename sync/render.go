@@ -115,11 +115,9 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 			}
 		}
 		for _, obj := range objects[ti] {
-			uid := uidOf(obj)
-			if seen[uid] {
+			if !mark(seen, uidOf(obj)) {
 				continue
 			}
-			seen[uid] = true
 			added = append(added, e.freshRow(t, obj, now, Outcome{}, nil))
 		}
 		out.Rows = placeRows(t, out.Rows, added)
@@ -131,6 +129,14 @@ func (e *Engine) render(book *sheets.Book, plan *Plan, now time.Time) *sheets.Bo
 	}
 	e.state.forget(e.live)
 	return next
+}
+
+// mark adds k to set, and reports whether it was not there yet (one hash and probe of the
+// set, not two: the sets hold a key per row).
+func mark[K comparable](set map[K]bool, k K) bool {
+	n := len(set)
+	set[k] = true
+	return len(set) > n
 }
 
 // live reports whether the object of uid exists: in a tab's resource, or written by this
@@ -233,7 +239,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, known 
 		}
 		return typed()
 	}
-	if seen[uid] && len(edits) > 0 {
+	if len(edits) > 0 && seen[uid] {
 		return typed() // a duplicate row, reported
 	}
 	// The object decide found, unless this pass changed it since (a write's answer is
@@ -242,13 +248,12 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, known 
 	if _, written := e.recent[uid]; !ok || written || len(edits) > 0 {
 		obj, ok = e.current(t.Resource, uid)
 	}
-	if !ok || seen[uid] {
+	if !ok || !mark(seen, uid) {
 		if len(pending) > 0 {
 			return typed() // an edit for a gone object stays visible until the person removes it
 		}
 		return nil
 	}
-	seen[uid] = true
 	if prev := e.state.Status[string(uid)]; out.IsZero() && prev.Kind.Done() {
 		// A change made earlier stays in Sync until the row has news: also when the pass
 		// that made it could not write the sheet.
