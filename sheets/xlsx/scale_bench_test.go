@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sheetops/sheetops/sheets"
 	"github.com/sheetops/sheetops/sheets/sheetstest"
 )
 
@@ -19,25 +18,7 @@ import (
 const scaleDeployments, scalePods = 20000, 100000
 
 // BenchmarkScaleWrite measures a full write of the large book over the file it replaces.
-func BenchmarkScaleWrite(b *testing.B) {
-	book := sheetstest.Book(scaleDeployments, scalePods)
-	layout := sheetstest.Layout()
-	path := filepath.Join(b.TempDir(), "sheetops.xlsx")
-	w := New(path)
-	v, err := w.Write(context.Background(), layout, nil, book)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		if v, err = w.Write(context.Background(), layout, &sheets.Book{Version: v}, book); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
-	reportSize(b, path)
-}
+func BenchmarkScaleWrite(b *testing.B) { benchRewrite(b, scaleDeployments, scalePods) }
 
 // BenchmarkScaleReadOwnWrite measures the Read that follows the daemon's own Write (the
 // next pass reads what it wrote).
@@ -73,7 +54,7 @@ func BenchmarkScaleReadOwnWrite(b *testing.B) {
 // BenchmarkScaleReadResaved measures the Read after a person's save that changed no cell:
 // every part recompressed (as resave.py does), the file replaced.
 func BenchmarkScaleReadResaved(b *testing.B) {
-	path := scaleFile(b)
+	path := benchFile(b, scaleDeployments, scalePods)
 	w := New(path)
 	if _, err := w.Read(context.Background()); err != nil {
 		b.Fatal(err)
@@ -95,25 +76,13 @@ func BenchmarkScaleReadResaved(b *testing.B) {
 	reportSize(b, path)
 }
 
-// BenchmarkScaleReadFresh measures a Read that parses every worksheet (a new Workbook:
-// nothing read before, as after a person's save in a program that rewrites every part).
-func BenchmarkScaleReadFresh(b *testing.B) {
-	path := scaleFile(b)
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		if _, err := New(path).Read(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
-	reportSize(b, path)
-}
+// BenchmarkScaleReadFresh measures a Read that parses every worksheet of the large book.
+func BenchmarkScaleReadFresh(b *testing.B) { benchReadFresh(b, scaleDeployments, scalePods) }
 
 // BenchmarkScaleVersion measures the poll's check of a file that did not change for a
 // few seconds.
 func BenchmarkScaleVersion(b *testing.B) {
-	path := scaleFile(b)
+	path := benchFile(b, scaleDeployments, scalePods)
 	time.Sleep(racyWindow + 100*time.Millisecond)
 	w := New(path)
 	if _, err := w.Read(context.Background()); err != nil {
@@ -128,14 +97,6 @@ func BenchmarkScaleVersion(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 	reportSize(b, path)
-}
-
-func scaleFile(b *testing.B) string {
-	path := filepath.Join(b.TempDir(), "sheetops.xlsx")
-	if _, err := New(path).Write(context.Background(), sheetstest.Layout(), nil, sheetstest.Book(scaleDeployments, scalePods)); err != nil {
-		b.Fatal(err)
-	}
-	return path
 }
 
 // recompress replaces the file with one holding the same parts compressed at level: what
