@@ -270,12 +270,7 @@ func groupResource(resource string) schema.GroupResource {
 // stored encoding (or comes from the few decoded last) and is shared: callers do not change it.
 func (s *Store) Get(resource, namespace, name string) (runtime.Object, error) {
 	key := objectKey(namespace, name)
-	s.mu.RLock()
-	var data []byte
-	if r := s.items[resource]; r != nil {
-		data = r.raw[key]
-	}
-	s.mu.RUnlock()
+	data := s.stored(resource, key)
 	if data == nil {
 		return nil, apierrors.NewNotFound(groupResource(resource), name)
 	}
@@ -304,14 +299,20 @@ func (s *Store) GetMeta(resource, namespace, name string) (*metav1.ObjectMeta, e
 // GetEncoded returns the stored object's protobuf encoding (the generated Marshal, as
 // persisted), without decoding it, or a NotFound error. The bytes are shared: read only.
 func (s *Store) GetEncoded(resource, namespace, name string) ([]byte, error) {
+	if data := s.stored(resource, objectKey(namespace, name)); data != nil {
+		return data, nil
+	}
+	return nil, apierrors.NewNotFound(groupResource(resource), name)
+}
+
+// stored is the encoding stored under key (shared: read only), or nil.
+func (s *Store) stored(resource, key string) []byte {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if r := s.items[resource]; r != nil {
-		if data, ok := r.raw[objectKey(namespace, name)]; ok {
-			return data, nil
-		}
+		return r.raw[key]
 	}
-	return nil, apierrors.NewNotFound(groupResource(resource), name)
+	return nil
 }
 
 func setRV(obj runtime.Object, rv uint64) {
@@ -344,12 +345,7 @@ func (s *Store) Encoded(resource string, obj runtime.Object) ([]byte, bool) {
 		return nil, false
 	}
 	key := objectKey(m.GetNamespace(), m.GetName())
-	s.mu.RLock()
-	var data []byte
-	if r := s.items[resource]; r != nil {
-		data = r.raw[key]
-	}
-	s.mu.RUnlock()
+	data := s.stored(resource, key)
 	if data == nil {
 		return nil, false
 	}
