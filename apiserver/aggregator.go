@@ -529,44 +529,36 @@ func (a *aggregator) run(ctx context.Context) {
 
 // follow watches one kind in the store and enqueues the APIServices its changes concern.
 func (a *aggregator) follow(ctx context.Context, key string) {
-	for ctx.Err() == nil {
-		w, err := a.s.store.Watch(key, storage.WatchOptions{Since: a.s.store.Revision()})
-		if err != nil {
-			return // the store is shutting down
-		}
-		if key == apiServicesKey {
+	var onWatch func()
+	if key == apiServicesKey {
+		onWatch = func() {
 			a.refresh()
 			a.enqueueAll(nil)
 		}
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
+	}
+	a.s.followStore(ctx, key, a.s.fromNow, onWatch, func(events []storage.Event) {
+		if key == apiServicesKey {
+			if err := a.refresh(); err != nil {
+				a.log.Warn("refresh apiservices", "err", err)
 			}
-			if key == apiServicesKey {
-				if err := a.refresh(); err != nil {
-					a.log.Warn("refresh apiservices", "err", err)
-				}
+		}
+		for _, ev := range events {
+			m, err := meta.Accessor(ev.Object)
+			if err != nil {
+				continue
 			}
-			for _, ev := range events {
-				m, err := meta.Accessor(ev.Object)
-				if err != nil {
-					continue
-				}
-				switch key {
-				case apiServicesKey:
-					a.queue.Add(m.GetName())
-				case "services":
-					a.enqueueAll(&apiregistrationv1.ServiceReference{Namespace: m.GetNamespace(), Name: m.GetName()})
-				default:
-					if svc := m.GetLabels()[discoveryv1.LabelServiceName]; svc != "" {
-						a.enqueueAll(&apiregistrationv1.ServiceReference{Namespace: m.GetNamespace(), Name: svc})
-					}
+			switch key {
+			case apiServicesKey:
+				a.queue.Add(m.GetName())
+			case "services":
+				a.enqueueAll(&apiregistrationv1.ServiceReference{Namespace: m.GetNamespace(), Name: m.GetName()})
+			default:
+				if svc := m.GetLabels()[discoveryv1.LabelServiceName]; svc != "" {
+					a.enqueueAll(&apiregistrationv1.ServiceReference{Namespace: m.GetNamespace(), Name: svc})
 				}
 			}
 		}
-		w.Stop()
-	}
+	})
 }
 
 // enqueueAll enqueues every APIService, or those of one service.

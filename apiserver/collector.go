@@ -149,26 +149,12 @@ var internalWrite = writeOptions{fieldManager: "sheetops-apiserver", fieldValida
 // are new or changed to the collector, after checking every current one (again after a
 // watch that ended early). It returns when ctx ends or the store shuts down.
 func (c *collector) follow(ctx context.Context, r *resource) {
-	for ctx.Err() == nil {
-		w, err := c.s.store.Watch(r.storeKey, storage.WatchOptions{Since: c.s.store.Revision()})
-		if err != nil {
-			return // the store is shutting down
+	c.s.followStore(ctx, r.storeKey, c.s.fromNow, func() { c.scanOwners(r) }, eachEvent(func(ev storage.Event) {
+		if ownersChanged(ev) {
+			m, _ := meta.Accessor(ev.Object)
+			c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
 		}
-		c.scanOwners(r)
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			for _, ev := range events {
-				if ownersChanged(ev) {
-					m, _ := meta.Accessor(ev.Object)
-					c.add(collectorItem{storeKey: r.storeKey, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(), owners: true})
-				}
-			}
-		}
-		w.Stop()
-	}
+	}))
 }
 
 // ownersChanged reports whether a store event brings owner references to check: an object

@@ -400,25 +400,11 @@ func (s *Server) runCRDs(ctx context.Context) {
 			}
 		}
 	}
-	for ctx.Err() == nil {
-		w, err := s.store.Watch(crdStoreKey, storage.WatchOptions{Since: s.store.Revision()})
-		if err != nil {
-			return // shutting down
-		}
+	sync := func() {
 		s.syncCRDs()
 		follow()
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			if len(events) > 0 {
-				s.syncCRDs()
-				follow()
-			}
-		}
-		w.Stop()
 	}
+	s.followStore(ctx, crdStoreKey, s.fromNow, sync, func([]storage.Event) { sync() })
 }
 
 // syncCRDs accepts the names of every CRD that waits for it, rebuilds the served set,

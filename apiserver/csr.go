@@ -246,32 +246,15 @@ func (s *Server) serveCreateCSR(w http.ResponseWriter, r *http.Request) {
 // a Failed condition instead. It runs until ctx ends.
 func (s *Server) runCSRSigner(ctx context.Context) {
 	res := index[certificatesv1.SchemeGroupVersion.WithResource("certificatesigningrequests")]
-	for ctx.Err() == nil {
-		w, err := s.store.Watch(keyCSRs, storage.WatchOptions{Initial: true})
-		if err != nil {
-			return // the store is shutting down
+	s.followStore(ctx, keyCSRs, initial, nil, eachEvent(func(ev storage.Event) {
+		csr, isCSR := ev.Object.(*certificatesv1.CertificateSigningRequest)
+		if !isCSR || ev.Type == "DELETED" || !needsSigning(csr) {
+			return
 		}
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			for _, ev := range events {
-				csr, isCSR := ev.Object.(*certificatesv1.CertificateSigningRequest)
-				if !isCSR || ev.Type == "DELETED" || !needsSigning(csr) {
-					continue
-				}
-				if err := s.signCSR(res, csr); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-					s.log.Warn("sign certificate signing request", "name", csr.Name, "err", err)
-				}
-			}
+		if err := s.signCSR(res, csr); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			s.log.Warn("sign certificate signing request", "name", csr.Name, "err", err)
 		}
-		w.Stop()
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	}))
 }
 
 func hasCondition(csr *certificatesv1.CertificateSigningRequest, t certificatesv1.RequestConditionType) bool {

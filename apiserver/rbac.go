@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
-	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -500,31 +499,12 @@ func equalRules(a, b []rbacv1.PolicyRule) bool {
 // role (other than the aggregation's own writes, which change nothing the next pass
 // reads differently) runs aggregateClusterRoles again, until ctx ends.
 func (s *Server) runAggregation(ctx context.Context) {
-	for ctx.Err() == nil {
-		w, err := s.store.Watch(keyClusterRoles, storage.WatchOptions{Since: s.store.Revision()})
-		if err != nil {
-			return // the store is shutting down
-		}
+	aggregate := func() {
 		if err := s.aggregateClusterRoles(aggregationWrite); err != nil {
 			s.log.Warn("aggregate cluster roles", "err", err)
 		}
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			if len(events) > 0 {
-				if err := s.aggregateClusterRoles(aggregationWrite); err != nil {
-					s.log.Warn("aggregate cluster roles", "err", err)
-				}
-			}
-		}
-		w.Stop()
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
 	}
+	s.followStore(ctx, keyClusterRoles, s.fromNow, aggregate, func([]storage.Event) { aggregate() })
 }
 
 // startIdentity starts the engine's identity controllers (cluster role aggregation, the

@@ -138,60 +138,26 @@ func (s *Server) runTokenController(ctx context.Context) {
 		defer s.wg.Done()
 		s.deleteOrphanTokens(ctx, res)
 	}()
-	for ctx.Err() == nil {
-		w, err := s.store.Watch("secrets", storage.WatchOptions{Initial: true})
-		if err != nil {
-			return // the store is shutting down
+	s.followStore(ctx, "secrets", initial, nil, eachEvent(func(ev storage.Event) {
+		sec, isSecret := ev.Object.(*corev1.Secret)
+		if !isSecret || ev.Type == "DELETED" || sec.Type != corev1.SecretTypeServiceAccountToken || len(sec.Data[corev1.ServiceAccountTokenKey]) > 0 {
+			return
 		}
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			for _, ev := range events {
-				sec, isSecret := ev.Object.(*corev1.Secret)
-				if !isSecret || ev.Type == "DELETED" || sec.Type != corev1.SecretTypeServiceAccountToken || len(sec.Data[corev1.ServiceAccountTokenKey]) > 0 {
-					continue
-				}
-				if err := s.fillTokenSecret(res, sec); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-					s.log.Warn("fill service account token secret", "namespace", sec.Namespace, "name", sec.Name, "err", err)
-				}
-			}
+		if err := s.fillTokenSecret(res, sec); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			s.log.Warn("fill service account token secret", "namespace", sec.Namespace, "name", sec.Name, "err", err)
 		}
-		w.Stop()
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	}))
 }
 
 var tokenControllerWrite = writeOptions{fieldManager: "kube-controller-manager", fieldValidation: "Ignore"}
 
 // deleteOrphanTokens deletes the token Secrets of every ServiceAccount that is deleted.
 func (s *Server) deleteOrphanTokens(ctx context.Context, res *resource) {
-	for ctx.Err() == nil {
-		w, err := s.store.Watch("serviceaccounts", storage.WatchOptions{Since: s.store.Revision()})
-		if err != nil {
-			return // the store is shutting down
+	s.followStore(ctx, "serviceaccounts", s.fromNow, nil, eachEvent(func(ev storage.Event) {
+		if sa, ok := ev.Object.(*corev1.ServiceAccount); ok && ev.Type == "DELETED" {
+			s.deleteTokenSecrets(res, sa.Namespace, sa.Name, string(sa.UID))
 		}
-		for {
-			events, ok := w.Next(ctx.Done())
-			if !ok || ctx.Err() != nil {
-				break
-			}
-			for _, ev := range events {
-				if sa, ok := ev.Object.(*corev1.ServiceAccount); ok && ev.Type == "DELETED" {
-					s.deleteTokenSecrets(res, sa.Namespace, sa.Name, string(sa.UID))
-				}
-			}
-		}
-		w.Stop()
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	}))
 }
 
 // deleteTokenSecrets deletes the token Secrets in namespace of the ServiceAccount name
