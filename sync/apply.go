@@ -72,10 +72,10 @@ func (e *Engine) apply(ctx context.Context, plan *Plan, now time.Time) {
 		}
 	}
 	e.retries.endPass()
-	e.state.Conflicts = conflicts
-	if e.writer != nil {
-		e.state.Drift = drift
+	if e.writer == nil {
+		drift = nil // without a writer the recorded drifts stay as they are
 	}
+	e.state.setConflicts(conflicts, drift)
 }
 
 // retryKey names an edit for its backoff: the row, the column and the value typed, so a
@@ -211,7 +211,7 @@ func (e *Engine) applyCreate(ctx context.Context, ed *Edit, now time.Time) {
 		return
 	}
 	ed.UID, ed.object = uidOf(out), out
-	e.state.Created[key] = string(ed.UID)
+	e.state.setCreated(key, string(ed.UID))
 	e.recent[ed.UID] = recentObject{obj: out}
 	ed.Outcome = Outcome{Kind: OutcomeApplied, At: now}
 	e.stats.Applied++

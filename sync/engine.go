@@ -333,7 +333,7 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 			next.Tabs = append(next.Tabs, hol)
 		}
 		if e.statePath != "" {
-			if err := e.state.Save(e.statePath); err != nil {
+			if err := e.state.saveChanges(e.statePath); err != nil {
 				return &all, err
 			}
 		}

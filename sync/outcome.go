@@ -85,6 +85,13 @@ type Outcome struct {
 	Parts []Outcome `json:"parts,omitempty"`
 }
 
+// equal reports whether o and p are the same outcome.
+func (o Outcome) equal(p Outcome) bool {
+	return o.Kind == p.Kind && o.At.Equal(p.At) && o.Message == p.Message && o.Detail == p.Detail &&
+		o.Retryable == p.Retryable && o.RetryAt.Equal(p.RetryAt) && o.Scaled == p.Scaled &&
+		slices.EqualFunc(o.Parts, p.Parts, Outcome.equal)
+}
+
 // Cell is the Sync cell's text for the outcome: the one place outcomes become text.
 func (o Outcome) Cell() string {
 	if len(o.Parts) > 0 {

@@ -189,9 +189,9 @@ func (e *Engine) freshRow(t *mapping.Tab, obj runtime.Object, now time.Time, out
 		}
 	}
 	if out.IsZero() {
-		delete(e.state.Status, uid)
+		e.state.clearStatus(uid)
 	} else {
-		e.state.Status[uid] = out
+		e.state.setStatus(uid, out)
 	}
 	return row
 }
@@ -286,7 +286,7 @@ func (e *Engine) renderRow(t *mapping.Tab, cells rowCells, edits []*Edit, known 
 			row[i] = cells.get(c.Header)
 		}
 	}
-	e.state.Status[string(uid)] = out
+	e.state.setStatus(string(uid), out)
 	return row
 }
 

@@ -312,11 +312,12 @@ func (e *Engine) noteDowntime(ed *Edit, change scheduleChange, now time.Time) {
 	to, _ := strconv.Atoi(change.to)
 	if change.direction == "down" {
 		e.state.Downtime = append(e.state.Downtime, DownPeriod{UID: string(ed.UID), Namespace: ed.Namespace, Saved: int32(from - to), From: now})
+		e.state.dirty = true
 		return
 	}
 	for i := range e.state.Downtime {
 		if d := &e.state.Downtime[i]; d.UID == string(ed.UID) && d.To.IsZero() {
-			d.To = now
+			d.To, e.state.dirty = now, true
 		}
 	}
 }
@@ -333,6 +334,7 @@ func (e *Engine) adoptDowntime(uid types.UID, namespace string, s objectSchedule
 		}
 	}
 	e.state.Downtime = append(e.state.Downtime, DownPeriod{UID: string(uid), Namespace: namespace, Saved: s.original - s.replicas, From: s.scheduledAt})
+	e.state.dirty = true
 }
 
 // replicaHoursSaved sums, per namespace, replicas × hours spent scaled down by schedules in
@@ -357,6 +359,9 @@ func (e *Engine) replicaHoursSaved(now time.Time) map[string]float64 {
 		if end.After(start) {
 			out[d.Namespace] += float64(d.Saved) * end.Sub(start).Hours()
 		}
+	}
+	if len(kept) != len(e.state.Downtime) {
+		e.state.dirty = true
 	}
 	e.state.Downtime = kept
 	return out
