@@ -169,6 +169,24 @@ type Reader interface {
 	Read(ctx context.Context) (*Book, error)
 }
 
+// SharedReader is a Reader that can also return what it read without copying it.
+type SharedReader interface {
+	Reader
+	// ReadShared is Read, but the Book's rows may be shared with the backend (and with
+	// the Books of later calls): the caller must not change its cells nor append to its
+	// rows in place.
+	ReadShared(ctx context.Context) (*Book, error)
+}
+
+// ReadShared reads r with ReadShared when it is a SharedReader, else with Read: for a
+// caller that only looks at the Book.
+func ReadShared(ctx context.Context, r Reader) (*Book, error) {
+	if s, ok := r.(SharedReader); ok {
+		return s.ReadShared(ctx)
+	}
+	return r.Read(ctx)
+}
+
 // Writer writes the sheet.
 type Writer interface {
 	// Write makes the sheet hold next's tabs (values, in next's row order) with layout's

@@ -210,7 +210,7 @@ func uidOf(obj runtime.Object) types.UID {
 func (e *Engine) Plan(ctx context.Context) (*Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	book, err := e.sheet.Read(ctx)
+	book, err := sheets.ReadShared(ctx, e.sheet)
 	if err != nil {
 		return nil, fmt.Errorf("read sheet: %w", err)
 	}
@@ -311,7 +311,8 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 	}
 	var all Plan
 	for attempt := 0; attempt < maxMerges; attempt++ {
-		book, err := e.sheet.Read(ctx)
+		// The engine only looks at what it reads: the backend need not copy it.
+		book, err := sheets.ReadShared(ctx, e.sheet)
 		if err != nil {
 			e.sheetErr = fmt.Errorf("read sheet: %w", err)
 			return &all, e.sheetErr

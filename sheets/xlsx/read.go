@@ -273,6 +273,9 @@ type row struct {
 	n     int
 	cells []string
 	kinds []cellKind
+	// old, when not nil, is the row of the last read that cells is the prefix of (the
+	// rest of it empty): gridOfRows pads cells with it rather than with a copy.
+	old []string
 }
 
 // chunkSize is the least worksheet XML worth parsing on a core of its own.
@@ -280,7 +283,7 @@ const chunkSize = 1 << 20
 
 // readGrid reads one worksheet's cells. A big worksheet is cut between rows into blocks,
 // parsed in parallel while the rest of it is inflated.
-func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool) (*grid, error) {
+func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool, old [][]string) (*grid, error) {
 	f, ok := p.parts[strings.ToLower(ref.part)]
 	if !ok {
 		return nil, fmt.Errorf("part %s: %w", ref.part, errMissingPart)
@@ -293,7 +296,7 @@ func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool) (*grid, error) 
 		return nil, fmt.Errorf("part %s: %w", ref.part, err)
 	}
 	defer rc.Close()
-	g, err := gridFrom(rc, int(f.UncompressedSize64), sst, withKinds, runtime.GOMAXPROCS(0), blockSize)
+	g, err := gridFrom(rc, int(f.UncompressedSize64), sst, withKinds, old, runtime.GOMAXPROCS(0), blockSize)
 	if err != nil {
 		return nil, fmt.Errorf("tab %s: %w", ref.name, err)
 	}
@@ -303,11 +306,17 @@ func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool) (*grid, error) 
 // blockSize is how much worksheet XML gridFrom hands to a core at a time.
 const blockSize = 2 << 20
 
+// blocks keeps gridFrom's buffers from one worksheet to the next (*[]byte): a daemon
+// reading a 100,000-row workbook every few seconds would otherwise allocate tens of
+// megabytes of them a read.
+var blocks sync.Pool
+
 // gridFrom parses a worksheet's XML as it reads it from r (size: the size it is said to
 // have): it cuts it between rows into blocks of about block bytes, parsed by at most
 // workers goroutines while it reads on. It cuts only where splitRows would: before a row
-// that carries its number, in XML with no CDATA section or comment up to there.
-func gridFrom(r io.Reader, size int, sst []string, withKinds bool, workers, block int) (*grid, error) {
+// that carries its number, in XML with no CDATA section or comment up to there. old is
+// as for parseRows.
+func gridFrom(r io.Reader, size int, sst []string, withKinds bool, old [][]string, workers, block int) (*grid, error) {
 	type result struct {
 		rows []row
 		err  error
@@ -328,15 +337,31 @@ func gridFrom(r io.Reader, size int, sst []string, withKinds bool, workers, bloc
 			}
 		default:
 		}
+		if b, ok := blocks.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:0]
+		}
 		return make([]byte, 0, n)
 	}
+	// What is left in free when the worksheet is parsed goes to blocks, for the next.
+	defer func() {
+		for {
+			select {
+			case b := <-free:
+				if cap(b) <= 2*block {
+					blocks.Put(&b)
+				}
+			default:
+				return
+			}
+		}
+	}()
 	parse := func(buf []byte, from, to int) {
 		res := &result{}
 		results = append(results, res)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			res.rows, res.err = parseRows(buf[from:to], sst, withKinds)
+			res.rows, res.err = parseRows(buf[from:to], sst, withKinds, old)
 			select {
 			case free <- buf:
 			default:
@@ -344,7 +369,7 @@ func gridFrom(r io.Reader, size int, sst []string, withKinds bool, workers, bloc
 		})
 	}
 	r = io.LimitReader(r, maxPartSize+1)
-	buf := make([]byte, 0, min(max(size, 0), block)+block/4+1)
+	buf := buffer(min(max(size, 0), block) + block/4 + 1)
 	var (
 		rowTag  []byte  // as the first row's tag begins, once known
 		start   = -1    // where the sheetData's content begins in buf, until the first cut
@@ -407,7 +432,11 @@ func gridFrom(r io.Reader, size int, sst []string, withKinds bool, workers, bloc
 	}
 	if len(results) == 0 {
 		wg.Wait()
-		return gridOf(buf, sst, withKinds, workers, chunkSize)
+		g, err := gridOf(buf, sst, withKinds, old, workers, chunkSize)
+		if cap(buf) <= 2*block {
+			blocks.Put(&buf)
+		}
+		return g, err
 	}
 	parse(buf, 0, len(buf))
 	wg.Wait()
@@ -470,13 +499,13 @@ func lastRowStart(buf, rowTag []byte) (at int, numbered bool) {
 }
 
 // gridOf parses a worksheet's XML in at most n chunks of at least size bytes.
-func gridOf(raw []byte, sst []string, withKinds bool, n, size int) (*grid, error) {
+func gridOf(raw []byte, sst []string, withKinds bool, old [][]string, n, size int) (*grid, error) {
 	chunks := splitRows(raw, n, size)
 	parts := make([][]row, len(chunks))
 	errs := make([]error, len(chunks))
 	var wg sync.WaitGroup
 	for i, c := range chunks {
-		wg.Go(func() { parts[i], errs[i] = parseRows(c, sst, withKinds) })
+		wg.Go(func() { parts[i], errs[i] = parseRows(c, sst, withKinds, old) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -487,39 +516,49 @@ func gridOf(raw []byte, sst []string, withKinds bool, n, size int) (*grid, error
 
 // gridOfRows makes a grid of the rows parsed from a worksheet's chunks, in order.
 func gridOfRows(parts [][]row, withKinds bool) *grid {
-	var all []row
-	if len(parts) == 1 {
-		all = parts[0]
-	} else {
+	n, width, sorted, last := 0, 0, true, 0
+	for _, p := range parts {
+		for _, r := range p {
+			width = max(width, len(r.cells))
+			sorted = sorted && r.n >= last
+			last = r.n
+		}
+		n += len(p)
+	}
+	if !sorted {
+		all := make([]row, 0, n)
 		for _, p := range parts {
 			all = append(all, p...)
 		}
-	}
-	if !slices.IsSortedFunc(all, func(a, b row) int { return a.n - b.n }) {
 		slices.SortStableFunc(all, func(a, b row) int { return a.n - b.n })
+		parts = [][]row{all}
 	}
-	g := &grid{}
-	width := 0
+	g := &grid{rows: make([][]string, 0, n)}
 	var headerKinds []cellKind
-	for _, r := range all {
-		width = max(width, len(r.cells))
-		if r.n == 1 {
-			g.header, headerKinds = r.cells, r.kinds
-			continue
-		}
-		if len(r.cells) == 0 {
-			continue // blank
-		}
-		g.rows = append(g.rows, r.cells)
-		if withKinds {
-			g.kinds = append(g.kinds, r.kinds)
+	for _, p := range parts {
+		for _, r := range p {
+			if r.n == 1 {
+				g.header, headerKinds = r.cells, r.kinds
+				continue
+			}
+			if len(r.cells) == 0 {
+				continue // blank
+			}
+			// Every row as wide as the widest, so no typed cell is lost (see sheets.Tab).
+			if len(r.old) >= width {
+				g.rows = append(g.rows, r.old[:width:width]) // what is past cells is empty
+			} else {
+				g.rows = append(g.rows, padRow(r.cells, width))
+			}
+			if withKinds {
+				g.kinds = append(g.kinds, r.kinds)
+			}
 		}
 	}
-	// Every row as wide as the widest, so no typed cell is lost (see sheets.Tab).
+	if len(g.rows) == 0 {
+		g.rows = nil // no rows read as none
+	}
 	g.header = padRow(g.header, width)
-	for i, r := range g.rows {
-		g.rows[i] = padRow(r, width)
-	}
 	if withKinds {
 		g.kinds = append([][]cellKind{headerKinds}, g.kinds...)
 		for i, k := range g.kinds {
@@ -621,56 +660,73 @@ func hasMarkupDecl(b []byte) bool {
 
 // parseRows parses rows of a worksheet's sheetData (up to its end, or the end of raw),
 // and returns them in document order with their numbers.
-func parseRows(raw []byte, sst []string, withKinds bool) ([]row, error) {
+//
+// old, when not nil, is the worksheet's data rows as last read (row n at old[n-2], as a
+// workbook Write made them): a row whose cells are those of its old row is returned as
+// that row (its prefix up to the last cell not empty, clipped), not as a new copy. After a
+// program saved the workbook, most rows are as they were: reading them then allocates
+// nothing. (Not with withKinds.)
+func parseRows(raw []byte, sst []string, withKinds bool, old [][]string) ([]row, error) {
+	if withKinds {
+		old = nil
+	}
 	var (
-		rows    []row
-		cur     row
-		width   int
+		rows    = make([]row, 0, rowsIn(raw))
+		cur     row // cur.cells is a scratch row, copied out at the row's end
 		started bool
 		// The new text of a row's cells goes into one buffer that becomes one string:
 		// an allocation per row rather than per cell.
 		buf     []byte
 		pending []span
+		from    []int // per cell of cur: the index in pending of its text, or -1
+		width   int   // of the widest row yet: a new row has room to be padded to it
 	)
 	flush := func() {
 		if started {
-			if len(pending) > 0 {
-				all := string(buf)
-				for _, p := range pending {
-					cur.cells[p.col] = all[p.from:p.to]
-				}
-				buf, pending = buf[:0], pending[:0]
-			}
 			n := len(cur.cells)
 			for n > 0 && cur.cells[n-1] == "" {
 				n--
 			}
-			cur.cells = cur.cells[:n]
-			if withKinds {
-				cur.kinds = cur.kinds[:n]
-			}
 			width = max(width, n)
-			rows = append(rows, cur)
+			r := row{n: cur.n}
+			if o := oldRow(old, cur.n); o != nil && sameCells(cur.cells[:n], from, buf, pending, o) {
+				r.cells, r.old = o[:n:n], o
+			} else if n > 0 {
+				cells := make([]string, n, width)
+				copy(cells, cur.cells)
+				if len(pending) > 0 {
+					all := string(buf)
+					for j := range n {
+						if k := from[j]; k >= 0 {
+							cells[j] = all[pending[k].from:pending[k].to]
+						}
+					}
+				}
+				r.cells = cells
+			}
+			if withKinds {
+				r.kinds = slices.Clone(cur.kinds[:n])
+			}
+			rows = append(rows, r)
 		}
 		buf, pending = buf[:0], pending[:0]
-		cur = row{n: cur.n, cells: make([]string, 0, width)}
-		if withKinds {
-			cur.kinds = make([]cellKind, 0, width)
-		}
+		cur.cells, cur.kinds, from = cur.cells[:0], cur.kinds[:0], from[:0]
 		started = true
 	}
 	err := parseCells(raw, sst, func(n int) { flush(); cur.n = n }, func(col int, str string, text []byte, kind cellKind) {
 		for len(cur.cells) < col {
 			cur.cells = append(cur.cells, "")
+			from = append(from, -1)
 			if withKinds {
 				cur.kinds = append(cur.kinds, kindText)
 			}
 		}
 		if str != "" {
-			cur.cells[col-1] = str
+			cur.cells[col-1], from[col-1] = str, -1
 		} else {
-			cur.cells[col-1] = "\x00" // not empty: set from buf at the end of the row
-			pending = append(pending, span{col: col - 1, from: len(buf), to: len(buf) + len(text)})
+			// not empty: its text is set from buf at the end of the row
+			cur.cells[col-1], from[col-1] = "\x00", len(pending)
+			pending = append(pending, span{from: len(buf), to: len(buf) + len(text)})
 			buf = append(buf, text...)
 		}
 		if withKinds {
@@ -686,8 +742,55 @@ func parseRows(raw []byte, sst []string, withKinds bool) ([]row, error) {
 	return rows, nil
 }
 
+// rowsIn guesses how many rows raw holds, from the distance between its first two rows,
+// so that parseRows grows its slice of rows once or twice rather than a dozen times.
+func rowsIn(raw []byte) int {
+	const most = 1 << 16 // a guess only: bounded, and grown from there when it is short
+	first := bytes.Index(raw, []byte("<row"))
+	if first < 0 {
+		return 0
+	}
+	second := bytes.Index(raw[first+4:], []byte("<row"))
+	if second <= 0 {
+		return 1
+	}
+	return min(len(raw)/(second+4)+16, most)
+}
+
+// oldRow is row n of old (data rows from row 2), nil when old has none.
+func oldRow(old [][]string, n int) []string {
+	if i := n - 2; i >= 0 && i < len(old) {
+		return old[i]
+	}
+	return nil
+}
+
+// sameCells reports whether a row parsed as cells (the text of cell j in buf at
+// pending[from[j]] when from[j] >= 0) holds the cells of o: o's are cells' followed by
+// nothing but empty ones.
+func sameCells(cells []string, from []int, buf []byte, pending []span, o []string) bool {
+	if len(o) < len(cells) {
+		return false
+	}
+	for j, c := range cells {
+		if k := from[j]; k >= 0 {
+			if string(buf[pending[k].from:pending[k].to]) != o[j] {
+				return false
+			}
+		} else if c != o[j] {
+			return false
+		}
+	}
+	for _, c := range o[len(cells):] {
+		if c != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // span is where the text of a cell lies in its row's buffer.
-type span struct{ col, from, to int }
+type span struct{ from, to int }
 
 // parseCells calls newRow at every row (with its 1-based number) and cell for every cell
 // of it that shows something (with its 1-based column and its text, see cellText), in
@@ -1002,7 +1105,11 @@ func readBookReusing(data []byte, parsed map[string]*parsedTab) (*sheets.Book, m
 			if grids[i] != nil {
 				continue
 			}
-			wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false) })
+			var old [][]string // the rows last read or written: most are the same
+			if t, ok := parsed[strings.ToLower(ref.part)]; ok {
+				old = t.rows
+			}
+			wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false, old) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {

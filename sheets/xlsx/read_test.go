@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -177,7 +178,7 @@ func sheetXML(n int, numbered bool) []byte {
 func TestChunkedParse(t *testing.T) {
 	for _, numbered := range []bool{true, false} {
 		raw := sheetXML(5000, numbered)
-		whole, err := gridOf(raw, nil, true, 1, len(raw)+1)
+		whole, err := gridOf(raw, nil, true, nil, 1, len(raw)+1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +189,7 @@ func TestChunkedParse(t *testing.T) {
 		if !numbered && len(chunks) != 1 {
 			t.Errorf("unnumbered rows: %d chunks, want 1", len(chunks))
 		}
-		cut, err := gridOf(raw, nil, true, 4, 1000)
+		cut, err := gridOf(raw, nil, true, nil, 4, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,6 +209,46 @@ func TestChunkedParse(t *testing.T) {
 	}
 }
 
+// TestParseReusesOldRows: a worksheet parsed with the rows of its last read gives what a
+// parse without them gives, sharing (not copying) the rows that are as they were.
+func TestParseReusesOldRows(t *testing.T) {
+	raw := sheetXML(3000, false) // rows numbered by position: old[i] is row i+2
+	fresh, err := gridFrom(bytes.NewReader(raw), len(raw), nil, false, nil, 2, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(a, b []string) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+	// old: fresh's rows, but row 6 with another cell, row 9 with one more (not empty) at
+	// its end, row 10 one cell wider with nothing in it, and the last 100 missing.
+	old := slices.Clone(fresh.rows[:len(fresh.rows)-100])
+	old[4] = slices.Clone(old[4])
+	old[4][2] = "other"
+	old[7] = append(slices.Clone(old[7]), "more")
+	old[8] = append(slices.Clone(old[8]), "")
+	shared := map[int]bool{}
+	for i := range old {
+		shared[i] = i != 4 && i != 7
+	}
+	for _, workers := range []int{1, 3} {
+		got, err := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), nil, false, old, workers, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, fresh) {
+			t.Fatalf("workers %d: a parse with old rows differs from one without", workers)
+		}
+		for i, r := range got.rows {
+			was := fresh.rows[i] // for the rows old lacks: not shared with anything
+			if i < len(old) {
+				was = old[i]
+			}
+			if want := shared[i]; same(r, was) != want {
+				t.Errorf("workers %d: row %d shared with the old one: %v, want %v", workers, i+2, !want, want)
+			}
+		}
+	}
+}
+
 // TestStreamedParse: a worksheet parsed in blocks while it is read parses as it does
 // whole, whatever the reads and the blocks, with rows numbered or not, and with a CDATA
 // section or a comment (after which it is not cut).
@@ -223,7 +264,7 @@ func TestStreamedParse(t *testing.T) {
 		"prefixed":   prefixed,
 		"empty":      []byte(`<worksheet><sheetData/></worksheet>`),
 	} {
-		whole, err := gridOf(raw, nil, true, 1, len(raw)+1)
+		whole, err := gridOf(raw, nil, true, nil, 1, len(raw)+1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +274,7 @@ func TestStreamedParse(t *testing.T) {
 				"half":  iotest.HalfReader(bytes.NewReader(raw)),
 				"bytes": iotest.OneByteReader(bytes.NewReader(raw)),
 			} {
-				got, err := gridFrom(r, len(raw), nil, true, 3, block)
+				got, err := gridFrom(r, len(raw), nil, true, nil, 3, block)
 				if err != nil {
 					t.Fatalf("%s, block %d, %s reads: %v", name, block, rname, err)
 				}
@@ -274,9 +315,9 @@ func FuzzParseSheet(f *testing.F) {
 	f.Add([]byte(`<sheetData><row r="2"><c r="B2" t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row></sheetData>`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		sst := []string{"zero", "one"}
-		whole, err := gridOf(raw, sst, true, 1, len(raw)+1)
-		cut, err2 := gridOf(raw, sst, true, 3, 16)
-		streamed, err3 := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), sst, true, 3, 16)
+		whole, err := gridOf(raw, sst, true, nil, 1, len(raw)+1)
+		cut, err2 := gridOf(raw, sst, true, nil, 3, 16)
+		streamed, err3 := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), sst, true, nil, 3, 16)
 		if !wellFormed(raw) {
 			return
 		}

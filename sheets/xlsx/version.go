@@ -96,7 +96,12 @@ func (w *Workbook) readFile(keep bool) (data []byte, version string, err error) 
 	}
 	h := sha256.New()
 	if keep {
-		data = make([]byte, 0, before.Size()+1)
+		w.mu.Lock()
+		data, w.spare = w.spare, nil
+		w.mu.Unlock()
+		if int64(cap(data)) < before.Size()+1 {
+			data = make([]byte, 0, before.Size()+1)
+		}
 		if data, err = readAll(f, data); err != nil {
 			return nil, "", err
 		}

@@ -31,6 +31,9 @@ type Workbook struct {
 	// same checksum has the same values, so a Read of an unchanged file (or of the file the
 	// last Write made) only reads and hashes it. Nil when not every tab's values are known.
 	last *sheets.Book
+	// spare is the buffer of the last Read's file, kept for the next: the Book holds none
+	// of its bytes.
+	spare []byte
 	// parsed holds the values of the worksheets last read or written, by part name: a Read
 	// parses only the worksheets whose part changed (see partPrint).
 	parsed map[string]*parsedTab
@@ -61,6 +64,18 @@ func (w *Workbook) Path() string { return w.path }
 // Read reads every worksheet of the file. A missing file reads as an empty Book with
 // Version ""; the Version of a file is the hex SHA-256 of its bytes.
 func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
+	b, err := w.ReadShared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return copyBook(b), nil
+}
+
+var _ sheets.SharedReader = (*Workbook)(nil)
+
+// ReadShared is Read without the copy: the Book's rows are those the workbook keeps of the
+// file (see sheets.SharedReader). At 100,000 rows the copy is a million strings a pass.
+func (w *Workbook) ReadShared(ctx context.Context) (*sheets.Book, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -82,8 +97,13 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 	w.mu.Lock()
 	last, parsed := w.last, w.parsed
 	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.spare = data[:0]
+		w.mu.Unlock()
+	}()
 	if last != nil && last.Version == version {
-		return copyBook(last), nil
+		return shareBook(last), nil
 	}
 	b, parsed, err := readBookReusing(data, parsed)
 	if err != nil {
@@ -93,7 +113,17 @@ func (w *Workbook) Read(ctx context.Context) (*sheets.Book, error) {
 	w.mu.Lock()
 	w.last, w.parsed = b, parsed
 	w.mu.Unlock()
-	return copyBook(b), nil
+	return shareBook(b), nil
+}
+
+// shareBook returns a Book with b's rows: new Book and Tabs, each Rows slice clipped to
+// its length, so that an append does not write into b's.
+func shareBook(b *sheets.Book) *sheets.Book {
+	c := &sheets.Book{Version: b.Version, Tabs: make([]*sheets.Tab, len(b.Tabs))}
+	for i, t := range b.Tabs {
+		c.Tabs[i] = &sheets.Tab{Name: t.Name, Header: slices.Clip(t.Header), Rows: slices.Clip(t.Rows)}
+	}
+	return c
 }
 
 // copyBook returns a copy of b that shares only the (immutable) strings.
@@ -351,7 +381,7 @@ func tabsToWrite(existing []byte, next *sheets.Book) ([]renderTab, error) {
 			}
 			loaded = true
 		}
-		g, err := p.readGrid(ref, sst, true)
+		g, err := p.readGrid(ref, sst, true, nil)
 		if err != nil {
 			return nil, err
 		}
