@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	stdsync "sync"
 	"time"
 
@@ -93,6 +94,18 @@ type Engine struct {
 	retries      *retries
 	schedules    map[string]uptime.Schedule // parsed Uptime texts
 	nextBoundary time.Time                  // the next schedule transition; zero: none
+	settled      *settledPass               // what the last pass that had nothing to do read
+}
+
+// settledPass is what a pass that had nothing to do (no edit, nothing to write) read: the
+// sheet's values, and the objects of the cluster it rendered them from (the view's lists,
+// which are new lists once anything in them changed). A later pass that reads the same
+// values while the view holds the same lists has nothing to do either: a person's save
+// without edits changes the file's bytes but none of its cells. It stops there rather
+// than deciding and rendering every row again (at 100,000 rows, most of a pass).
+type settledPass struct {
+	book    *sheets.Book
+	objects [][]runtime.Object
 }
 
 // recentObject is the answer of a write, newer than the informer until it catches up.
@@ -104,6 +117,9 @@ type recentObject struct {
 // Stats counts what passes did, for tests, logs and metrics.
 type Stats struct {
 	Passes, Writes, Applied, Conflicts, Invalid, Errors, Retries int
+	// Unchanged counts the passes that found the sheet's values and the cluster as a pass
+	// with nothing to do had left them, and stopped there (see settledPass).
+	Unchanged int
 }
 
 // New makes an engine, loading the state file.
@@ -319,6 +335,14 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		}
 		e.sheetErr = nil
 		now := e.clock.Now()
+		settled, objects := e.settled, e.objectLists()
+		e.settled = nil
+		if settled != nil && !e.refreshing && !e.retries.due(now) && sameObjects(settled.objects, objects) && sameBook(settled.book, book) {
+			e.settled = settled
+			e.lastVersion = book.Version
+			e.stats.Unchanged++
+			return &all, nil
+		}
 		plan := e.decide(book, now)
 		e.apply(ctx, plan, now)
 		var hol *sheets.Tab
@@ -342,6 +366,9 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		// sheet again (formatting, validation, protection someone removed).
 		if book.Version != "" && sameValues(book, next, e.clockColumns()) && !e.refreshing {
 			e.lastVersion = book.Version
+			if len(plan.Edits) == 0 && len(e.recent) == 0 && !e.scheduled() && sameObjects(objects, e.objectLists()) {
+				e.settled = &settledPass{book: book, objects: objects}
+			}
 			return &all, nil
 		}
 		v, err := e.sheet.Write(ctx, e.layout, book, next)
@@ -363,6 +390,34 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		return &all, nil
 	}
 	return &all, fmt.Errorf("write sheet: it kept changing during %d attempts; will try again", maxMerges)
+}
+
+// objectLists are the view's lists of what a pass renders: each tab's resource, and the
+// pods and deployments the Summary counts.
+func (e *Engine) objectLists() [][]runtime.Object {
+	lists := make([][]runtime.Object, 0, len(e.tabs)+2)
+	for i := range e.tabs {
+		lists = append(lists, e.view.Objects(e.tabs[i].Resource))
+	}
+	return append(lists, e.view.Objects(mapping.Pod), e.view.Objects(mapping.Deployment))
+}
+
+// sameObjects reports whether a and b are the same lists (not lists of equal objects: the
+// view makes a new list when a resource changes).
+func sameObjects(a, b [][]runtime.Object) bool {
+	return slices.EqualFunc(a, b, func(x, y []runtime.Object) bool {
+		return len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	})
+}
+
+// sameBook reports whether a and b hold the same tabs with the same cells. Rows a
+// backend shares between reads compare by identity first.
+func sameBook(a, b *sheets.Book) bool {
+	return slices.EqualFunc(a.Tabs, b.Tabs, func(x, y *sheets.Tab) bool {
+		return x.Name == y.Name && slices.Equal(x.Header, y.Header) && slices.EqualFunc(x.Rows, y.Rows, func(r, s []string) bool {
+			return len(r) == len(s) && (len(r) == 0 || &r[0] == &s[0] || slices.Equal(r, s))
+		})
+	})
 }
 
 // sameValues reports whether next would change nothing in book (the tabs next holds) but

@@ -353,6 +353,42 @@ func TestEditScalesDeployment(t *testing.T) {
 	})
 }
 
+// TestSaveWithoutEditsIsAShortPass: once a pass had nothing to do, a save without edits
+// (other bytes, the same cells) with the cluster as it was ends the next pass at the
+// comparison; an edit, or a change in the cluster, makes a whole pass again.
+func TestSaveWithoutEditsIsAShortPass(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		e := f.engine()
+		f.pass(e)
+		f.pass(e) // nothing to do: settled
+		save := func() { f.editBook(func(*sheets.Book) {}) }
+		writes := e.Stats().Writes
+		save()
+		f.pass(e)
+		if s := e.Stats(); s.Unchanged != 1 || s.Writes != writes {
+			t.Fatalf("a save without edits: %d short passes (want 1), %d writes (want none)", s.Unchanged, s.Writes-writes)
+		}
+		f.edit(mapping.DeploymentsTab, "web", map[string]string{mapping.Replicas: "5"})
+		f.pass(e)
+		if got := *f.get("web").Spec.Replicas; got != 5 {
+			t.Fatalf("an edit after a short pass: replicas %d, want 5", got)
+		}
+		f.waitReplicas("web", 5)
+		f.pass(e)
+		f.pass(e) // settled again
+		short := e.Stats().Unchanged
+		f.scale("api", 4)
+		save()
+		f.pass(e)
+		if got := cell(t, f.read(), mapping.DeploymentsTab, "api", mapping.Replicas); got != "4" {
+			t.Fatalf("a change in the cluster with a save without edits: the sheet shows %s replicas, want 4", got)
+		}
+		if got := e.Stats().Unchanged; got != short {
+			t.Errorf("the pass after a change in the cluster was a short one")
+		}
+	})
+}
+
 func TestImageEditPatchesFirstContainer(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		e := f.engine()
