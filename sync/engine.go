@@ -94,15 +94,16 @@ type Engine struct {
 	retries      *retries
 	schedules    map[string]uptime.Schedule // parsed Uptime texts
 	nextBoundary time.Time                  // the next schedule transition; zero: none
-	settled      *settledPass               // what the last pass that had nothing to do read
+	settled      *settledPass               // how the last pass without edits left the sheet
 }
 
-// settledPass is what a pass that had nothing to do (no edit, nothing to write) read: the
-// sheet's values, and the objects of the cluster it rendered them from (the view's lists,
-// which are new lists once anything in them changed). A later pass that reads the same
-// values while the view holds the same lists has nothing to do either: a person's save
-// without edits changes the file's bytes but none of its cells. It stops there rather
-// than deciding and rendering every row again (at 100,000 rows, most of a pass).
+// settledPass is how a pass without edits left the sheet: its values (as read, when there
+// was nothing to write, or as written), and the objects of the cluster it rendered them
+// from (the view's lists, which are new lists once anything in them changed). A later pass
+// that reads the same values while the view holds the same lists has nothing to do: a
+// person's save without edits changes the file's bytes but none of its cells. It stops
+// there rather than deciding and rendering every row again (at 100,000 rows, most of a
+// pass).
 type settledPass struct {
 	book    *sheets.Book
 	objects [][]runtime.Object
@@ -366,9 +367,7 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		// sheet again (formatting, validation, protection someone removed).
 		if book.Version != "" && sameValues(book, next, e.clockColumns()) && !e.refreshing {
 			e.lastVersion = book.Version
-			if len(plan.Edits) == 0 && len(e.recent) == 0 && !e.scheduled() && sameObjects(objects, e.objectLists()) {
-				e.settled = &settledPass{book: book, objects: objects}
-			}
+			e.settle(book, plan, objects)
 			return &all, nil
 		}
 		v, err := e.sheet.Write(ctx, e.layout, book, next)
@@ -387,9 +386,18 @@ func (e *Engine) passOnce(ctx context.Context) (*Plan, error) {
 		e.stats.Writes++
 		renders.Inc()
 		e.lastVersion = v
+		e.settle(next, plan, objects) // the sheet now holds next's values
 		return &all, nil
 	}
 	return &all, fmt.Errorf("write sheet: it kept changing during %d attempts; will try again", maxMerges)
+}
+
+// settle records a pass that ends with the sheet holding book's values, rendered from the
+// view's lists objects, unless it had something to do or the cluster changed meanwhile.
+func (e *Engine) settle(book *sheets.Book, plan *Plan, objects [][]runtime.Object) {
+	if len(plan.Edits) == 0 && len(e.recent) == 0 && !e.scheduled() && sameObjects(objects, e.objectLists()) {
+		e.settled = &settledPass{book: book, objects: objects}
+	}
 }
 
 // objectLists are the view's lists of what a pass renders: each tab's resource, and the

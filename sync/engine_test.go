@@ -359,8 +359,7 @@ func TestEditScalesDeployment(t *testing.T) {
 func TestSaveWithoutEditsIsAShortPass(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		e := f.engine()
-		f.pass(e)
-		f.pass(e) // nothing to do: settled
+		f.pass(e) // writes the sheet: settled
 		save := func() { f.editBook(func(*sheets.Book) {}) }
 		writes := e.Stats().Writes
 		save()
