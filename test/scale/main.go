@@ -16,6 +16,35 @@
 //
 // With -data-dir the store is kept (and reused: deployments that exist already count).
 // Figures go to stdout, one "name value unit" per line; progress goes to stderr.
+//
+// -measure (which the fill and -replicate end with) loads an existing store:
+//
+//	cd test && go build -o /tmp/scale ./scale && /tmp/scale -measure -data-dir COPY
+//
+// It writes into the store (-churn patches pods), so give it a copy. Before loading, it
+// starts an empty engine (same options, a new temporary data directory) in the same
+// process, asks it for its pods as it asks the loaded one, and measures it once it has
+// stopped allocating (its work after ready, the field managers' type converter for one, is
+// done) and two collections have returned the free pages: empty-start-to-ready and the
+// empty-engine-* figures, what any engine holds whatever it stores (the binary's pages it
+// touched, the runtime, the caches built once per process, the objects written at start).
+// Then it closes that engine and loads the store; load-to-ready is therefore a process's
+// second start (with -baseline=false there is no empty engine and it is the first). The
+// loaded engine is measured the same way:
+//
+//	engine-rss, -rss-anon, -rss-file      VmRSS, RssAnon, RssFile of /proc/self/status (MiB)
+//	engine-heap-live, -heap-in-spans     runtime.MemStats HeapAlloc, HeapInuse (MiB)
+//	engine-go-sys                        what the Go runtime holds of the system (MiB)
+//	rss-per-pod, heap-per-pod            the RSS and live heap divided by the stored pods
+//	rss-above-empty-per-pod              (engine-rss - empty-engine-rss) / pods
+//	heap-above-empty-per-pod             (engine-heap-live - empty-engine-heap-live) / pods
+//
+// and again after -churn patches, each name prefixed with after-churn-. The caches the empty
+// engine built stay in the process, so the figures above it are what the stored objects
+// cost. RssFile (mostly the binary's pages) depends on how the binary's file sits in the page
+// cache: the same bytes copied with cp have measured 14 MiB less than straight from go build,
+// so compare RSS figures of one binary file; the figures above the empty engine do not
+// depend on it.
 package main
 
 import (
@@ -65,11 +94,12 @@ func main() {
 	controllerWorkers := flag.Int("controller-workers", 8, "workers of each of the engine's controllers (its default is 2)")
 	dataDir := flag.String("data-dir", "", "the engine's data directory (default: a temporary one, removed at the end)")
 	noSync := flag.Bool("no-fsync", false, "run the engine with --fsync=false")
-	measure := flag.Bool("measure", false, "(internal) load -data-dir without controllers, print memory figures and exit")
+	measure := flag.Bool("measure", false, "load -data-dir in an engine without controllers, print memory figures (per pod, and per pod above an empty engine's) and exit")
+	baseline := flag.Bool("baseline", true, "with -measure: first measure an empty engine in the same process (the empty-* figures and the *-above-empty-per-pod ones); false: skip it, so load-to-ready includes the work a process's first engine does once")
 	startBin := flag.String("start-bin", "", "only time BIN apiserver from launch to /readyz 200 (an empty data directory each time)")
 	startRuns := flag.Int("start-runs", 20, "runs of -start-bin")
 	cpuProfile := flag.String("cpuprofile", "", "with -measure: write a CPU profile of the engine's start (open, load, ready) to this file")
-	heapProfile := flag.String("heapprofile", "", "with -measure: write a heap profile of the loaded engine to this file")
+	heapProfile := flag.String("heapprofile", "", "with -measure: write heap profiles to FILE.empty (the empty engine), FILE.loaded (the loaded engine) and FILE (after -churn)")
 	replicate := flag.String("replicate", "", "copy the store of this data directory -times times into -data-dir, then measure")
 	times := flag.Int("times", 10, "copies made by -replicate")
 	churn := flag.Int("churn", 20000, "label patches made after the first measure (the watch history keeps 20,000 events), then measured again; 0: none")
@@ -83,10 +113,10 @@ func main() {
 		err = timeStart(*startBin, *startRuns)
 	case *replicate != "":
 		if err = replicateStore(*replicate, *dataDir, *times); err == nil {
-			err = measureLoaded(*dataDir, *noSync, *churn, "", "")
+			err = measureLoaded(*dataDir, *noSync, *churn, true, "", "")
 		}
 	case *measure:
-		err = measureLoaded(*dataDir, *noSync, *churn, *cpuProfile, *heapProfile)
+		err = measureLoaded(*dataDir, *noSync, *churn, *baseline, *cpuProfile, *heapProfile)
 	default:
 		err = fill(*dataDir, *deployments, *replicas, *namespaces, *workers, *controllerWorkers, *churn, *noSync)
 	}
@@ -196,8 +226,17 @@ func fill(dir string, deployments, replicas, namespaces, workers, controllerWork
 }
 
 // measureLoaded opens the store in an engine without controllers (what a restart does),
-// waits for /readyz, collects garbage and reports memory per stored pod.
-func measureLoaded(dir string, noSync bool, churn int, cpuProfile, heapProfile string) error {
+// waits for /readyz, collects garbage and reports memory per stored pod, and the memory per
+// pod above an empty engine's (measureEmpty, run first in the same process).
+func measureLoaded(dir string, noSync bool, churn int, baseline bool, cpuProfile, heapProfile string) error {
+	var empty memory
+	if baseline {
+		var err error
+		if empty, err = measureEmpty(noSync, heapProfile); err != nil {
+			return fmt.Errorf("empty engine: %w", err)
+		}
+		empty.print("empty-")
+	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -207,59 +246,28 @@ func measureLoaded(dir string, noSync bool, churn int, cpuProfile, heapProfile s
 			return err
 		}
 	}
-	start := time.Now()
-	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, NoControllers: true, Logger: quiet()})
+	srv, cs, loaded, err := startEngine(dir, noSync)
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(context.Background()); err != nil {
-		return err
-	}
-	if err := waitReady(srv.URL(), 30*time.Second); err != nil {
-		return err
-	}
-	loaded := time.Since(start)
 	pprof.StopCPUProfile()
-	cs, err := client(srv.KubeconfigPath())
-	if err != nil {
-		return err
-	}
-	count := func(list func(metav1.ListOptions) (int, *int64, error)) (int64, error) {
-		n, remaining, err := list(metav1.ListOptions{Limit: 1})
-		if err != nil || remaining == nil {
-			return int64(n), err
-		}
-		return int64(n) + *remaining, nil
-	}
 	ctx := context.Background()
-	pods, err := count(func(o metav1.ListOptions) (int, *int64, error) {
-		l, err := cs.CoreV1().Pods("").List(ctx, o)
-		if err != nil {
-			return 0, nil, err
-		}
-		return len(l.Items), l.RemainingItemCount, nil
-	})
+	pods, err := countPods(ctx, cs)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("pods %d\n", pods)
 	fmt.Printf("load-to-ready %d ms\n", loaded.Milliseconds())
 	report := func(prefix string) {
-		runtime.GC()
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		r := rss()
-		fmt.Printf("%sengine-rss %d MiB\n", prefix, r>>20)
-		fmt.Printf("%sengine-rss-anon %d MiB\n", prefix, procStatus("RssAnon")>>20)
-		fmt.Printf("%sengine-rss-file %d MiB\n", prefix, procStatus("RssFile")>>20)
-		fmt.Printf("%sengine-heap-live %d MiB\n", prefix, ms.HeapAlloc>>20)
-		fmt.Printf("%sengine-heap-in-spans %d MiB\n", prefix, ms.HeapInuse>>20)
-		fmt.Printf("%sengine-go-sys %d MiB\n", prefix, (ms.Sys-ms.HeapReleased)>>20)
+		m := settledMemory()
+		m.print(prefix)
 		if pods > 0 {
-			fmt.Printf("%srss-per-pod %.1f KB\n", prefix, float64(r)/float64(pods)/1000)
-			fmt.Printf("%sheap-per-pod %.1f KB\n", prefix, float64(ms.HeapAlloc)/float64(pods)/1000)
+			fmt.Printf("%srss-per-pod %.1f KB\n", prefix, float64(m.rss)/float64(pods)/1000)
+			fmt.Printf("%sheap-per-pod %.1f KB\n", prefix, float64(m.heapLive)/float64(pods)/1000)
+			if baseline {
+				fmt.Printf("%srss-above-empty-per-pod %.1f KB\n", prefix, (float64(m.rss)-float64(empty.rss))/float64(pods)/1000)
+				fmt.Printf("%sheap-above-empty-per-pod %.1f KB\n", prefix, (float64(m.heapLive)-float64(empty.heapLive))/float64(pods)/1000)
+			}
 		}
 	}
 	report("")
@@ -304,18 +312,127 @@ func measureLoaded(dir string, noSync bool, churn int, cpuProfile, heapProfile s
 		report("after-churn-")
 	}
 	if heapProfile != "" {
-		f, err := os.Create(heapProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			return err
-		}
-		if err := f.Close(); err != nil {
+		if err := writeHeapProfile(heapProfile); err != nil {
 			return err
 		}
 	}
 	return srv.Close()
+}
+
+// measureEmpty starts an engine as measureLoaded does, on a new temporary data directory,
+// asks it what measureLoaded asks (its pods: none) and returns the process's memory while it
+// runs: what any engine holds whatever it stores (the binary's pages it touched, the
+// runtime, the caches its first start builds once per process, the objects written at
+// start). It then closes the engine and removes the directory; the process-wide caches stay,
+// so the loaded engine's memory above this is what its objects cost. With heapProfile, the
+// heap is written to heapProfile.empty.
+func measureEmpty(noSync bool, heapProfile string) (memory, error) {
+	dir, err := os.MkdirTemp("", "sheetops-empty-")
+	if err != nil {
+		return memory{}, err
+	}
+	defer os.RemoveAll(dir)
+	srv, cs, ready, err := startEngine(dir, noSync)
+	if err != nil {
+		return memory{}, err
+	}
+	if _, err := countPods(context.Background(), cs); err != nil {
+		srv.Close()
+		return memory{}, err
+	}
+	fmt.Printf("empty-start-to-ready %d ms\n", ready.Milliseconds())
+	m := settledMemory()
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile + ".empty"); err != nil {
+			srv.Close()
+			return memory{}, err
+		}
+	}
+	return m, srv.Close()
+}
+
+// startEngine starts an engine without controllers on dir, waits for /readyz and returns it,
+// an admin client of it and the time from New to ready.
+func startEngine(dir string, noSync bool) (*apiserver.Server, *kubernetes.Clientset, time.Duration, error) {
+	start := time.Now()
+	srv, err := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0", DataDir: dir, NoSync: noSync, NoControllers: true, Logger: quiet()})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		srv.Close()
+		return nil, nil, 0, err
+	}
+	if err := waitReady(srv.URL(), 30*time.Second); err != nil {
+		srv.Close()
+		return nil, nil, 0, err
+	}
+	ready := time.Since(start)
+	cs, err := client(srv.KubeconfigPath())
+	if err != nil {
+		srv.Close()
+		return nil, nil, 0, err
+	}
+	return srv, cs, ready, nil
+}
+
+// countPods lists one pod and reads the remaining count.
+func countPods(ctx context.Context, cs *kubernetes.Clientset) (int64, error) {
+	l, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	n := int64(len(l.Items))
+	if l.RemainingItemCount != nil {
+		n += *l.RemainingItemCount
+	}
+	return n, nil
+}
+
+// memory is the process's memory at one moment.
+type memory struct {
+	rss, rssAnon, rssFile uint64 // /proc/self/status: VmRSS, RssAnon, RssFile
+	heapLive, heapInSpans uint64 // runtime.MemStats: HeapAlloc, HeapInuse
+	goSys                 uint64 // runtime.MemStats: Sys - HeapReleased
+}
+
+// settledMemory waits until the process has stopped allocating (the engine's work in the
+// background after ready, such as building the field managers, is done: less than 64 KiB
+// allocated in 100 ms, for at most 10 s), collects garbage twice, returns free pages to the
+// system and reads the process's memory.
+func settledMemory() memory {
+	allocated := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.TotalAlloc
+	}
+	for deadline, last := time.Now().Add(10*time.Second), allocated(); time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		now := allocated()
+		if now-last < 64<<10 {
+			break
+		}
+		last = now
+	}
+	runtime.GC()
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return memory{
+		rss: rss(), rssAnon: procStatus("RssAnon"), rssFile: procStatus("RssFile"),
+		heapLive: ms.HeapAlloc, heapInSpans: ms.HeapInuse, goSys: ms.Sys - ms.HeapReleased,
+	}
+}
+
+// print writes m's figures, each name prefixed.
+func (m memory) print(prefix string) {
+	fmt.Printf("%sengine-rss %d MiB\n", prefix, m.rss>>20)
+	fmt.Printf("%sengine-rss-anon %d MiB\n", prefix, m.rssAnon>>20)
+	fmt.Printf("%sengine-rss-file %d MiB\n", prefix, m.rssFile>>20)
+	fmt.Printf("%sengine-heap-live %d MiB\n", prefix, m.heapLive>>20)
+	fmt.Printf("%sengine-heap-in-spans %d MiB\n", prefix, m.heapInSpans>>20)
+	fmt.Printf("%sengine-go-sys %d MiB\n", prefix, m.goSys>>20)
 }
 
 // timeStart launches bin apiserver runs times on a fresh data directory and reports the
