@@ -92,12 +92,13 @@ type Store struct {
 	opts Options
 	db   *bolt.DB
 
-	mu       stdsync.RWMutex
-	rev      uint64 // the last committed revision: what reads, lists and watches see
-	items    map[string]*resourceItems
-	history  []histEvent // ring buffer
-	histHead int         // index of the oldest event
-	histLen  int
+	mu    stdsync.RWMutex
+	rev   uint64 // the last committed revision: what reads, lists and watches see
+	items map[string]*resourceItems
+	// history is a ring of up to opts.History events, grown as events come until it is
+	// full (an engine that is written little does not hold room for them all).
+	history  []histEvent
+	histHead int // index of the oldest event; 0 until history is full
 	watchers map[string]map[*Watcher]struct{}
 	closing  bool // no new watches
 
@@ -137,7 +138,6 @@ func Open(opts Options) (*Store, error) {
 	s := &Store{
 		opts:     opts,
 		items:    map[string]*resourceItems{},
-		history:  make([]histEvent, opts.History),
 		watchers: map[string]map[*Watcher]struct{}{},
 		pending:  map[string]*write{},
 	}
@@ -533,12 +533,16 @@ func (s *Store) deleteLocked(resource, key string, old, last runtime.Object) (ru
 
 // emit hands ev to the watchers and keeps h, its encoded form, in the history.
 func (s *Store) emit(ev Event, h histEvent) {
-	i := (s.histHead + s.histLen) % len(s.history)
-	s.history[i] = h
-	if s.histLen < len(s.history) {
-		s.histLen++
+	if n := len(s.history); n == s.opts.History {
+		s.history[s.histHead] = h
+		s.histHead = (s.histHead + 1) % n
 	} else {
-		s.histHead = (s.histHead + 1) % len(s.history)
+		if n == cap(s.history) { // double it, up to opts.History
+			grown := make([]histEvent, n, min(max(2*n, 256), s.opts.History))
+			copy(grown, s.history)
+			s.history = grown
+		}
+		s.history = append(s.history, h)
 	}
 	for w := range s.watchers[ev.Resource] {
 		w.offer(ev)
@@ -548,7 +552,7 @@ func (s *Store) emit(ev Event, h histEvent) {
 // oldestRV is the first revision the history can replay from: watching from any revision
 // at or after oldestRV-1 is possible.
 func (s *Store) oldestRV() uint64 {
-	if s.histLen == 0 {
+	if len(s.history) == 0 {
 		return s.rev + 1
 	}
 	return s.history[s.histHead].rv
@@ -572,7 +576,7 @@ func (s *Store) historySince(since uint64, resource string, fn func(h *histEvent
 	if since+1 < s.oldestRV() && since < s.rev {
 		return ErrExpired
 	}
-	for i := 0; i < s.histLen; i++ {
+	for i := range s.history {
 		h := &s.history[(s.histHead+i)%len(s.history)]
 		if h.rv > since && h.resource == resource {
 			if err := fn(h); err != nil {

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -161,6 +162,55 @@ func TestWatchSelectorTransitionsAndExpiry(t *testing.T) {
 	}
 	if _, err := s.Watch("pods", WatchOptions{Since: 1}); err != nil {
 		t.Fatalf("watch from 1: %v", err)
+	}
+}
+
+// TestHistoryGrows checks that the history, grown as events come (by doubling, from 256)
+// up to its size and a ring from then on, replays every kept event in order and expires
+// the revisions before them.
+func TestHistoryGrows(t *testing.T) {
+	const size = 600
+	for _, writes := range []int{1, 256, 257, 599, 600, 601, 1000, 1500} {
+		t.Run(strconv.Itoa(writes), func(t *testing.T) {
+			s := openTest(t, "", size)
+			defer s.Close()
+			s.Create("pods", newPod("ns", "p", nil))
+			for i := 1; i < writes; i++ {
+				s.Update("pods", "ns", "p", func(cur runtime.Object) (runtime.Object, error) {
+					p := cur.(*corev1.Pod).DeepCopy()
+					p.Labels = map[string]string{"n": strconv.Itoa(i)}
+					return p, nil
+				})
+			}
+			if s.Revision() != uint64(writes) {
+				t.Fatalf("revision %d, want %d", s.Revision(), writes)
+			}
+			kept := min(writes, size)
+			first := uint64(writes-kept) + 1 // the oldest kept event's revision
+			if first > 1 {
+				if _, err := s.Watch("pods", WatchOptions{Since: first - 2}); !errors.Is(err, ErrExpired) {
+					t.Fatalf("watch from %d: %v, want ErrExpired", first-2, err)
+				}
+			}
+			w, err := s.Watch("pods", WatchOptions{Since: first - 1})
+			if err != nil {
+				t.Fatalf("watch from %d: %v", first-1, err)
+			}
+			defer w.Stop()
+			deadline := deadline2(time.After(2 * time.Second))
+			for want := first; want <= uint64(writes); {
+				evs, ok := w.Next(deadline)
+				if !ok {
+					t.Fatalf("watch ended at revision %d of %d", want, writes)
+				}
+				for _, e := range evs {
+					if e.RV != want {
+						t.Fatalf("event at revision %d, want %d", e.RV, want)
+					}
+					want++
+				}
+			}
+		})
 	}
 }
 
