@@ -9,13 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/managedfields"
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper"
-	aggregatorapply "k8s.io/kube-aggregator/pkg/client/applyconfiguration"
-	"sigs.k8s.io/structured-merge-diff/v6/typed"
 
 	"github.com/sheetops/sheetops/apiserver/storage"
 )
@@ -201,29 +198,4 @@ func localAPIService(gv schema.GroupVersion, groupPriority, versionPriority int3
 		ObjectMeta: metav1.ObjectMeta{Name: gv.Version + "." + gv.Group, Labels: map[string]string{autoRegisterLabel: managed}},
 		Spec:       apiregistrationv1.APIServiceSpec{Group: gv.Group, Version: gv.Version, GroupPriorityMinimum: groupPriority, VersionPriority: versionPriority},
 	}
-}
-
-// withAggregatorTypes is a field-manager type converter that knows the APIService types
-// beside base's (client-go's, which knows only k8s.io/api).
-func withAggregatorTypes(base managedfields.TypeConverter) managedfields.TypeConverter {
-	return groupTypeConverter{base: base, groups: map[string]managedfields.TypeConverter{
-		apiregistrationv1.GroupName: aggregatorapply.NewTypeConverter(scheme),
-	}}
-}
-
-// groupTypeConverter converts objects of the named groups with their converter, every other with base.
-type groupTypeConverter struct {
-	base   managedfields.TypeConverter
-	groups map[string]managedfields.TypeConverter
-}
-
-func (c groupTypeConverter) ObjectToTyped(obj runtime.Object, opts ...typed.ValidationOptions) (*typed.TypedValue, error) {
-	if tc, ok := c.groups[obj.GetObjectKind().GroupVersionKind().Group]; ok {
-		return tc.ObjectToTyped(obj, opts...)
-	}
-	return c.base.ObjectToTyped(obj, opts...)
-}
-
-func (c groupTypeConverter) TypedToObject(value *typed.TypedValue) (runtime.Object, error) {
-	return c.base.TypedToObject(value)
 }

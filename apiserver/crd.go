@@ -16,7 +16,6 @@ import (
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsinstall "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/install"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensionsapply "k8s.io/apiextensions-apiserver/pkg/client/applyconfiguration"
 	"k8s.io/apiextensions-apiserver/pkg/controller/openapi/builder"
 	"k8s.io/apiextensions-apiserver/pkg/registry/customresourcedefinition"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,14 +23,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/kube-openapi/pkg/spec3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
-	"sigs.k8s.io/structured-merge-diff/v6/typed"
 	"sigs.k8s.io/yaml"
 
 	"github.com/sheetops/sheetops/apiserver/openapi"
@@ -624,25 +621,6 @@ func (s *Server) createCustom(gvr schema.GroupVersionResource, content map[strin
 		return nil
 	}
 	return err
-}
-
-// extensionTypes is a TypeConverter that converts the apiextensions.k8s.io kinds with
-// their own schema (k8s.io/apiextensions-apiserver's apply configurations) and every
-// other kind with the built-in one.
-type extensionTypes struct {
-	managedfields.TypeConverter
-	ext managedfields.TypeConverter
-}
-
-func withExtensionTypes(builtin managedfields.TypeConverter) managedfields.TypeConverter {
-	return extensionTypes{TypeConverter: builtin, ext: apiextensionsapply.NewTypeConverter(scheme)}
-}
-
-func (c extensionTypes) ObjectToTyped(obj runtime.Object, opts ...typed.ValidationOptions) (*typed.TypedValue, error) {
-	if obj.GetObjectKind().GroupVersionKind().Group == apiextensionsv1.GroupName {
-		return c.ext.ObjectToTyped(obj, opts...)
-	}
-	return c.TypeConverter.ObjectToTyped(obj, opts...)
 }
 
 // crdColumns are kube-apiserver's Table columns of CustomResourceDefinitions.
