@@ -19,10 +19,8 @@ import (
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/sheetops/sheetops/apiserver/auth"
-	"github.com/sheetops/sheetops/apiserver/openapi"
 )
 
 // The create-only kinds of authorization.k8s.io/v1 and authentication.k8s.io/v1 (access
@@ -106,37 +104,14 @@ func decodeReview[T runtime.Object](w http.ResponseWriter, r *http.Request, gvk 
 // before the review's storage answers, so the answer carries them.
 var reviewManagers sync.Map // "kind/subresource" → *managedfields.FieldManager
 
-// reviewTypeConverter is a type converter for the kinds answered here, which client-go's
-// apply configurations (the engine's type converter) lack: built once from the generated
-// OpenAPI definitions, each kind's schema tagged with its group, version and kind.
+// reviewTypeConverter is a type converter for the kinds answered here, which the field
+// managers' (the served kinds') lacks, built once from their OpenAPI definitions.
 var reviewTypeConverter = sync.OnceValues(func() (managedfields.TypeConverter, error) {
-	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
-	defs := openapi.GetOpenAPIDefinitions(ref)
-	schemas := make(map[string]*spec.Schema, len(defs))
-	for name, d := range defs {
-		sch := d.Schema
-		schemas[name] = &sch
-	}
-	for _, k := range []schema.GroupVersionKind{
+	return definitionTypes([]schema.GroupVersionKind{
 		authenticationv1.SchemeGroupVersion.WithKind("TokenReview"), authenticationv1.SchemeGroupVersion.WithKind("TokenRequest"),
 		authorizationv1.SchemeGroupVersion.WithKind("SelfSubjectAccessReview"), authorizationv1.SchemeGroupVersion.WithKind("SubjectAccessReview"),
 		authorizationv1.SchemeGroupVersion.WithKind("LocalSubjectAccessReview"),
-	} {
-		obj, err := scheme.New(k)
-		if err != nil {
-			return nil, err
-		}
-		named, ok := obj.(interface{ OpenAPIModelName() string })
-		if !ok {
-			return nil, fmt.Errorf("no OpenAPI model name for %s", k)
-		}
-		sch := schemas[named.OpenAPIModelName()]
-		if sch == nil {
-			return nil, fmt.Errorf("no OpenAPI definition of %s", k)
-		}
-		sch.AddExtension("x-kubernetes-group-version-kind", []any{map[string]any{"group": k.Group, "version": k.Version, "kind": k.Kind}})
-	}
-	return managedfields.NewTypeConverter(schemas, false)
+	})
 })
 
 // withManagedFields records obj's fields as set by the request's field manager, as a
