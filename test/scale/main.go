@@ -32,17 +32,17 @@
 // second start (with -baseline=false there is no empty engine and it is the first). The
 // loaded engine is measured the same way:
 //
-//	engine-rss, -rss-anon, -rss-file      VmRSS, RssAnon, RssFile of /proc/self/status (MiB)
-//	engine-heap-live, -heap-in-spans     runtime.MemStats HeapAlloc, HeapInuse (MiB)
-//	engine-go-sys                        what the Go runtime holds of the system (MiB)
-//	rss-per-pod, heap-per-pod            the RSS and live heap divided by the stored pods
-//	rss-above-empty-per-pod              (engine-rss - empty-engine-rss) / pods
-//	heap-above-empty-per-pod             (engine-heap-live - empty-engine-heap-live) / pods
+//	engine-rss, -rss-anon, -rss-file  VmRSS, RssAnon, RssFile of /proc/self/status (MiB)
+//	engine-heap-live, -heap-in-spans  runtime.MemStats HeapAlloc, HeapInuse (MiB)
+//	engine-go-sys                     what the Go runtime holds of the system (MiB)
+//	rss-per-pod, heap-per-pod         the RSS and live heap divided by the stored pods
+//	rss-above-empty-per-pod           (engine-rss - empty-engine-rss) / pods
+//	heap-above-empty-per-pod          (engine-heap-live - empty-engine-heap-live) / pods
 //
 // and again after -churn patches, each name prefixed with after-churn-. The caches the empty
 // engine built stay in the process, so the figures above it are what the stored objects
 // cost. RssFile (mostly the binary's pages) depends on how the binary's file sits in the page
-// cache: the same bytes copied with cp have measured 14 MiB less than straight from go build,
+// cache: the same bytes copied with cp have measured 5–14 MiB less than straight from go build,
 // so compare RSS figures of one binary file; the figures above the empty engine do not
 // depend on it.
 package main
