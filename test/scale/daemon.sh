@@ -39,6 +39,7 @@ now() { date +%s.%N; }
 since() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 cpu() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
 
+rm -f "$dir/daemon.out" "$dir/daemon.err"
 t0=$(now)
 "$bin" run --config "$dir/sheetops.yaml" > "$dir/daemon.out" 2> "$dir/daemon.err" < /dev/null &
 pid=$!
