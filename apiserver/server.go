@@ -97,7 +97,7 @@ type Server struct {
 	allocMu stdsync.Mutex
 	wg      stdsync.WaitGroup
 	stop    context.CancelFunc
-	// policyRoles and policyBindings are the bootstrap policy (auth.BootstrapPolicy), parsed
+	// policyRoles and policyBindings are the bootstrap policy (auth.BootstrapPolicy), decoded
 	// by New for Start.
 	policyRoles    []*rbacv1.ClusterRole
 	policyBindings []*rbacv1.ClusterRoleBinding
@@ -140,7 +140,7 @@ func New(opts Options) (*Server, error) {
 		s.store, errs[4] = storage.Open(storage.Options{Path: filepath.Join(opts.DataDir, "store.db"), New: newStoreObjectOrCustom, NoSync: opts.NoSync, Finalized: finalized})
 	})
 	// What Start's bootstrap needs of CPU work only is done meanwhile: the bootstrap policy
-	// parsed and the type converter of the objects written at start.
+	// decoded and the type converter of the objects written at start.
 	wg.Go(func() { s.policyRoles, s.policyBindings = auth.BootstrapPolicy() })
 	wg.Go(func() { bootstrapTypes() })
 	wg.Wait()
