@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
-	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 
@@ -28,37 +27,14 @@ var bootstrapKinds = []schema.GroupVersionKind{
 }
 
 // bootstrapTypes is a type converter for bootstrapKinds alone, built from their generated
-// OpenAPI definitions and those they refer to: a few milliseconds, where the field
-// managers' (fieldManagerTypes) parses the schema of every kind, about 120 ms on 2 cores,
-// which start-up would otherwise wait for. The schemas are generated from the same Go
-// types, so the managed fields are the same (TestBootstrapFields).
+// OpenAPI definitions and those they refer to (openapi.Definitions builds only these): a
+// few milliseconds, where the field managers' (fieldManagerTypes) parses the schema of
+// every kind, about 120 ms on 2 cores, which start-up would otherwise wait for. The
+// schemas are generated from the same Go types, so the managed fields are the same
+// (TestBootstrapFields).
 var bootstrapTypes = sync.OnceValues(func() (fieldManagerTypeConverter, error) {
-	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
-	defs := openapi.GetOpenAPIDefinitions(ref)
-	for name, def := range aggregatoropenapi.GetOpenAPIDefinitions(ref) {
-		if _, ok := defs[name]; !ok {
-			defs[name] = def
-		}
-	}
-	schemas := map[string]*spec.Schema{}
-	var add func(name string) error
-	add = func(name string) error {
-		if schemas[name] != nil {
-			return nil
-		}
-		def, ok := defs[name]
-		if !ok {
-			return fmt.Errorf("no OpenAPI definition of %s", name)
-		}
-		schemas[name] = &def.Schema
-		for _, dep := range def.Dependencies {
-			if err := add(dep); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, gvk := range bootstrapKinds {
+	names := make([]string, len(bootstrapKinds))
+	for i, gvk := range bootstrapKinds {
 		obj, err := scheme.New(gvk)
 		if err != nil {
 			return fieldManagerTypeConverter{}, err
@@ -67,10 +43,19 @@ var bootstrapTypes = sync.OnceValues(func() (fieldManagerTypeConverter, error) {
 		if !ok {
 			return fieldManagerTypeConverter{}, fmt.Errorf("no OpenAPI model name for %s", gvk)
 		}
-		if err := add(named.OpenAPIModelName()); err != nil {
-			return fieldManagerTypeConverter{}, err
-		}
-		schemas[named.OpenAPIModelName()].AddExtension("x-kubernetes-group-version-kind",
+		names[i] = named.OpenAPIModelName()
+	}
+	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
+	defs, err := openapi.Definitions(ref, names...)
+	if err != nil {
+		return fieldManagerTypeConverter{}, err
+	}
+	schemas := make(map[string]*spec.Schema, len(defs))
+	for name, def := range defs {
+		schemas[name] = &def.Schema
+	}
+	for i, gvk := range bootstrapKinds {
+		schemas[names[i]].AddExtension("x-kubernetes-group-version-kind",
 			[]any{map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind}})
 	}
 	tc, err := managedfields.NewTypeConverter(schemas, false)
