@@ -9,7 +9,6 @@ import (
 	stdsync "sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
@@ -484,15 +483,7 @@ func (s *Server) aggregateClusterRoles(o writeOptions) error {
 var aggregationWrite = writeOptions{fieldManager: "clusterrole-aggregation-controller", fieldValidation: "Ignore"}
 
 func equalRules(a, b []rbacv1.PolicyRule) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !equality.Semantic.DeepEqual(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, auth.RuleEqual)
 }
 
 // runAggregation keeps aggregated cluster roles up to date: every change of a cluster

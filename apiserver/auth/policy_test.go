@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -123,5 +124,36 @@ func BenchmarkBootstrapPolicy(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		BootstrapPolicy()
+	}
+}
+
+func TestRuleEqual(t *testing.T) {
+	rule := rbacv1.PolicyRule{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"pods"}}
+	tests := []struct {
+		name string
+		a, b rbacv1.PolicyRule
+	}{
+		{"same", rule, rule},
+		{"copies", rule, *rule.DeepCopy()},
+		{"nil and empty", rbacv1.PolicyRule{Verbs: []string{"get"}}, rbacv1.PolicyRule{Verbs: []string{"get"}, ResourceNames: []string{}}},
+		{"verb order", rule, rbacv1.PolicyRule{Verbs: []string{"list", "get"}, APIGroups: []string{""}, Resources: []string{"pods"}}},
+		{"resource name", rule, rbacv1.PolicyRule{Verbs: rule.Verbs, APIGroups: rule.APIGroups, Resources: rule.Resources, ResourceNames: []string{"a"}}},
+		{"group", rule, rbacv1.PolicyRule{Verbs: rule.Verbs, APIGroups: []string{"apps"}, Resources: rule.Resources}},
+		{"url", rbacv1.PolicyRule{Verbs: []string{"get"}, NonResourceURLs: []string{"/healthz"}}, rbacv1.PolicyRule{Verbs: []string{"get"}, NonResourceURLs: []string{"/livez"}}},
+		{"empty", rbacv1.PolicyRule{}, rbacv1.PolicyRule{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := RuleEqual(tt.a, tt.b), equality.Semantic.DeepEqual(tt.a, tt.b); got != want {
+				t.Errorf("RuleEqual = %v, equality.Semantic.DeepEqual = %v", got, want)
+			}
+		})
+	}
+}
+
+func BenchmarkNewBootstrapPolicy(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		NewBootstrapPolicy()
 	}
 }
