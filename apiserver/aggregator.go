@@ -144,21 +144,6 @@ func newAggregator(s *Server, fp *auth.FrontProxy) *aggregator {
 	return a
 }
 
-// bootstrap registers the local APIServices and publishes the request-header trust.
-func (a *aggregator) bootstrap() error {
-	var services []runtime.Object
-	for _, as := range localAPIServices() {
-		services = append(services, as)
-	}
-	if err := a.s.createInternalAll(services); err != nil {
-		return err
-	}
-	if err := a.publishTrust(); err != nil {
-		return fmt.Errorf("write configmap kube-system/extension-apiserver-authentication: %w", err)
-	}
-	return a.refresh()
-}
-
 // publishTrust writes kube-system/extension-apiserver-authentication as kube-apiserver's
 // cluster-authentication-trust controller does.
 func (a *aggregator) publishTrust() error {

@@ -86,22 +86,54 @@ func (s *Server) createInternalAll(objs []runtime.Object) error {
 	return errors.Join(errs...)
 }
 
+// bootstrap writes what every cluster has from the start, missing objects only (one that
+// exists, perhaps changed by a person, is kept), in two steps whose writes share commits:
+// the built-in namespaces, the local APIServices and the bootstrap policy's cluster roles
+// and bindings; then what needs them: the kubernetes service and the request-header trust
+// in their namespaces, and the aggregated cluster roles' rules. Then the aggregator routes
+// by the APIServices.
 func (s *Server) bootstrap() error {
-	namespaces := make([]runtime.Object, 0, len(builtinNamespaces))
+	services := localAPIServices()
+	objs := make([]runtime.Object, 0, len(builtinNamespaces)+len(services)+len(s.policyRoles)+len(s.policyBindings))
 	for _, name := range builtinNamespaces {
-		namespaces = append(namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+		objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 	}
-	if err := s.createInternalAll(namespaces); err != nil {
+	for _, as := range services {
+		objs = append(objs, as)
+	}
+	for _, r := range s.policyRoles {
+		objs = append(objs, r)
+	}
+	for _, b := range s.policyBindings {
+		objs = append(objs, b)
+	}
+	if err := s.createInternalAll(objs); err != nil {
 		return err
 	}
 	port := int32(6443)
 	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok {
 		port = int32(addr.Port)
 	}
-	if err := s.createInternal(kubernetesServiceObject(port)); err != nil {
-		return fmt.Errorf("create service default/kubernetes: %w", err)
+	var (
+		wg   stdsync.WaitGroup
+		errs [3]error
+	)
+	wg.Go(func() {
+		if err := s.createInternal(kubernetesServiceObject(port)); err != nil {
+			errs[0] = fmt.Errorf("create service default/kubernetes: %w", err)
+		}
+	})
+	wg.Go(func() {
+		if err := s.agg.publishTrust(); err != nil {
+			errs[1] = fmt.Errorf("write configmap kube-system/extension-apiserver-authentication: %w", err)
+		}
+	})
+	wg.Go(func() { errs[2] = s.aggregateClusterRoles(s.startWrite(aggregationWrite)) })
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
 	}
-	return s.agg.bootstrap()
+	return s.agg.refresh()
 }
 
 // demoWorkloads are what --demo seeds: a few namespaces of deployments with various

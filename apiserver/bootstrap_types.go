@@ -16,7 +16,7 @@ import (
 	"github.com/sheetops/sheetops/apiserver/openapi"
 )
 
-// bootstrapKinds are the kinds the engine writes at start (bootstrap, bootstrapPolicy).
+// bootstrapKinds are the kinds the engine writes at start (bootstrap).
 var bootstrapKinds = []schema.GroupVersionKind{
 	corev1.SchemeGroupVersion.WithKind("Namespace"),
 	corev1.SchemeGroupVersion.WithKind("Service"),

@@ -408,23 +408,6 @@ func (p storePolicy) Role(namespace, name string) (*rbacv1.Role, error) {
 	return obj.(*rbacv1.Role), nil
 }
 
-// bootstrapPolicy creates the bootstrap cluster roles and bindings that are missing (an
-// existing one, perhaps changed by a person, is kept).
-func (s *Server) bootstrapPolicy() error {
-	roles, bindings := s.policyRoles, s.policyBindings
-	objs := make([]runtime.Object, 0, len(roles)+len(bindings))
-	for _, r := range roles {
-		objs = append(objs, r)
-	}
-	for _, b := range bindings {
-		objs = append(objs, b)
-	}
-	if err := s.createInternalAll(objs); err != nil {
-		return err
-	}
-	return s.aggregateClusterRoles(s.startWrite(aggregationWrite))
-}
-
 // aggregateClusterRoles gives every cluster role with an aggregationRule the rules of
 // the cluster roles its selectors match, as upstream's clusterrole-aggregation controller
 // does, writing with o. Admin aggregates edit, which aggregates view: the rules are

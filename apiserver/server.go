@@ -172,10 +172,6 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	if err := s.bootstrapPolicy(); err != nil {
-		ln.Close()
-		return err
-	}
 	s.syncCRDs()
 	if s.opts.Demo {
 		if err := s.seedDemo(); err != nil {
