@@ -10,10 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
-	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
-
-	"github.com/sheetops/sheetops/apiserver/openapi"
 )
 
 // bootstrapKinds are the kinds the engine writes at start (bootstrap).
@@ -26,39 +23,13 @@ var bootstrapKinds = []schema.GroupVersionKind{
 	apiregistrationv1.SchemeGroupVersion.WithKind("APIService"),
 }
 
-// bootstrapTypes is a type converter for bootstrapKinds alone, built from their generated
-// OpenAPI definitions and those they refer to (openapi.Definitions builds only these): a
-// few milliseconds, where the field managers' (fieldManagerTypes) parses the schema of
-// every kind, about 120 ms on 2 cores, which start-up would otherwise wait for. The
-// schemas are generated from the same Go types, so the managed fields are the same
+// bootstrapTypes is a type converter for bootstrapKinds alone (definitionTypes, from
+// their OpenAPI definitions and those they refer to): a few milliseconds, where the field
+// managers' (fieldManagerTypes) is built from every served kind's, which start-up would
+// otherwise wait for. The schemas are the same, so the managed fields are the same
 // (TestBootstrapFields).
 var bootstrapTypes = sync.OnceValues(func() (fieldManagerTypeConverter, error) {
-	names := make([]string, len(bootstrapKinds))
-	for i, gvk := range bootstrapKinds {
-		obj, err := scheme.New(gvk)
-		if err != nil {
-			return fieldManagerTypeConverter{}, err
-		}
-		named, ok := obj.(interface{ OpenAPIModelName() string })
-		if !ok {
-			return fieldManagerTypeConverter{}, fmt.Errorf("no OpenAPI model name for %s", gvk)
-		}
-		names[i] = named.OpenAPIModelName()
-	}
-	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
-	defs, err := openapi.Definitions(ref, names...)
-	if err != nil {
-		return fieldManagerTypeConverter{}, err
-	}
-	schemas := make(map[string]*spec.Schema, len(defs))
-	for name, def := range defs {
-		schemas[name] = &def.Schema
-	}
-	for i, gvk := range bootstrapKinds {
-		schemas[names[i]].AddExtension("x-kubernetes-group-version-kind",
-			[]any{map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind}})
-	}
-	tc, err := managedfields.NewTypeConverter(schemas, false)
+	tc, err := definitionTypes(bootstrapKinds)
 	if err != nil {
 		return fieldManagerTypeConverter{}, err
 	}

@@ -21,7 +21,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,7 +30,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
-	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
 	"k8s.io/kube-openapi/pkg/common"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
@@ -433,39 +431,7 @@ func servedTypes() (managedfields.TypeConverter, error) {
 // kube-aggregator's and apiextensions-apiserver's for the kinds of their groups), each
 // kind's with those it refers to and tagged with its group, version and kind.
 func definitionTypes(kinds []schema.GroupVersionKind) (managedfields.TypeConverter, error) {
-	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
-	defs := openapi.GetOpenAPIDefinitions(ref)
-	for _, more := range []func(common.ReferenceCallback) map[string]common.OpenAPIDefinition{
-		aggregatoropenapi.GetOpenAPIDefinitions, apiextensionsopenapi.GetOpenAPIDefinitions,
-	} {
-		for name, def := range more(ref) {
-			if _, ok := defs[name]; !ok {
-				defs[name] = def
-			}
-		}
-	}
-	schemas := map[string]*spec.Schema{}
-	var add func(name string) error
-	add = func(name string) error {
-		if schemas[name] != nil {
-			return nil
-		}
-		def, ok := defs[name]
-		if !ok {
-			return fmt.Errorf("no OpenAPI definition of %s", name)
-		}
-		sch := def.Schema
-		if v2, ok := sch.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
-			sch = v2 // a scalar of two types (intstr.IntOrString): untyped, where its v3 form (oneOf) would be deduced
-		}
-		schemas[name] = &sch
-		for _, dep := range def.Dependencies {
-			if err := add(dep); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	names := make([]string, 0, len(kinds))
 	tagged := map[string][]any{} // model name -> its group version kinds
 	for _, gvk := range kinds {
 		obj, err := scheme.New(gvk)
@@ -477,10 +443,21 @@ func definitionTypes(kinds []schema.GroupVersionKind) (managedfields.TypeConvert
 			return nil, fmt.Errorf("no OpenAPI model name for %s", gvk)
 		}
 		name := named.OpenAPIModelName()
-		if err := add(name); err != nil {
-			return nil, err
-		}
+		names = append(names, name)
 		tagged[name] = append(tagged[name], map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind})
+	}
+	ref := func(name string) spec.Ref { return spec.MustCreateRef("#/definitions/" + name) }
+	defs, err := openapi.Definitions(ref, names...)
+	if err != nil {
+		return nil, err
+	}
+	schemas := make(map[string]*spec.Schema, len(defs))
+	for name, def := range defs {
+		sch := def.Schema
+		if v2, ok := sch.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
+			sch = v2 // a scalar of two types (intstr.IntOrString): untyped, where its v3 form (oneOf) would be deduced
+		}
+		schemas[name] = &sch
 	}
 	for name, gvks := range tagged {
 		schemas[name].AddExtension("x-kubernetes-group-version-kind", gvks)

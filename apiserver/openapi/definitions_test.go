@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
 	"k8s.io/kube-openapi/pkg/common"
@@ -31,11 +33,16 @@ func TestDefinitionFuncs(t *testing.T) {
 }
 
 func TestDefinitions(t *testing.T) {
-	// As the whole maps give them: the k8s.io/api types' first, then kube-aggregator's.
+	// As the whole maps give them: the k8s.io/api types' first, then kube-aggregator's,
+	// then apiextensions-apiserver's.
 	all := GetOpenAPIDefinitions(testRef)
-	for name, def := range aggregatoropenapi.GetOpenAPIDefinitions(testRef) {
-		if _, ok := all[name]; !ok {
-			all[name] = def
+	for _, more := range []map[string]common.OpenAPIDefinition{
+		aggregatoropenapi.GetOpenAPIDefinitions(testRef), apiextensionsopenapi.GetOpenAPIDefinitions(testRef),
+	} {
+		for name, def := range more {
+			if _, ok := all[name]; !ok {
+				all[name] = def
+			}
 		}
 	}
 	closure := func(names ...string) map[string]common.OpenAPIDefinition {
@@ -58,6 +65,7 @@ func TestDefinitions(t *testing.T) {
 		{"service", []string{corev1.Service{}.OpenAPIModelName()}},
 		{"rbac", []string{rbacv1.ClusterRole{}.OpenAPIModelName(), rbacv1.ClusterRoleBinding{}.OpenAPIModelName()}},
 		{"apiservice", []string{apiregistrationv1.APIService{}.OpenAPIModelName()}},
+		{"crd", []string{apiextensionsv1.CustomResourceDefinition{}.OpenAPIModelName()}},
 		{"pod and namespace", []string{corev1.Pod{}.OpenAPIModelName(), corev1.Namespace{}.OpenAPIModelName()}},
 	}
 	for _, tt := range tests {
