@@ -294,7 +294,13 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 	_, err = rbac.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "bot"},
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pod-reader"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "bot"}}}, metav1.CreateOptions{})
 	r.must("setup-sa-binding", err)
-	r.resp("sa-list-pods-bound", call(ctx, bot, "GET", podsPath(ns), nil, "", nil))
+	// kube-apiserver's authorizer sees a new binding through its informer, a moment later
+	bound := call(ctx, bot, "GET", podsPath(ns), nil, "", nil)
+	for deadline := time.Now().Add(10 * time.Second); bound.code == 403 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		bound = call(ctx, bot, "GET", podsPath(ns), nil, "", nil)
+	}
+	r.resp("sa-list-pods-bound", bound)
 	r.resp("sa-ssar", call(ctx, bot, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", nil, "", ssar("get", "pods", ns)), "status")
 	r.must("delete-sa", s.cs.CoreV1().ServiceAccounts(ns).Delete(ctx, "bot", metav1.DeleteOptions{}))
 	// kube-apiserver keeps a successful token authentication for 10 s (its token cache)
