@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"path"
@@ -265,6 +266,7 @@ type grid struct {
 	header []string
 	rows   [][]string
 	kinds  [][]cellKind // header first; nil unless asked for
+	hashes []uint64     // per row, its rowHash (0: unknown); nil when none is known
 }
 
 // row is one row of a worksheet as parsed: its number, and its cells up to the last one
@@ -276,6 +278,8 @@ type row struct {
 	// old, when not nil, is the row of the last read that cells is the prefix of (the
 	// rest of it empty): gridOfRows pads cells with it rather than with a copy.
 	old []string
+	// hash is rowHash of the row's XML when it was parsed on its own (parseRows), else 0.
+	hash uint64
 }
 
 // chunkSize is the least worksheet XML worth parsing on a core of its own.
@@ -283,7 +287,7 @@ const chunkSize = 1 << 20
 
 // readGrid reads one worksheet's cells. A big worksheet is cut between rows into blocks,
 // parsed in parallel while the rest of it is inflated.
-func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool, old [][]string) (*grid, error) {
+func (p *pkg) readGrid(ref tabRef, sst []string, withKinds bool, old *oldRows) (*grid, error) {
 	f, ok := p.parts[strings.ToLower(ref.part)]
 	if !ok {
 		return nil, fmt.Errorf("part %s: %w", ref.part, errMissingPart)
@@ -316,7 +320,7 @@ var blocks sync.Pool
 // workers goroutines while it reads on. It cuts only where splitRows would: before a row
 // that carries its number, in XML with no CDATA section or comment up to there. old is
 // as for parseRows.
-func gridFrom(r io.Reader, size int, sst []string, withKinds bool, old [][]string, workers, block int) (*grid, error) {
+func gridFrom(r io.Reader, size int, sst []string, withKinds bool, old *oldRows, workers, block int) (*grid, error) {
 	type result struct {
 		rows []row
 		err  error
@@ -499,7 +503,7 @@ func lastRowStart(buf, rowTag []byte) (at int, numbered bool) {
 }
 
 // gridOf parses a worksheet's XML in at most n chunks of at least size bytes.
-func gridOf(raw []byte, sst []string, withKinds bool, old [][]string, n, size int) (*grid, error) {
+func gridOf(raw []byte, sst []string, withKinds bool, old *oldRows, n, size int) (*grid, error) {
 	chunks := splitRows(raw, n, size)
 	parts := make([][]row, len(chunks))
 	errs := make([]error, len(chunks))
@@ -543,6 +547,12 @@ func gridOfRows(parts [][]row, withKinds bool) *grid {
 			}
 			if len(r.cells) == 0 {
 				continue // blank
+			}
+			if r.hash != 0 && g.hashes == nil {
+				g.hashes = make([]uint64, len(g.rows), n)
+			}
+			if g.hashes != nil {
+				g.hashes = append(g.hashes, r.hash)
 			}
 			// Every row as wide as the widest, so no typed cell is lost (see sheets.Tab).
 			if len(r.old) >= width {
@@ -658,88 +668,252 @@ func hasMarkupDecl(b []byte) bool {
 	return false
 }
 
+// hasInstruction reports whether b holds "<?" (a processing instruction), as hasMarkupDecl.
+func hasInstruction(b []byte) bool {
+	for i := 1; i < len(b); {
+		j := bytes.IndexByte(b[i:], '?')
+		if j < 0 {
+			return false
+		}
+		if b[i+j-1] == '<' {
+			return true
+		}
+		i += j + 1
+	}
+	return false
+}
+
 // parseRows parses rows of a worksheet's sheetData (up to its end, or the end of raw),
 // and returns them in document order with their numbers.
 //
-// old, when not nil, is the worksheet's data rows as last read (row n at old[n-2], as a
-// workbook Write made them): a row whose cells are those of its old row is returned as
+// old, when not nil, is the worksheet's data rows as last read (row n at old.rows[n-2], as
+// a workbook Write made them): a row whose cells are those of its old row is returned as
 // that row (its prefix up to the last cell not empty, clipped), not as a new copy. After a
 // program saved the workbook, most rows are as they were: reading them then allocates
-// nothing. (Not with withKinds.)
-func parseRows(raw []byte, sst []string, withKinds bool, old [][]string) ([]row, error) {
+// nothing. When old also has the hashes of its rows' XML (and the shared strings are
+// those it was read with), a row whose XML hashes the same is not parsed at all. (Not
+// with withKinds.)
+func parseRows(raw []byte, sst []string, withKinds bool, old *oldRows) ([]row, error) {
 	if withKinds {
 		old = nil
 	}
-	var (
-		rows    = make([]row, 0, rowsIn(raw))
-		cur     row // cur.cells is a scratch row, copied out at the row's end
-		started bool
-		// The new text of a row's cells goes into one buffer that becomes one string:
-		// an allocation per row rather than per cell.
-		buf     []byte
-		pending []span
-		from    []int // per cell of cur: the index in pending of its text, or -1
-		width   int   // of the widest row yet: a new row has room to be padded to it
-	)
-	flush := func() {
-		if started {
-			n := len(cur.cells)
-			for n > 0 && cur.cells[n-1] == "" {
-				n--
-			}
-			width = max(width, n)
-			r := row{n: cur.n}
-			if o := oldRow(old, cur.n); o != nil && sameCells(cur.cells[:n], from, buf, pending, o) {
-				r.cells, r.old = o[:n:n], o
-			} else if n > 0 {
-				cells := make([]string, n, width)
-				copy(cells, cur.cells)
-				if len(pending) > 0 {
-					all := string(buf)
-					for j := range n {
-						if k := from[j]; k >= 0 {
-							cells[j] = all[pending[k].from:pending[k].to]
-						}
-					}
-				}
-				r.cells = cells
-			}
-			if withKinds {
-				r.kinds = slices.Clone(cur.kinds[:n])
-			}
-			rows = append(rows, r)
+	p := &rowParser{sst: sst, withKinds: withKinds, old: old, rows: make([]row, 0, rowsIn(raw))}
+	if old != nil && old.hashes != nil && !hasMarkupDecl(raw) && !hasInstruction(raw) {
+		if rows, ok, err := p.bySegment(raw); err != nil || ok {
+			return rows, err
 		}
-		buf, pending = buf[:0], pending[:0]
-		cur.cells, cur.kinds, from = cur.cells[:0], cur.kinds[:0], from[:0]
-		started = true
+		p = &rowParser{sst: sst, withKinds: withKinds, old: old, rows: p.rows[:0]}
 	}
-	err := parseCells(raw, sst, func(n int) { flush(); cur.n = n }, func(col int, str string, text []byte, kind cellKind) {
-		for len(cur.cells) < col {
-			cur.cells = append(cur.cells, "")
-			from = append(from, -1)
-			if withKinds {
-				cur.kinds = append(cur.kinds, kindText)
-			}
-		}
-		if str != "" {
-			cur.cells[col-1], from[col-1] = str, -1
-		} else {
-			// not empty: its text is set from buf at the end of the row
-			cur.cells[col-1], from[col-1] = "\x00", len(pending)
-			pending = append(pending, span{from: len(buf), to: len(buf) + len(text)})
-			buf = append(buf, text...)
-		}
-		if withKinds {
-			cur.kinds[col-1] = kind
-		}
-	})
-	if err != nil {
+	if err := p.parse(raw); err != nil {
 		return nil, err
 	}
-	if started {
-		flush()
+	return p.rows, nil
+}
+
+// oldRows is what parseRows is given of a worksheet's last read.
+type oldRows struct {
+	rows [][]string
+	// hashes[i], when not zero, is rowHash of the XML row rows[i] was read from (with the
+	// same shared strings); nil when unknown.
+	hashes []uint64
+}
+
+// rowSeed seeds rowHash: hashes are compared within this process only.
+var rowSeed = maphash.MakeSeed()
+
+// rowHash hashes a row's XML (never zero).
+func rowHash(xml []byte) uint64 { return maphash.Bytes(rowSeed, xml) | 1 }
+
+// bySegment parses raw row by row: each "<row r=…>…</row>" whose bytes hash as those of
+// its old row is that row, the others are parsed (parse). ok is false, and nothing of raw
+// is parsed here, unless raw is a run of such rows, with only white space between them
+// (the sheetData's beginning before the first, its end after the last): rows that do not
+// carry their numbers, empty rows written as "<row …/>" and prefixed tags are left to a
+// parse of the whole.
+func (p *rowParser) bySegment(raw []byte) (_ []row, ok bool, _ error) {
+	end := []byte("</row>")
+	rest := raw
+	// The rows to parse come in runs, each parsed at once: a parse per row would cost
+	// more than parsing the whole does.
+	var run []byte // raw from the first row of the run to parse
+	parseRun := func(to []byte) error {
+		if run == nil {
+			return nil
+		}
+		err := p.parse(run[:len(run)-len(to)])
+		run = nil
+		return err
 	}
-	return rows, nil
+	for first := true; ; first = false {
+		e := bytes.Index(rest, end)
+		if e < 0 {
+			break
+		}
+		seg := rest[:e+len(end)]
+		start := bytes.Index(seg, []byte("<row"))
+		if start < 0 {
+			return nil, false, nil
+		}
+		if len(bytes.TrimSpace(seg[:start])) > 0 {
+			if !first {
+				return nil, false, nil
+			}
+			if err := p.parse(seg[:start]); err != nil { // the worksheet up to its first row
+				return nil, false, err
+			}
+		}
+		from := rest[start:] // this row and what follows
+		seg, rest = seg[start:], rest[e+len(end):]
+		n, single := rowNumber(seg)
+		if !single {
+			return nil, false, nil
+		}
+		h := rowHash(seg)
+		if i := n - 2; i >= 0 && i < len(p.old.hashes) && i < len(p.old.rows) && p.old.hashes[i] == h {
+			if err := parseRun(from); err != nil {
+				return nil, false, err
+			}
+			o := p.old.rows[i]
+			k := len(o)
+			for k > 0 && o[k-1] == "" {
+				k--
+			}
+			p.rows = append(p.rows, row{n: n, cells: o[:k:k], old: o, hash: h})
+			continue
+		}
+		if run == nil {
+			run = from
+		}
+	}
+	if bytes.Contains(rest, []byte("<row")) {
+		return nil, false, nil
+	}
+	if err := parseRun(rest); err != nil {
+		return nil, false, err
+	}
+	if err := p.parse(rest); err != nil {
+		return nil, false, err
+	}
+	return p.rows, true, nil
+}
+
+// rowNumber reads the number of the row seg holds: seg begins with its tag and ends with
+// the first "</row>" after it. single is false unless the tag is "<row …>" with an r
+// attribute (rows do not nest: seg then holds that row alone).
+func rowNumber(seg []byte) (n int, single bool) {
+	tagEnd := bytes.IndexByte(seg, '>')
+	if tagEnd < 5 || tagEnd == len(seg)-1 {
+		return 0, false
+	}
+	tag := seg[:tagEnd]
+	if c := tag[4]; c != ' ' && c != '\t' && c != '\n' && c != '\r' || tag[len(tag)-1] == '/' {
+		return 0, false // <rowSomething>, or an empty row
+	}
+	at := bytes.Index(tag, []byte(` r="`))
+	if at < 0 {
+		return 0, false
+	}
+	v := tag[at+4:]
+	q := bytes.IndexByte(v, '"')
+	if q < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(v[:q]))
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+// rowParser parses rows of a worksheet, appending them to rows. Its scratch row and
+// buffers serve every row it parses.
+type rowParser struct {
+	sst       []string
+	withKinds bool
+	old       *oldRows
+	rows      []row
+	cur       row // cur.cells is a scratch row, copied out at the row's end
+	started   bool
+	// The new text of a row's cells goes into one buffer that becomes one string: an
+	// allocation per row rather than per cell.
+	buf     []byte
+	pending []span
+	from    []int  // per cell of cur: the index in pending of its text, or -1
+	width   int    // of the widest row yet: a new row has room to be padded to it
+	hash    uint64 // rowHash of cur's XML, once its end tag is read
+}
+
+// parse parses the rows of raw (whole rows, or the sheetData's end) and appends them, each
+// with the hash of its XML.
+func (p *rowParser) parse(raw []byte) error {
+	p.started = false
+	err := parseCells(raw, p.sst, func(n int) { p.flush(); p.cur.n = n }, p.cell,
+		func(start, end int) { p.hash = rowHash(raw[start:end]) })
+	if err != nil {
+		return err
+	}
+	p.flush()
+	return nil
+}
+
+func (p *rowParser) cell(col int, str string, text []byte, kind cellKind) {
+	for len(p.cur.cells) < col {
+		p.cur.cells = append(p.cur.cells, "")
+		p.from = append(p.from, -1)
+		if p.withKinds {
+			p.cur.kinds = append(p.cur.kinds, kindText)
+		}
+	}
+	if str != "" {
+		p.cur.cells[col-1], p.from[col-1] = str, -1
+	} else {
+		// not empty: its text is set from buf at the end of the row
+		p.cur.cells[col-1], p.from[col-1] = "\x00", len(p.pending)
+		p.pending = append(p.pending, span{from: len(p.buf), to: len(p.buf) + len(text)})
+		p.buf = append(p.buf, text...)
+	}
+	if p.withKinds {
+		p.cur.kinds[col-1] = kind
+	}
+}
+
+// flush ends the current row, if one was begun.
+func (p *rowParser) flush() {
+	if p.started {
+		cur := &p.cur
+		n := len(cur.cells)
+		for n > 0 && cur.cells[n-1] == "" {
+			n--
+		}
+		p.width = max(p.width, n)
+		r := row{n: cur.n, hash: p.hash}
+		var o []string
+		if p.old != nil {
+			o = oldRow(p.old.rows, cur.n)
+		}
+		if o != nil && sameCells(cur.cells[:n], p.from, p.buf, p.pending, o) {
+			r.cells, r.old = o[:n:n], o
+		} else if n > 0 {
+			cells := make([]string, n, p.width)
+			copy(cells, cur.cells)
+			if len(p.pending) > 0 {
+				all := string(p.buf)
+				for j := range n {
+					if k := p.from[j]; k >= 0 {
+						cells[j] = all[p.pending[k].from:p.pending[k].to]
+					}
+				}
+			}
+			r.cells = cells
+		}
+		if p.withKinds {
+			r.kinds = slices.Clone(cur.kinds[:n])
+		}
+		p.rows = append(p.rows, r)
+	}
+	p.buf, p.pending, p.hash = p.buf[:0], p.pending[:0], 0
+	p.cur.cells, p.cur.kinds, p.from = p.cur.cells[:0], p.cur.kinds[:0], p.from[:0]
+	p.started = true
 }
 
 // rowsIn guesses how many rows raw holds, from the distance between its first two rows,
@@ -794,25 +968,34 @@ type span struct{ from, to int }
 
 // parseCells calls newRow at every row (with its 1-based number) and cell for every cell
 // of it that shows something (with its 1-based column and its text, see cellText), in
-// document order, up to the end of the sheetData or of raw.
-func parseCells(raw []byte, sst []string, newRow func(n int), cell func(col int, str string, text []byte, kind cellKind)) error {
+// document order, up to the end of the sheetData or of raw; and rowEnd, when not nil, at
+// the end tag of every row, with where its XML begins and ends in raw.
+func parseCells(raw []byte, sst []string, newRow func(n int), cell func(col int, str string, text []byte, kind cellKind), rowEnd func(start, end int)) error {
 	s := &scanner{b: raw}
 	var (
 		rowN, col   int
 		v, is, text []byte
+		rowStart    int
 	)
 	for {
+		at := s.i
 		t := s.next()
 		switch t.kind {
 		case tokEOF:
 			return nil
 		case tokEnd:
-			if string(t.name) == "sheetData" {
+			switch string(t.name) {
+			case "sheetData":
 				return nil
+			case "row":
+				if rowEnd != nil {
+					rowEnd(rowStart, s.i)
+				}
 			}
 		case tokStart, tokEmpty:
 			switch string(t.name) {
 			case "row":
+				rowStart = at
 				rowN++
 				if r, ok := attr(t.attrs, "r"); ok {
 					n, err := strconv.Atoi(string(r))
@@ -1065,6 +1248,7 @@ type parsedTab struct {
 	print  partPrint
 	header []string
 	rows   [][]string
+	hashes []uint64 // see grid
 }
 
 // readBook reads every worksheet of a workbook's bytes as text. Worksheets are inflated
@@ -1089,7 +1273,7 @@ func readBookReusing(data []byte, parsed map[string]*parsedTab) (*sheets.Book, m
 	for i, ref := range p.tabs {
 		prints[i], trusted[i] = p.printOf(ref.part)
 		if t, ok := parsed[strings.ToLower(ref.part)]; ok && trusted[i] && t.print == prints[i] {
-			grids[i] = &grid{header: t.header, rows: t.rows}
+			grids[i] = &grid{header: t.header, rows: t.rows, hashes: t.hashes}
 			continue
 		}
 		toParse++
@@ -1105,9 +1289,12 @@ func readBookReusing(data []byte, parsed map[string]*parsedTab) (*sheets.Book, m
 			if grids[i] != nil {
 				continue
 			}
-			var old [][]string // the rows last read or written: most are the same
+			var old *oldRows // the rows last read or written: most are the same
 			if t, ok := parsed[strings.ToLower(ref.part)]; ok {
-				old = t.rows
+				old = &oldRows{rows: t.rows}
+				if t.print.sstCRC == prints[i].sstCRC && t.print.sstSize == prints[i].sstSize {
+					old.hashes = t.hashes // their XML means what it meant then
+				}
 			}
 			wg.Go(func() { grids[i], errs[i] = p.readGrid(ref, sst, false, old) })
 		}
@@ -1121,7 +1308,7 @@ func readBookReusing(data []byte, parsed map[string]*parsedTab) (*sheets.Book, m
 	for i, ref := range p.tabs {
 		b.Tabs[i] = &sheets.Tab{Name: ref.name, Header: grids[i].header, Rows: grids[i].rows}
 		if trusted[i] {
-			next[strings.ToLower(ref.part)] = &parsedTab{print: prints[i], header: grids[i].header, rows: grids[i].rows}
+			next[strings.ToLower(ref.part)] = &parsedTab{print: prints[i], header: grids[i].header, rows: grids[i].rows, hashes: grids[i].hashes}
 		}
 	}
 	return b, next, nil

@@ -230,7 +230,7 @@ func TestParseReusesOldRows(t *testing.T) {
 		shared[i] = i != 4 && i != 7
 	}
 	for _, workers := range []int{1, 3} {
-		got, err := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), nil, false, old, workers, 4096)
+		got, err := gridFrom(iotest.HalfReader(bytes.NewReader(raw)), len(raw), nil, false, &oldRows{rows: old}, workers, 4096)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,6 +245,74 @@ func TestParseReusesOldRows(t *testing.T) {
 			if want := shared[i]; same(r, was) != want {
 				t.Errorf("workers %d: row %d shared with the old one: %v, want %v", workers, i+2, !want, want)
 			}
+		}
+	}
+}
+
+// TestParseSkipsRowsOfTheSameXML: a parse hashes each row's XML; with the hashes of the
+// last read, a row whose XML is the same is not parsed again (it is the old row, whatever
+// that holds), the others are, and the result is what a parse without them gives.
+func TestParseSkipsRowsOfTheSameXML(t *testing.T) {
+	sheet := func(n int, edited int, emptyRow bool) []byte {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		for r := 1; r <= n; r++ {
+			text := fmt.Sprintf("row %d", r)
+			if r == edited {
+				text = "edited"
+			}
+			if emptyRow && r == n/2 {
+				fmt.Fprintf(&b, `<row r="%d" spans="1:3"/>`, r)
+				continue
+			}
+			fmt.Fprintf(&b, "<row r=\"%d\" spans=\"1:3\">\n<c r=\"A%d\" t=\"inlineStr\"><is><t>%s</t></is></c><c r=\"C%d\"><v>%d</v></c></row>\n", r, r, text, r, r*3)
+		}
+		b.WriteString(`</sheetData></worksheet>`)
+		return b.Bytes()
+	}
+	parse := func(raw []byte, old *oldRows, workers int) *grid {
+		t.Helper()
+		g, err := gridFrom(bytes.NewReader(raw), len(raw), nil, false, old, workers, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	same := func(a, b []string) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+	raw := sheet(2000, 0, false)
+	first := parse(raw, nil, 1)
+	for _, workers := range []int{1, 3} {
+		second := parse(raw, &oldRows{rows: first.rows, hashes: first.hashes}, workers)
+		if len(second.hashes) != len(second.rows) || slices.Contains(second.hashes, 0) || !slices.Equal(second.hashes, first.hashes) {
+			t.Fatalf("workers %d: %d hashes of %d rows, or a zero", workers, len(second.hashes), len(second.rows))
+		}
+		// A marked old row shows whether its XML was parsed again.
+		old := &oldRows{rows: slices.Clone(second.rows), hashes: second.hashes}
+		old.rows[99] = []string{"not parsed", "", ""}
+		edited := sheet(2000, 501, false)
+		got := parse(edited, old, workers)
+		want := parse(edited, nil, 1)
+		if got.rows[99][0] != "not parsed" {
+			t.Errorf("workers %d: row 101, the same XML, was parsed again", workers)
+		}
+		got.rows[99] = want.rows[99]
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("workers %d: a parse skipping rows differs from a whole one", workers)
+		}
+		if same(got.rows[499], old.rows[499]) || !same(got.rows[500], old.rows[500]) {
+			t.Errorf("workers %d: the edited row 501 was not parsed, or row 502 was", workers)
+		}
+		// An empty row written as <row …/>: its part of the sheet is parsed whole.
+		withEmpty := sheet(2000, 0, true)
+		got = parse(withEmpty, &oldRows{rows: second.rows, hashes: second.hashes}, workers)
+		if want := parse(withEmpty, nil, 1); !reflect.DeepEqual(got.rows, want.rows) {
+			for i := range min(len(got.rows), len(want.rows)) {
+				if !reflect.DeepEqual(got.rows[i], want.rows[i]) {
+					t.Logf("row %d: %q, want %q", i+2, got.rows[i], want.rows[i])
+					break
+				}
+			}
+			t.Errorf("workers %d: with an empty row, the parse differs from a whole one (%d rows, want %d)", workers, len(got.rows), len(want.rows))
 		}
 	}
 }
