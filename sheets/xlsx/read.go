@@ -654,24 +654,15 @@ func splitRows(raw []byte, n, size int) [][]byte {
 }
 
 // hasMarkupDecl reports whether b holds a CDATA section or a comment ("<!").
-func hasMarkupDecl(b []byte) bool {
-	for i := 1; i < len(b); {
-		j := bytes.IndexByte(b[i:], '!') // rare in cells, unlike '<'
-		if j < 0 {
-			return false
-		}
-		if b[i+j-1] == '<' {
-			return true
-		}
-		i += j + 1
-	}
-	return false
-}
+func hasMarkupDecl(b []byte) bool { return hasTagOf(b, '!') }
 
-// hasInstruction reports whether b holds "<?" (a processing instruction), as hasMarkupDecl.
-func hasInstruction(b []byte) bool {
+// hasInstruction reports whether b holds a processing instruction ("<?").
+func hasInstruction(b []byte) bool { return hasTagOf(b, '?') }
+
+// hasTagOf reports whether b holds '<' followed by c, a byte rare in cells (unlike '<').
+func hasTagOf(b []byte, c byte) bool {
 	for i := 1; i < len(b); {
-		j := bytes.IndexByte(b[i:], '?')
+		j := bytes.IndexByte(b[i:], c)
 		if j < 0 {
 			return false
 		}
