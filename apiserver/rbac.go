@@ -270,18 +270,10 @@ func (s *Server) admissionPolicy(res *resource, u auth.User, namespace string) a
 	}
 	store := storePolicy{s.store}
 	p := &auth.StaticPolicy{ClusterBindings: store.ClusterRoleBindings()}
-	if page, err := s.store.List(keyClusterRoles, storage.ListOptions{}); err == nil {
-		for _, o := range page.Items {
-			p.ClusterRoles = append(p.ClusterRoles, o.(*rbacv1.ClusterRole))
-		}
-	}
+	p.ClusterRoles, _ = listOf[*rbacv1.ClusterRole](s.store, keyClusterRoles, storage.ListOptions{})
 	if namespace != "" {
 		p.Bindings = store.RoleBindings(namespace)
-		if page, err := s.store.List(keyRoles, storage.ListOptions{Namespace: namespace}); err == nil {
-			for _, o := range page.Items {
-				p.Roles = append(p.Roles, o.(*rbacv1.Role))
-			}
-		}
+		p.Roles, _ = listOf[*rbacv1.Role](s.store, keyRoles, storage.ListOptions{Namespace: namespace})
 	}
 	return p
 }
@@ -369,27 +361,26 @@ type storePolicy struct{ store *storage.Store }
 var _ auth.Policy = storePolicy{}
 
 func (p storePolicy) ClusterRoleBindings() []*rbacv1.ClusterRoleBinding {
-	page, err := p.store.List(keyClusterRoleBindings, storage.ListOptions{})
-	if err != nil {
-		return nil
-	}
-	out := make([]*rbacv1.ClusterRoleBinding, 0, len(page.Items))
-	for _, o := range page.Items {
-		out = append(out, o.(*rbacv1.ClusterRoleBinding))
-	}
+	out, _ := listOf[*rbacv1.ClusterRoleBinding](p.store, keyClusterRoleBindings, storage.ListOptions{})
 	return out
 }
 
 func (p storePolicy) RoleBindings(namespace string) []*rbacv1.RoleBinding {
-	page, err := p.store.List(keyRoleBindings, storage.ListOptions{Namespace: namespace})
-	if err != nil {
-		return nil
-	}
-	out := make([]*rbacv1.RoleBinding, 0, len(page.Items))
-	for _, o := range page.Items {
-		out = append(out, o.(*rbacv1.RoleBinding))
-	}
+	out, _ := listOf[*rbacv1.RoleBinding](p.store, keyRoleBindings, storage.ListOptions{Namespace: namespace})
 	return out
+}
+
+// listOf lists the objects of a store resource as T (nil when the list fails).
+func listOf[T runtime.Object](store *storage.Store, resource string, o storage.ListOptions) ([]T, error) {
+	page, err := store.List(resource, o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(page.Items))
+	for _, obj := range page.Items {
+		out = append(out, obj.(T))
+	}
+	return out, nil
 }
 
 func (p storePolicy) ClusterRole(name string) (*rbacv1.ClusterRole, error) {
@@ -415,13 +406,9 @@ func (p storePolicy) Role(namespace, name string) (*rbacv1.Role, error) {
 // is written once, all together (their writes share commits).
 func (s *Server) aggregateClusterRoles(o writeOptions) error {
 	res := index[rbacv1.SchemeGroupVersion.WithResource("clusterroles")]
-	page, err := s.store.List(keyClusterRoles, storage.ListOptions{})
+	all, err := listOf[*rbacv1.ClusterRole](s.store, keyClusterRoles, storage.ListOptions{})
 	if err != nil {
 		return err
-	}
-	all := make([]*rbacv1.ClusterRole, 0, len(page.Items))
-	for _, obj := range page.Items {
-		all = append(all, obj.(*rbacv1.ClusterRole))
 	}
 	aggregated := map[string][]rbacv1.PolicyRule{} // the roles to write, with their rules
 	for range 5 {
