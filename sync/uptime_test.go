@@ -81,7 +81,16 @@ func testScheduleScales(t *testing.T, f *fixture) {
 	if replicas("web") != 3 {
 		t.Fatal("scaled at noon on a Monday")
 	}
-	// `sheetops plan` lists the next transition of each scheduled row.
+	// `sheetops plan` lists the next transition of each scheduled row (from the view: once
+	// the informer has the annotation).
+	f.waitView("web's schedule in the view", func() bool {
+		for _, d := range f.view.Deployments() {
+			if d.Name == "web" && d.Annotations[mapping.UptimeAnnotation] != "" {
+				return true
+			}
+		}
+		return false
+	})
 	p, err := e.Plan(context.Background())
 	if err != nil {
 		t.Fatal(err)
