@@ -182,6 +182,9 @@ func scenarioCRD(ctx context.Context, s *server, ns string, r *record) {
 	for _, m := range mf {
 		ms = append(ms, fmt.Sprintf("%v %v %v %v", lookup(m, "manager"), lookup(m, "operation"), lookup(m, "apiVersion"), format(lookup(m, "fieldsV1"))))
 	}
+	// Entries are ordered by operation, time (to the second), then manager: two applies in the
+	// same second on one server and not on the other come in either order.
+	slices.Sort(ms)
 	r.set("apply.managers", ms)
 
 	// update with a stale resourceVersion
