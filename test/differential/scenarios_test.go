@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -428,6 +429,9 @@ spec:
 		for _, m := range mf {
 			out = append(out, fmt.Sprintf("%v/%v", lookup(m, "manager"), lookup(m, "operation")))
 		}
+		// Entries are ordered by operation, time (to the second), then manager: writes in
+		// the same second on one server and not on the other come in either order.
+		slices.Sort(out)
 		return out
 	}
 	apply := func(step, manager string, force bool, body string, fields ...string) {
