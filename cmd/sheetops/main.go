@@ -16,6 +16,8 @@ import (
 	_ "time/tzdata" // CRON_TZ= schedules work in images without a zoneinfo database
 
 	"k8s.io/klog/v2"
+
+	"github.com/sheetops/sheetops/internal/startgc"
 )
 
 // usageError is a bad flag or setting: one line on stderr, exit code 2, nothing started.
@@ -62,6 +64,7 @@ func commands() []command {
 }
 
 func main() {
+	startgc.Restore()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

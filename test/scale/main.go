@@ -5,7 +5,7 @@
 //
 //	cd test && go run ./scale -deployments 2000 -replicas 5     # 10,000 pods
 //	cd test && go run ./scale -deployments 20000 -replicas 5    # 100,000 pods
-//	cd test && go run ./scale -start-bin /tmp/sheetops          # launch to /readyz of a binary
+//	cd test && go run ./scale -start-bin /tmp/sheetops          # launch to /readyz of a binary (first start and restart)
 //
 // Filling through the controllers runs at about 50 pods a second on 2 busy cores; for
 // larger stores -replicate copies a filled one K times over, each copy in namespaces and
@@ -96,7 +96,7 @@ func main() {
 	noSync := flag.Bool("no-fsync", false, "run the engine with --fsync=false")
 	measure := flag.Bool("measure", false, "load -data-dir in an engine without controllers, print memory figures (per pod, and per pod above an empty engine's) and exit")
 	baseline := flag.Bool("baseline", true, "with -measure: first measure an empty engine in the same process (the empty-* figures and the *-above-empty-per-pod ones); false: skip it, so load-to-ready includes the work a process's first engine does once")
-	startBin := flag.String("start-bin", "", "only time BIN apiserver from launch to /readyz 200 (an empty data directory each time)")
+	startBin := flag.String("start-bin", "", "only time BIN apiserver from launch to /readyz 200: each run on an empty data directory, then again on the one it made (a restart)")
 	startRuns := flag.Int("start-runs", 20, "runs of -start-bin")
 	cpuProfile := flag.String("cpuprofile", "", "with -measure: write a CPU profile of the engine's start (open, load, ready) to this file")
 	heapProfile := flag.String("heapprofile", "", "with -measure: write heap profiles to FILE.empty (the empty engine), FILE.loaded (the loaded engine) and FILE (after -churn)")
@@ -435,42 +435,62 @@ func (m memory) print(prefix string) {
 	fmt.Printf("%sengine-go-sys %d MiB\n", prefix, m.goSys>>20)
 }
 
-// timeStart launches bin apiserver runs times on a fresh data directory and reports the
-// time from exec to the first 200 of /readyz.
+// timeStart launches bin apiserver runs times on a fresh data directory, and once more on
+// each directory just made (a restart: the CA, keys, tokens and store exist), and reports
+// the time from exec to the first 200 of /readyz of each kind of start.
 func timeStart(bin string, runs int) error {
-	var times []time.Duration
+	var first, again []time.Duration
 	for range runs {
 		dir, err := os.MkdirTemp("", "sheetops-start-")
 		if err != nil {
 			return err
 		}
-		port, err := freePort()
-		if err != nil {
-			return err
+		for _, times := range []*[]time.Duration{&first, &again} {
+			took, err := launchToReady(bin, dir)
+			if err != nil {
+				os.RemoveAll(dir)
+				return err
+			}
+			*times = append(*times, took)
 		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		cmd := exec.Command(bin, "apiserver", "--addr", addr, "--data-dir", dir)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			return err
-		}
-		err = waitReady("https://"+addr, 10*time.Second)
-		took := time.Since(start)
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
 		os.RemoveAll(dir)
-		if err != nil {
-			return fmt.Errorf("%w\n%s", err, stderr.String())
-		}
-		times = append(times, took)
 	}
-	slices.Sort(times)
-	fmt.Printf("launch-to-readyz-median %.1f ms\n", float64(times[len(times)/2].Microseconds())/1000)
-	fmt.Printf("launch-to-readyz-min %.1f ms\n", float64(times[0].Microseconds())/1000)
-	fmt.Printf("launch-to-readyz-max %.1f ms\n", float64(times[len(times)-1].Microseconds())/1000)
+	for _, t := range []struct {
+		name  string
+		times []time.Duration
+	}{{"launch-to-readyz", first}, {"restart-to-readyz", again}} {
+		slices.Sort(t.times)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		fmt.Printf("%s-median %.1f ms\n", t.name, ms(t.times[len(t.times)/2]))
+		fmt.Printf("%s-min %.1f ms\n", t.name, ms(t.times[0]))
+		fmt.Printf("%s-max %.1f ms\n", t.name, ms(t.times[len(t.times)-1]))
+	}
 	return nil
+}
+
+// launchToReady starts bin apiserver on dir, waits for the first 200 of /readyz, stops it and
+// returns the time from exec to that answer.
+func launchToReady(bin, dir string) (time.Duration, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "apiserver", "--addr", addr, "--data-dir", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	err = waitReady("https://"+addr, 10*time.Second)
+	took := time.Since(start)
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if err != nil {
+		return 0, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	return took, nil
 }
 
 func waitReady(url string, timeout time.Duration) error {
