@@ -111,7 +111,8 @@ func (s *Server) admitNamespace(res *resource, namespace, name string) error {
 
 // updateObject runs the update pipeline on the stored object: newObj builds the request's
 // object from the current one; preconditions, defaults, strategy, validation and managed
-// fields follow, atomically under the store's write lock.
+// fields follow, atomically with respect to other writes of the object (storage.Store.Update:
+// run again if another write changed the object meanwhile).
 func (s *Server) updateObject(ri requestInfo, o writeOptions, newObj func(cur runtime.Object) (runtime.Object, error)) (runtime.Object, error) {
 	res := ri.res
 	out, _, err := s.store.Update(res.storeKey, ri.namespace, ri.name, func(cur runtime.Object) (runtime.Object, error) {

@@ -396,13 +396,50 @@ func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*b
 type UpdateFunc func(current runtime.Object) (runtime.Object, error)
 
 // Update replaces an object with what update returns, atomically with respect to every other
-// write. An object that comes back finalized (Options.Finalized) is deleted.
+// write of the object. An object that comes back finalized (Options.Finalized) is deleted.
 // The returned bool is true when the object was deleted.
+//
+// update runs outside the store's lock, so that writes of different objects do their work
+// (patching, validation, managed fields) on every core at once; the result is stored only if
+// the object is still in the state update was given, and otherwise update runs again on the
+// newer state, as kube-apiserver's GuaranteedUpdate does against etcd. After optimisticTries
+// such losses it runs under the lock, so a write of an object that others keep changing
+// still ends. update may thus run more than once, and must depend only on the object it gets.
 func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (runtime.Object, bool, error) {
 	key := objectKey(namespace, name)
-	s.mu.Lock()
-	obj, deleted, b, err := s.updateLocked(resource, key, namespace, name, update)
-	s.mu.Unlock()
+	for try := 0; ; try++ {
+		if try == optimisticTries {
+			s.mu.Lock()
+			obj, deleted, b, err := s.updateLocked(resource, key, namespace, name, update)
+			s.mu.Unlock()
+			return s.waitUpdate(obj, deleted, b, err)
+		}
+		s.mu.RLock()
+		cur, curData, err := s.currentToUpdate(resource, key, name)
+		s.mu.RUnlock()
+		if err != nil {
+			return nil, false, err
+		}
+		next, err := update(cur)
+		if err != nil {
+			return nil, false, err
+		}
+		s.mu.Lock()
+		if data, ok := s.currentData(resource, key); !ok || !sameBytes(data, curData) {
+			s.mu.Unlock() // written meanwhile: again, on its new state
+			continue
+		}
+		obj, deleted, b, err := s.storeUpdateLocked(resource, key, namespace, name, cur, curData, next)
+		s.mu.Unlock()
+		return s.waitUpdate(obj, deleted, b, err)
+	}
+}
+
+// optimisticTries is how many times Update runs its function outside the lock before it
+// holds the lock for it.
+const optimisticTries = 3
+
+func (s *Store) waitUpdate(obj runtime.Object, deleted bool, b *batch, err error) (runtime.Object, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
@@ -412,19 +449,50 @@ func (s *Store) Update(resource, namespace, name string, update UpdateFunc) (run
 	return obj, deleted, nil
 }
 
-func (s *Store) updateLocked(resource, key, namespace, name string, update UpdateFunc) (runtime.Object, bool, *batch, error) {
+// currentToUpdate is the stored object to update and its encoding (read or write lock held).
+func (s *Store) currentToUpdate(resource, key, name string) (runtime.Object, []byte, error) {
 	if err := s.writable(); err != nil {
-		return nil, false, nil, err
+		return nil, nil, err
 	}
 	cur, curData, ok, err := s.current(resource, key)
 	if err != nil {
-		return nil, false, nil, err
+		return nil, nil, err
 	}
 	if !ok {
-		return nil, false, nil, apierrors.NewNotFound(groupResource(resource), name)
+		return nil, nil, apierrors.NewNotFound(groupResource(resource), name)
+	}
+	return cur, curData, nil
+}
+
+// currentData is the encoding of key's current state, pending or stored; false when there
+// is none.
+func (s *Store) currentData(resource, key string) ([]byte, bool) {
+	if w, ok := s.pending[string(diskKey(resource, key))]; ok {
+		return w.data, w.data != nil
+	}
+	r := s.items[resource]
+	if r == nil {
+		return nil, false
+	}
+	data, ok := r.raw[key]
+	return data, ok
+}
+
+func (s *Store) updateLocked(resource, key, namespace, name string, update UpdateFunc) (runtime.Object, bool, *batch, error) {
+	cur, curData, err := s.currentToUpdate(resource, key, name)
+	if err != nil {
+		return nil, false, nil, err
 	}
 	next, err := update(cur)
 	if err != nil {
+		return nil, false, nil, err
+	}
+	return s.storeUpdateLocked(resource, key, namespace, name, cur, curData, next)
+}
+
+// storeUpdateLocked stores next in place of cur, key's current state encoded as curData.
+func (s *Store) storeUpdateLocked(resource, key, namespace, name string, cur runtime.Object, curData []byte, next runtime.Object) (runtime.Object, bool, *batch, error) {
+	if err := s.writable(); err != nil {
 		return nil, false, nil, err
 	}
 	if next == cur {

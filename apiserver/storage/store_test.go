@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -278,4 +279,68 @@ func TestEncoded(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(s, reloaded)
+}
+
+// addLabel is an update that adds label k=v to a pod.
+func addLabel(k, v string) UpdateFunc {
+	return func(cur runtime.Object) (runtime.Object, error) {
+		p := cur.(*corev1.Pod).DeepCopy()
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Labels[k] = v
+		return p, nil
+	}
+}
+
+// TestUpdateRunsAgainOnANewerState: an update whose object another write changed while it
+// ran outside the lock runs again on the new state, so no write is lost; after
+// optimisticTries such losses it runs under the lock, and ends.
+func TestUpdateRunsAgainOnANewerState(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "store.db"), 0)
+	if _, err := s.Create("pods", newPod("ns", "p", nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, losses := range []int{1, optimisticTries} {
+		calls := 0
+		var seen []string // the resourceVersions the update was given
+		out, _, err := s.Update("pods", "ns", "p", func(cur runtime.Object) (runtime.Object, error) {
+			calls++
+			seen = append(seen, rvOf(cur))
+			if calls <= losses {
+				// Another writer changes the object meanwhile (this call is outside the lock:
+				// under it, this would never return).
+				if _, _, err := s.Update("pods", "ns", "p", addLabel(fmt.Sprintf("other-%d-%d", losses, calls), "x")); err != nil {
+					return nil, err
+				}
+			}
+			return addLabel(fmt.Sprintf("mine-%d", losses), "y")(cur)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != losses+1 {
+			t.Fatalf("%d losses: the update ran %d times (given revisions %v), want %d", losses, calls, seen, losses+1)
+		}
+		distinct := map[string]bool{}
+		for _, rv := range seen {
+			distinct[rv] = true
+		}
+		if len(distinct) != len(seen) {
+			t.Fatalf("%d losses: the update was given the same revision twice: %v", losses, seen)
+		}
+		labels := out.(*corev1.Pod).Labels
+		for i := 1; i <= losses; i++ {
+			if labels[fmt.Sprintf("other-%d-%d", losses, i)] != "x" {
+				t.Fatalf("%d losses: the other writer's change %d was lost: %v", losses, i, labels)
+			}
+		}
+		if labels[fmt.Sprintf("mine-%d", losses)] != "y" {
+			t.Fatalf("%d losses: the update's own change is missing: %v", losses, labels)
+		}
+		got, err := s.Get("pods", "ns", "p")
+		if err != nil || rvOf(got) != rvOf(out) {
+			t.Fatalf("stored %v (err %v), returned %s", got, err, rvOf(out))
+		}
+	}
 }
