@@ -26,6 +26,10 @@ var engineNsPerOp sync.Map
 // x-engine-process on the kube-apiserver side).
 var engineProcessNsPerOp sync.Map
 
+// replayNsPerOp is engineNsPerOp for the replay server (metric x-replay on the
+// kube-apiserver side: the largest ratio any server could show here).
+var replayNsPerOp sync.Map
+
 // BenchmarkServers measures the same client operations against both servers:
 //
 //	start-to-ready   a new server (fresh data) until /readyz answers 200; for kube-apiserver
@@ -49,7 +53,10 @@ var engineProcessNsPerOp sync.Map
 // The engine runs twice: inside the benchmark process ("engine") and as its own process
 // ("engine-process": `sheetops apiserver --controllers=false`, built once by the benchmark),
 // as kube-apiserver and etcd do; kube-apiserver's rows report the ratio to each
-// (x-engine, x-engine-process).
+// (x-engine, x-engine-process). A third side, "replay" (replayServer), answers each request
+// with an answer of the engine's recorded once: no server can do less per request, so
+// kube-apiserver's time over its time (x-replay) is the largest ratio this machine and this
+// client allow any server.
 //
 // Clients are the same typed client-go clients on both sides, without client-side
 // throttling; they send protobuf bodies and Accept
@@ -79,14 +86,23 @@ func BenchmarkServers(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ep.Close()
+	replay, err := startReplay(c.engine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer replay.Close()
+	// The replay records the engine's answers: it runs after the engine, which fills the
+	// namespaces it lists.
 	sides := []struct {
 		name string
 		s    *server
-	}{{sideEngine, c.engine.server}, {sideEngineProcess, ep.server}, {sideUpstream, c.upstream.server}}
+	}{{sideEngine, c.engine.server}, {sideEngineProcess, ep.server}, {sideReplay, replay.server}, {sideUpstream, c.upstream.server}}
 	for _, side := range sides {
 		b.Run(side.name, func(b *testing.B) {
 			bench := &benchSide{cluster: c, name: side.name, s: side.s}
-			b.Run("start-to-ready", bench.startToReady)
+			if side.name != sideReplay { // it has no start of its own
+				b.Run("start-to-ready", bench.startToReady)
+			}
 			b.Run("create", bench.create)
 			b.Run("get", bench.get)
 			b.Run("patch", bench.patch)
@@ -109,6 +125,15 @@ type benchSide struct {
 	once    sync.Map // namespace -> *sync.Once, so seeding survives the b.N rounds
 }
 
+// seeder is the server that namespaces and the objects a benchmark reads are written to:
+// the side's own, but for the replay the engine it records from.
+func (bs *benchSide) seeder() *server {
+	if bs.name == sideReplay {
+		return bs.cluster.engine.server
+	}
+	return bs.s
+}
+
 // report ends a benchmark: it remembers the engine's time per op and reports the ratio on
 // the kube-apiserver side.
 func (bs *benchSide) report(b *testing.B, op string) {
@@ -120,12 +145,18 @@ func (bs *benchSide) report(b *testing.B, op string) {
 	case sideEngineProcess:
 		engineProcessNsPerOp.Store(op, ns)
 		return
+	case sideReplay:
+		replayNsPerOp.Store(op, ns)
+		return
 	}
 	if e, ok := engineNsPerOp.Load(op); ok && e.(float64) > 0 {
 		b.ReportMetric(ns/e.(float64), "x-engine")
 	}
 	if e, ok := engineProcessNsPerOp.Load(op); ok && e.(float64) > 0 {
 		b.ReportMetric(ns/e.(float64), "x-engine-process")
+	}
+	if e, ok := replayNsPerOp.Load(op); ok && e.(float64) > 0 {
+		b.ReportMetric(ns/e.(float64), "x-replay")
 	}
 }
 
@@ -135,7 +166,7 @@ func (bs *benchSide) namespace(b *testing.B, ns string, seed func(ctx context.Co
 	var err error
 	o.(*sync.Once).Do(func() {
 		ctx := context.Background()
-		if err = bs.s.prepareNamespace(ctx, ns); err != nil {
+		if err = bs.seeder().prepareNamespace(ctx, ns); err != nil {
 			return
 		}
 		if seed != nil {
@@ -206,7 +237,7 @@ func (bs *benchSide) get(b *testing.B) {
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
 			return nil
 		}
@@ -225,7 +256,7 @@ func (bs *benchSide) patch(b *testing.B) {
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
 			return nil
 		}
@@ -248,7 +279,7 @@ func (bs *benchSide) list(b *testing.B, n int) {
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, func(ctx context.Context) error {
 		start := time.Now()
-		err := seedPods(ctx, bs.s, ns, n)
+		err := seedPods(ctx, bs.seeder(), ns, n)
 		b.Logf("%s: seeded %d pods in %s", bs.name, n, time.Since(start).Round(time.Millisecond))
 		return err
 	})
@@ -270,7 +301,7 @@ func (bs *benchSide) listRaw(b *testing.B, n int) {
 	ctx := context.Background()
 	bs.namespace(b, ns, func(ctx context.Context) error {
 		start := time.Now()
-		err := seedPods(ctx, bs.s, ns, n)
+		err := seedPods(ctx, bs.seeder(), ns, n)
 		b.Logf("%s: seeded %d pods in %s", bs.name, n, time.Since(start).Round(time.Millisecond))
 		return err
 	})
@@ -382,7 +413,7 @@ func (bs *benchSide) getParallel(b *testing.B) {
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := pods.Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			return nil
 		}
@@ -401,7 +432,7 @@ func (bs *benchSide) patchParallel(b *testing.B) {
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, func(ctx context.Context) error {
 		for w := range concurrency {
-			_, err := pods.Create(ctx, pod(fmt.Sprintf("target-%d", w), map[string]string{"app": "bench"}), metav1.CreateOptions{})
+			_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("target-%d", w), map[string]string{"app": "bench"}), metav1.CreateOptions{})
 			if err != nil && !apierrors.IsAlreadyExists(err) {
 				return err
 			}
@@ -421,7 +452,7 @@ func (bs *benchSide) patchParallel(b *testing.B) {
 func (bs *benchSide) listRawParallel(b *testing.B, n int) {
 	ns := fmt.Sprintf("bench-list-%d", n)
 	ctx := context.Background()
-	bs.namespace(b, ns, func(ctx context.Context) error { return seedPods(ctx, bs.s, ns, n) })
+	bs.namespace(b, ns, func(ctx context.Context) error { return seedPods(ctx, bs.seeder(), ns, n) })
 	rc := bs.s.cs.CoreV1().RESTClient()
 	bufs := make([]bytes.Buffer, concurrency)
 	inParallel(b, func(w int) error {
