@@ -4,9 +4,9 @@
 // 7 MB; with the collector on, two or three collections run during initialization and cost
 // several milliseconds of a start that `sheetops apiserver` wants under 50 ms, while most of
 // what the inits allocate stays live (3 of 4 MB at the second collection). The package is
-// imported by main and has few
-// imports of its own, so it initializes among the first packages (Go initializes, at each
-// step, the first package by import path whose imports are initialized); main calls Restore.
+// imported by main and has few imports of its own, so it initializes among the first
+// packages (Go initializes, at each step, the first package by import path whose imports are
+// initialized); main calls Restore.
 package startgc
 
 import (
