@@ -25,8 +25,8 @@ const sideReplay = "replay"
 // collectors. kube-apiserver's time over the replay's is the largest ratio a server could
 // show on this machine with this client.
 //
-// The engine it records from is the benchmark's in-process one; the replay side's namespaces
-// and the pods it reads are written to that engine directly (benchSide.seeder). A create's
+// The engine it records from is the run's in-process one; the replay side's namespaces and
+// the pods it reads are written to that engine directly (benchSide.seeder). A create's
 // recorded answer is the pod of the first create (201), which later creates get again.
 type replayServer struct {
 	*server
