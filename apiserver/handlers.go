@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -256,8 +257,15 @@ func withTypeMeta(obj runtime.Object) runtime.Object {
 	return out
 }
 
-// shallowCopy copies the struct obj points to.
+// shallowCopy copies the struct obj points to, so that the copy's kind and other top-level
+// fields can be set without touching obj; nested values are shared. A custom object's
+// fields are a map: its top level is copied too.
 func shallowCopy(obj runtime.Object) runtime.Object {
+	if c, ok := obj.(*customObject); ok {
+		out := *c
+		out.Object = maps.Clone(c.Object)
+		return &out
+	}
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return obj.DeepCopyObject()
