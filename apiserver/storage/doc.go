@@ -24,7 +24,9 @@
 //     disk. bbolt gets the committed writes in one transaction every 100 ms, after which the
 //     log is emptied; Open replays what bbolt lacks (a torn last record is a commit that
 //     never returned and is dropped). Revisions are handed out strictly increasing and
-//     committed in that order.
+//     committed in that order. An update's own work (Update's function) runs outside the
+//     lock on the state it was given, and is stored only if the object is still in that
+//     state; otherwise it runs again on the newer one (under the lock after a few losses).
 //   - Reads, lists and watches see committed writes only: a batch is applied to memory and
 //     its events to watches after its commit, before its writers return. A failed commit
 //     fails its writes and every write accepted after it (ErrCommit, as a 500), and leaves
