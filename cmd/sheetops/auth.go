@@ -97,9 +97,10 @@ func runAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
+	in := authStdin
 	go func() {
 		// A pasted code, or the whole address the browser ended at.
-		line, _ := bufio.NewReader(authStdin).ReadString('\n')
+		line, _ := bufio.NewReader(in).ReadString('\n')
 		line = strings.TrimSpace(line)
 		if line == "" {
 			return // nothing pasted (or no terminal): wait for the browser

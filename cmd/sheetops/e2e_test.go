@@ -71,7 +71,7 @@ type daemon struct {
 	workbook string
 	cmd      *exec.Cmd
 	stdout   *syncBuffer
-	stderr   *bytes.Buffer
+	stderr   *syncBuffer
 	log      *syncBuffer // stderr, safe to read while the daemon runs (startAttached)
 	cs       kubernetes.Interface
 }
@@ -105,7 +105,7 @@ func startDaemonWith(t *testing.T, dir, config string) *daemon {
 	if err := os.WriteFile(filepath.Join(dir, "sheetops.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{t: t, dir: dir, workbook: filepath.Join(dir, "book.xlsx"), stderr: &bytes.Buffer{}}
+	d := &daemon{t: t, dir: dir, workbook: filepath.Join(dir, "book.xlsx"), stderr: &syncBuffer{}}
 	// The engine writes a new kubeconfig (a new port) each start; wait for this start's.
 	kubeconfig := filepath.Join(dir, "apiserver", "kubeconfig")
 	os.Remove(kubeconfig)

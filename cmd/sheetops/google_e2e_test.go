@@ -80,7 +80,7 @@ func TestE2EGoogleBackend(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(g.dir, "sheetops.yaml"), []byte(g.config(g.id)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{t: t, dir: g.dir, stdout: &syncBuffer{}, stderr: &bytes.Buffer{}}
+	d := &daemon{t: t, dir: g.dir, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	d.cmd = exec.Command(bin, "run", "--config", "sheetops.yaml")
 	d.cmd.Dir = g.dir
 	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr

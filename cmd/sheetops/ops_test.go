@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,7 +170,7 @@ func startAttached(t *testing.T, dir, workbook, config string) *daemon {
 	if err := os.WriteFile(filepath.Join(dir, "sheetops.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{t: t, dir: dir, workbook: workbook, stderr: &bytes.Buffer{}, stdout: &syncBuffer{}}
+	d := &daemon{t: t, dir: dir, workbook: workbook, stderr: &syncBuffer{}, stdout: &syncBuffer{}}
 	d.cmd = exec.Command(bin, "run", "--config", "sheetops.yaml")
 	d.cmd.Dir = dir
 	d.cmd.Stdout = d.stdout
