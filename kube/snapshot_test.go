@@ -15,19 +15,28 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// contentTypes records the Content-Type of every response a client receives.
+// contentTypes records the Content-Type of every response the clients of a config receive
+// (each client its transport: record).
 type contentTypes struct {
 	mu   stdsync.Mutex
 	seen map[string]int
+}
+
+func (c *contentTypes) wrap(next http.RoundTripper) http.RoundTripper {
+	return record{c, next}
+}
+
+type record struct {
+	c    *contentTypes
 	next http.RoundTripper
 }
 
-func (c *contentTypes) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	if err == nil && strings.Contains(r.URL.Path, "/deployments") {
-		c.mu.Lock()
-		c.seen[resp.Header.Get("Content-Type")]++
-		c.mu.Unlock()
+func (r record) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err == nil && strings.Contains(req.URL.Path, "/deployments") {
+		r.c.mu.Lock()
+		r.c.seen[resp.Header.Get("Content-Type")]++
+		r.c.mu.Unlock()
 	}
 	return resp, err
 }
@@ -56,7 +65,7 @@ func TestSnapshot(t *testing.T) {
 
 	rc := config(adminToken)
 	types := &contentTypes{seen: map[string]int{}}
-	rc.Wrap(func(next http.RoundTripper) http.RoundTripper { types.next = next; return types })
+	rc.Wrap(types.wrap)
 	s, err := TakeSnapshot(context.Background(), rc, nil, []Source{
 		{Resource: Deployments, Namespaces: []string{"a", "b"}, LabelSelector: "app!=web-3"},
 		{Resource: leases},
