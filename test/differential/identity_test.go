@@ -208,6 +208,9 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 	_, err = rbac.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rbac-writer"},
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "rbac-writer"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}, metav1.CreateOptions{})
 	r.must("setup-writer-binding", err)
+	// kube-apiserver's authorizer sees the new binding through its informer, a moment later
+	// (once it answered the escalation's attempt "cannot create resource roles")
+	waitAllowed(ctx, chot, fmt.Sprintf(`{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"group":"rbac.authorization.k8s.io","verb":"create","resource":"roles","namespace":%q}}}`, ns))
 	rolesPath := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/roles"
 	bindingsPath := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings"
 	r.resp("escalate-role", call(ctx, chot, "POST", rolesPath, nil, "",
@@ -376,4 +379,14 @@ func scenarioIdentity(ctx context.Context, s *server, ns string, r *record) {
 	fc, err := certClient(s, foreign)
 	r.must("client", err)
 	r.resp("foreign-cert", call(ctx, fc, "GET", podsPath(ns), nil, "", nil))
+}
+
+// waitAllowed asks the SelfSubjectAccessReview ssar as c for up to 10 s, until it is allowed.
+func waitAllowed(ctx context.Context, c rest.Interface, ssar string) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		res := call(ctx, c, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", nil, "", ssar)
+		if status, _ := res.obj["status"].(map[string]any); status["allowed"] == true {
+			return
+		}
+	}
 }
