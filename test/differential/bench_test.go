@@ -134,6 +134,18 @@ func (bs *benchSide) seeder() *server {
 	return bs.s
 }
 
+// seedTarget creates the pod "target" in ns, which get and patch read; one that exists
+// already counts (-count above 1: the servers are shared).
+func (bs *benchSide) seedTarget(ns string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	}
+}
+
 // report ends a benchmark: kube-apiserver's side remembers its time per op, the others
 // report the ratio to it.
 func (bs *benchSide) report(b *testing.B, op string) {
@@ -223,13 +235,7 @@ func (bs *benchSide) get(b *testing.B) {
 	ns := "bench-get"
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
-	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
-			return nil
-		}
-		return err
-	})
+	bs.namespace(b, ns, bs.seedTarget(ns))
 	for b.Loop() {
 		if _, err := pods.Get(ctx, "target", metav1.GetOptions{}); err != nil {
 			b.Fatal(err)
@@ -242,13 +248,7 @@ func (bs *benchSide) patch(b *testing.B) {
 	ns := "bench-patch"
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
-	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) { // -count above 1: the servers are shared
-			return nil
-		}
-		return err
-	})
+	bs.namespace(b, ns, bs.seedTarget(ns))
 	i := 0
 	for b.Loop() {
 		i++
@@ -399,13 +399,7 @@ func (bs *benchSide) getParallel(b *testing.B) {
 	ns := "bench-get"
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
-	bs.namespace(b, ns, func(ctx context.Context) error {
-		_, err := bs.seeder().cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"app": "bench"}), metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			return nil
-		}
-		return err
-	})
+	bs.namespace(b, ns, bs.seedTarget(ns))
 	inParallel(b, func(int) error {
 		_, err := pods.Get(ctx, "target", metav1.GetOptions{})
 		return err
