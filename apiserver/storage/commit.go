@@ -53,6 +53,9 @@ func (s *Store) startCommits() {
 	s.open = newBatch()
 	s.commitNow = stdsync.NewCond(&s.mu)
 	s.loopDone = make(chan struct{})
+	// bbolt holds everything at open (recoverWAL): the first flush is due flushEvery
+	// after it, not at the first commit, which would wait for bbolt's two fsyncs.
+	s.flushedAt = time.Now()
 	go s.commitLoop()
 }
 
