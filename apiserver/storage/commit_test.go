@@ -445,16 +445,10 @@ func TestTornLogTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record := func(rev uint64, name string) *write {
-		p := newPod("ns", name, nil)
-		p.ResourceVersion = strconv.FormatUint(rev, 10)
-		data, _ := p.Marshal()
-		return &write{disk: string(diskKey("pods", "ns/"+name)), data: data, ev: Event{RV: rev}}
-	}
-	if err := l.append([]*write{record(3, "c")}); err != nil {
+	if err := l.append([]*write{logRecord(3, "c")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.append([]*write{record(4, "d")}); err != nil {
+	if err := l.append([]*write{logRecord(4, "d")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.f.Truncate(l.size - 3); err != nil {
@@ -475,5 +469,73 @@ func TestTornLogTail(t *testing.T) {
 	}
 	if out, err := s.Create("pods", newPod("ns", "e", nil)); err != nil || rvOf(out) != "4" {
 		t.Fatalf("create after replay: %v, %v; want revision 4", out, err)
+	}
+}
+
+// logRecord is a write of pod ns/name at revision rev, as the commit loop logs it.
+func logRecord(rev uint64, name string) *write {
+	p := newPod("ns", name, nil)
+	p.ResourceVersion = strconv.FormatUint(rev, 10)
+	data, _ := p.Marshal()
+	return &write{disk: string(diskKey("pods", "ns/"+name)), data: data, ev: Event{RV: rev}}
+}
+
+// TestLogOverwritesEmptiedRecords checks the log after it was emptied: the next records
+// overwrite the old ones in place (the file keeps its size), and a replay reads only the
+// records written since, not the older ones after them, even one that starts exactly where
+// the live records end.
+func TestLogOverwritesEmptiedRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db.wal")
+	l, err := openWAL(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	// names of one length: records of one size
+	for rev := uint64(1); rev <= 4; rev++ {
+		if err := l.append([]*write{logRecord(rev, fmt.Sprintf("old-%d", rev))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := l.size
+	if err := l.reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.append([]*write{logRecord(5, "new-5")}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := l.f.Stat(); err != nil || st.Size() != full {
+		t.Fatalf("file after emptying and one record: %v, %v; want its %d bytes kept", st.Size(), err, full)
+	}
+	replayed := func() []string {
+		r, err := openWAL(path, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.close()
+		var got []string
+		err = r.replay(func(rev uint64, ops []walOp) error {
+			for _, op := range ops {
+				got = append(got, fmt.Sprintf("%d %s", rev, op.key[len("pods\x00"):]))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.size != l.size {
+			t.Fatalf("replay ends at %d, the live records at %d", r.size, l.size)
+		}
+		return got
+	}
+	// the record of revision 2 follows revision 5's, whole and valid
+	if got := replayed(); strings.Join(got, ",") != "5 ns/new-5" {
+		t.Fatalf("replayed %q, want only revision 5", got)
+	}
+	if err := l.append([]*write{logRecord(6, "new-6")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := replayed(); strings.Join(got, ",") != "5 ns/new-5,6 ns/new-6" {
+		t.Fatalf("replayed %q, want revisions 5 and 6", got)
 	}
 }
