@@ -49,44 +49,53 @@ func ensureFrontProxy(dir string, now time.Time) (*FrontProxy, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create pki directory: %w", err)
 	}
-	ca, caPEM, err := loadOrCreateFrontProxyCA(dir, now)
+	ca, caPEM, caFiles, err := loadOrCreateFrontProxyCA(dir, now)
 	if err != nil {
 		return nil, err
 	}
-	client, err := loadFrontProxyClient(dir, ca, now)
-	if err != nil {
-		if client, err = issueFrontProxyClient(dir, ca, now); err != nil {
+	var (
+		client      tls.Certificate
+		clientFiles *keyFiles
+	)
+	if caFiles == nil {
+		client, err = loadFrontProxyClient(dir, ca, now)
+	}
+	if caFiles != nil || err != nil {
+		if client, clientFiles, err = issueFrontProxyClient(dir, ca, now); err != nil {
 			return nil, err
 		}
+	}
+	if err := writeKeyFiles(caFiles, clientFiles); err != nil {
+		return nil, err
 	}
 	return &FrontProxy{CACertPEM: caPEM, Client: client}, nil
 }
 
-func loadOrCreateFrontProxyCA(dir string, now time.Time) (tls.Certificate, []byte, error) {
+func loadOrCreateFrontProxyCA(dir string, now time.Time) (tls.Certificate, []byte, *keyFiles, error) {
 	certPath, keyPath := filepath.Join(dir, FrontProxyCACertFile), filepath.Join(dir, FrontProxyCAKeyFile)
 	certPEM, err := os.ReadFile(certPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return createCA(certPath, keyPath, frontProxyCAName, "front-proxy ca", now)
 	}
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("read front-proxy ca certificate: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("read front-proxy ca certificate: %w", err)
 	}
 	keyPEM, err := os.ReadFile(keyPath)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("read front-proxy ca key: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("read front-proxy ca key: %w", err)
 	}
 	ca, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("load front-proxy ca from %s: %w", dir, err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load front-proxy ca from %s: %w", dir, err)
 	}
 	if !ca.Leaf.IsCA {
-		return tls.Certificate{}, nil, fmt.Errorf("load front-proxy ca from %s: %s is not a CA certificate", dir, FrontProxyCACertFile)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load front-proxy ca from %s: %s is not a CA certificate", dir, FrontProxyCACertFile)
 	}
 	if !now.Add(renewBefore).Before(ca.Leaf.NotAfter) {
-		return tls.Certificate{}, nil, fmt.Errorf("front-proxy ca certificate in %s expires %s: remove %s and %s to create a new one",
+		return tls.Certificate{}, nil, nil, fmt.Errorf("front-proxy ca certificate in %s expires %s: remove %s and %s to create a new one",
 			dir, ca.Leaf.NotAfter.Format(time.RFC3339), FrontProxyCACertFile, FrontProxyCAKeyFile)
 	}
-	return ca, certPEM, nil
+	return ca, certPEM, nil, nil
 }
 
 func loadFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Certificate, error) {
@@ -113,7 +122,7 @@ func loadFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Ce
 	return pair, nil
 }
 
-func issueFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Certificate, error) {
+func issueFrontProxyClient(dir string, ca tls.Certificate, now time.Time) (tls.Certificate, *keyFiles, error) {
 	return issueLeaf(dir, FrontProxyClientCertFile, FrontProxyClientKeyFile, "front-proxy client", ca, &x509.Certificate{
 		Subject:     pkix.Name{CommonName: FrontProxyClientName},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -91,16 +92,25 @@ func ensurePKI(dir string, hosts []string, now func() time.Time) (*PKI, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create pki directory: %w", err)
 	}
-	ca, caPEM, err := loadOrCreateCA(dir, now())
+	ca, caPEM, caFiles, err := loadOrCreateCA(dir, now())
 	if err != nil {
 		return nil, err
 	}
-	serving, err := loadServing(dir, ca, ips, names, now())
-	if err != nil {
-		serving, err = issueServing(dir, ca, ips, names, now())
+	var (
+		serving      tls.Certificate
+		servingFiles *keyFiles
+	)
+	if caFiles == nil {
+		serving, err = loadServing(dir, ca, ips, names, now())
+	}
+	if caFiles != nil || err != nil {
+		serving, servingFiles, err = issueServing(dir, ca, ips, names, now())
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := writeKeyFiles(caFiles, servingFiles); err != nil {
+		return nil, err
 	}
 	return &PKI{CACertPEM: caPEM, ca: ca, serving: serving}, nil
 }
@@ -134,10 +144,10 @@ func splitHosts(hosts []string) ([]net.IP, []string, error) {
 	return ips, names, nil
 }
 
-// loadOrCreateCA returns the CA key pair, generating it when ca.crt does not exist. A ca.crt
-// without a usable ca.key is an error: replacing a CA silently would break every client
-// that trusts it.
-func loadOrCreateCA(dir string, now time.Time) (tls.Certificate, []byte, error) {
+// loadOrCreateCA returns the CA key pair, generating it when ca.crt does not exist; then it
+// also returns its files, for writeKeyFiles. A ca.crt without a usable ca.key is an error:
+// replacing a CA silently would break every client that trusts it.
+func loadOrCreateCA(dir string, now time.Time) (tls.Certificate, []byte, *keyFiles, error) {
 	certPath := filepath.Join(dir, CACertFile)
 	keyPath := filepath.Join(dir, CAKeyFile)
 	certPEM, err := os.ReadFile(certPath)
@@ -145,43 +155,77 @@ func loadOrCreateCA(dir string, now time.Time) (tls.Certificate, []byte, error) 
 		return createCA(certPath, keyPath, caCommonName, "ca", now)
 	}
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("read ca certificate: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("read ca certificate: %w", err)
 	}
 	keyPEM, err := os.ReadFile(keyPath)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("read ca key: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("read ca key: %w", err)
 	}
 	ca, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("load ca from %s: %w", dir, err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load ca from %s: %w", dir, err)
 	}
 	if !ca.Leaf.IsCA {
-		return tls.Certificate{}, nil, fmt.Errorf("load ca from %s: %s is not a CA certificate", dir, CACertFile)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load ca from %s: %s is not a CA certificate", dir, CACertFile)
 	}
 	if _, ok := ca.PrivateKey.(crypto.Signer); !ok {
-		return tls.Certificate{}, nil, fmt.Errorf("load ca from %s: %s holds no signing key", dir, CAKeyFile)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load ca from %s: %s holds no signing key", dir, CAKeyFile)
 	}
 	if !now.Add(renewBefore).Before(ca.Leaf.NotAfter) {
-		return tls.Certificate{}, nil, fmt.Errorf("ca certificate in %s expires %s: remove %s and %s to create a new CA",
+		return tls.Certificate{}, nil, nil, fmt.Errorf("ca certificate in %s expires %s: remove %s and %s to create a new CA",
 			dir, ca.Leaf.NotAfter.Format(time.RFC3339), CACertFile, CAKeyFile)
 	}
-	return ca, certPEM, nil
+	return ca, certPEM, nil, nil
+}
+
+// keyFiles are a new key and its certificate, not yet written.
+type keyFiles struct {
+	keyPath, certPath string
+	keyPEM, certPEM   []byte
+}
+
+// write writes the key (0600), then the certificate (0644), each atomically. Key first: a
+// key without its certificate is replaced on the next run, while a certificate without
+// its key is an error.
+func (k *keyFiles) write() error {
+	if err := writeFileAtomic(k.keyPath, k.keyPEM, 0o600, false); err != nil {
+		return err
+	}
+	return writeFileAtomic(k.certPath, k.certPEM, 0o644, false)
+}
+
+// writeKeyFiles writes each of files (nil ones are skipped) at the same time: a CA and the
+// certificate it just signed are independent on disk (a certificate whose CA is missing or
+// new is issued again), and their fsyncs overlap. On a first start this halves the syncs
+// the engine waits for.
+func writeKeyFiles(files ...*keyFiles) error {
+	var (
+		wg   sync.WaitGroup
+		errs = make([]error, len(files))
+	)
+	for i, f := range files {
+		if f != nil {
+			wg.Go(func() { errs[i] = f.write() })
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // createCA makes a self-signed CA named name (what names it in errors: "ca", "front-proxy
-// ca"), its key written 0600 beside its certificate.
-func createCA(certPath, keyPath, name, what string, now time.Time) (tls.Certificate, []byte, error) {
+// ca"), and its files, for writeKeyFiles: its key at keyPath beside its certificate.
+func createCA(certPath, keyPath, name, what string, now time.Time) (tls.Certificate, []byte, *keyFiles, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generate %s key: %w", what, err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("generate %s key: %w", what, err)
 	}
 	serial, err := randomSerial()
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return tls.Certificate{}, nil, nil, err
 	}
 	skid, err := subjectKeyID(key.Public())
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return tls.Certificate{}, nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
@@ -196,25 +240,17 @@ func createCA(certPath, keyPath, name, what string, now time.Time) (tls.Certific
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("create %s certificate: %w", what, err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("create %s certificate: %w", what, err)
 	}
 	certPEM, keyPEM, err := encodePair(der, key)
 	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	// Key first: a key without its certificate is replaced on the next run, while a
-	// certificate without its key is an error.
-	if err := writeFileAtomic(keyPath, keyPEM, 0o600, false); err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	if err := writeFileAtomic(certPath, certPEM, 0o644, false); err != nil {
-		return tls.Certificate{}, nil, err
+		return tls.Certificate{}, nil, nil, err
 	}
 	ca, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("load new %s: %w", what, err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("load new %s: %w", what, err)
 	}
-	return ca, certPEM, nil
+	return ca, certPEM, &keyFiles{keyPath: keyPath, certPath: certPath, keyPEM: keyPEM, certPEM: certPEM}, nil
 }
 
 // loadServing returns the serving key pair from dir if it is signed by ca, valid for more
@@ -258,7 +294,7 @@ func loadServing(dir string, ca tls.Certificate, ips []net.IP, names []string, n
 	return pair, nil
 }
 
-func issueServing(dir string, ca tls.Certificate, ips []net.IP, names []string, now time.Time) (tls.Certificate, error) {
+func issueServing(dir string, ca tls.Certificate, ips []net.IP, names []string, now time.Time) (tls.Certificate, *keyFiles, error) {
 	return issueLeaf(dir, ServingCertFile, ServingKeyFile, "serving", ca, &x509.Certificate{
 		Subject:     pkix.Name{CommonName: servingCommonName},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -269,17 +305,17 @@ func issueServing(dir string, ca tls.Certificate, ips []net.IP, names []string, 
 
 // issueLeaf issues a certificate signed by ca with a new key: tmpl's subject, extended key
 // usages and names, valid from now (backdated) for servingValidity or until ca expires. It
-// writes the key (0600) and the certificate into dir; what names it in errors.
-func issueLeaf(dir, certFile, keyFile, what string, ca tls.Certificate, tmpl *x509.Certificate, now time.Time) (tls.Certificate, error) {
+// returns the key and certificate files in dir, for writeKeyFiles; what names it in errors.
+func issueLeaf(dir, certFile, keyFile, what string, ca tls.Certificate, tmpl *x509.Certificate, now time.Time) (tls.Certificate, *keyFiles, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("generate %s key: %w", what, err)
+		return tls.Certificate{}, nil, fmt.Errorf("generate %s key: %w", what, err)
 	}
 	if tmpl.SerialNumber, err = randomSerial(); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, nil, err
 	}
 	if tmpl.SubjectKeyId, err = subjectKeyID(key.Public()); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, nil, err
 	}
 	tmpl.NotBefore, tmpl.NotAfter = now.Add(-backdate), now.Add(servingValidity)
 	if tmpl.NotAfter.After(ca.Leaf.NotAfter) {
@@ -288,23 +324,17 @@ func issueLeaf(dir, certFile, keyFile, what string, ca tls.Certificate, tmpl *x5
 	tmpl.KeyUsage, tmpl.BasicConstraintsValid, tmpl.AuthorityKeyId = x509.KeyUsageDigitalSignature, true, ca.Leaf.SubjectKeyId
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Leaf, key.Public(), ca.PrivateKey)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("create %s certificate: %w", what, err)
+		return tls.Certificate{}, nil, fmt.Errorf("create %s certificate: %w", what, err)
 	}
 	certPEM, keyPEM, err := encodePair(der, key)
 	if err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, keyFile), keyPEM, 0o600, false); err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, certFile), certPEM, 0o644, false); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, nil, err
 	}
 	pair, err := keyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("load new %s certificate: %w", what, err)
+		return tls.Certificate{}, nil, fmt.Errorf("load new %s certificate: %w", what, err)
 	}
-	return pair, nil
+	return pair, &keyFiles{keyPath: filepath.Join(dir, keyFile), certPath: filepath.Join(dir, certFile), keyPEM: keyPEM, certPEM: certPEM}, nil
 }
 
 func encodePair(der []byte, key *ecdsa.PrivateKey) (certPEM, keyPEM []byte, err error) {

@@ -209,6 +209,39 @@ func TestEnsurePKIReissue(t *testing.T) {
 	}
 }
 
+// TestEnsurePKINewCAIssuesServingAgain removes the CA: the next start makes a new one and
+// a serving certificate it signed (the old one, still on disk, is not loaded), and the run
+// after loads both as written.
+func TestEnsurePKINewCAIssuesServingAgain(t *testing.T) {
+	dir := t.TempDir()
+	first, err := EnsurePKI(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{CACertFile, CAKeyFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second, err := EnsurePKI(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first.CACertPEM) == string(second.CACertPEM) {
+		t.Fatal("the CA was not made again")
+	}
+	if err := second.ServingCertificate().CheckSignatureFrom(parseCAPEM(t, second.CACertPEM)); err != nil {
+		t.Fatalf("serving certificate not signed by the new CA: %v", err)
+	}
+	third, err := EnsurePKI(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(third.CACertPEM) != string(second.CACertPEM) || third.ServingCertificate().SerialNumber.Cmp(second.ServingCertificate().SerialNumber) != 0 {
+		t.Fatal("what the second run wrote is not what the third loaded")
+	}
+}
+
 func TestEnsurePKIFileModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", "pki")
 	if _, err := EnsurePKI(dir, nil); err != nil {
