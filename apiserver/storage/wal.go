@@ -33,7 +33,7 @@ var (
 
 // walKeep is the most of the file that emptying the log keeps for the next records; a
 // larger file (a burst of large writes) is truncated.
-const walKeep = 64 << 20
+const walKeep = 16 << 20
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
