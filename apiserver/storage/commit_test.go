@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -34,6 +36,8 @@ func TestConcurrentWritersShareCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers, each = 8, 50
+	var commits atomic.Int64
+	s.failCommit = func() error { commits.Add(1); return nil } // counts the log's records
 	var wg stdsync.WaitGroup
 	errs := make(chan error, writers)
 	for g := range writers {
@@ -74,6 +78,9 @@ func TestConcurrentWritersShareCommits(t *testing.T) {
 	if s.Revision() != total {
 		t.Fatalf("revision = %d, want %d", s.Revision(), total)
 	}
+	if n := commits.Load(); n >= int64(total) {
+		t.Fatalf("%d writes took %d commits: none shared one", total, n)
+	}
 	var last uint64
 	for last < total {
 		evs, ok := w.Next(deadline2(time.After(5 * time.Second)))
@@ -104,6 +111,53 @@ func TestConcurrentWritersShareCommits(t *testing.T) {
 		if o.(*corev1.Pod).Labels["i"] == "" {
 			t.Fatalf("%s lost its update", o.(*corev1.Pod).Name)
 		}
+	}
+}
+
+// TestFlushUnderLoad keeps writers busy without a pause: bbolt still gets their writes
+// every flushEvery (writers let a due flush go before the next commit), and the log is
+// emptied.
+func TestFlushUnderLoad(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "store.db"), 0)
+	defer s.Close()
+	stop := make(chan struct{})
+	var wg stdsync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.Create("pods", newPod("ns", fmt.Sprintf("p-%d-%d", g, i), nil)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(stop)
+	boltRev := func() uint64 {
+		var rev uint64
+		s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketMeta).Get(keyRevision); len(v) == 8 {
+				rev = binary.BigEndian.Uint64(v)
+			}
+			return nil
+		})
+		return rev
+	}
+	start := boltRev()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if rev := boltRev(); rev > start && s.Revision() > rev {
+			return // bbolt moved while the writers kept writing
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bbolt at revision %d (from %d) after 10 s of writes up to %d", boltRev(), start, s.Revision())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
