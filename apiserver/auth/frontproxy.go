@@ -53,19 +53,10 @@ func ensureFrontProxy(dir string, now time.Time) (*FrontProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	var (
-		client      tls.Certificate
-		clientFiles *keyFiles
-	)
-	if caFiles == nil {
-		client, err = loadFrontProxyClient(dir, ca, now)
-	}
-	if caFiles != nil || err != nil {
-		if client, clientFiles, err = issueFrontProxyClient(dir, ca, now); err != nil {
-			return nil, err
-		}
-	}
-	if err := writeKeyFiles(caFiles, clientFiles); err != nil {
+	client, err := ensureSigned(caFiles,
+		func() (tls.Certificate, error) { return loadFrontProxyClient(dir, ca, now) },
+		func() (tls.Certificate, *keyFiles, error) { return issueFrontProxyClient(dir, ca, now) })
+	if err != nil {
 		return nil, err
 	}
 	return &FrontProxy{CACertPEM: caPEM, Client: client}, nil

@@ -96,23 +96,36 @@ func ensurePKI(dir string, hosts []string, now func() time.Time) (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	var (
-		serving      tls.Certificate
-		servingFiles *keyFiles
-	)
-	if caFiles == nil {
-		serving, err = loadServing(dir, ca, ips, names, now())
-	}
-	if caFiles != nil || err != nil {
-		serving, servingFiles, err = issueServing(dir, ca, ips, names, now())
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := writeKeyFiles(caFiles, servingFiles); err != nil {
+	serving, err := ensureSigned(caFiles,
+		func() (tls.Certificate, error) { return loadServing(dir, ca, ips, names, now()) },
+		func() (tls.Certificate, *keyFiles, error) { return issueServing(dir, ca, ips, names, now()) })
+	if err != nil {
 		return nil, err
 	}
 	return &PKI{CACertPEM: caPEM, ca: ca, serving: serving}, nil
+}
+
+// ensureSigned returns the certificate a CA signed: load's, unless the CA is new (its files,
+// caFiles, not yet written) or load fails, then issue's. It writes the new CA and the new
+// certificate meanwhile (writeKeyFiles).
+func ensureSigned(caFiles *keyFiles, load func() (tls.Certificate, error), issue func() (tls.Certificate, *keyFiles, error)) (tls.Certificate, error) {
+	var (
+		cert  tls.Certificate
+		files *keyFiles
+		err   error
+	)
+	if caFiles == nil {
+		cert, err = load()
+	}
+	if caFiles != nil || err != nil {
+		if cert, files, err = issue(); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	if err := writeKeyFiles(caFiles, files); err != nil {
+		return tls.Certificate{}, err
+	}
+	return cert, nil
 }
 
 // splitHosts sorts hosts into IP addresses and lower-cased DNS names, without repeats.
