@@ -236,53 +236,67 @@ func TestFailedCommitLeavesNothing(t *testing.T) {
 }
 
 // TestAcknowledgedWritesSurviveKill runs writers in a child process and kills it (SIGKILL)
-// while they write: every write the child acknowledged is in the store afterwards (replayed
-// from the log: the child never flushes to bbolt).
+// while they write: every write the child acknowledged is in the store afterwards. In "log
+// only" the child never flushes to bbolt, and the writes are replayed from the log; in
+// "flushed often" bbolt gets them every 40 writes, so the log is emptied and its records
+// overwritten in place again and again before the kill.
 func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	if path := os.Getenv("STORAGE_TEST_KILL_CHILD"); path != "" {
-		killChild(path)
+		flushAfter, _ := strconv.Atoi(os.Getenv("STORAGE_TEST_KILL_FLUSH"))
+		killChild(path, flushAfter)
 		return
 	}
-	path := filepath.Join(t.TempDir(), "store.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAcknowledgedWritesSurviveKill$")
-	cmd.Env = append(os.Environ(), "STORAGE_TEST_KILL_CHILD="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var acked []string
-	lines := bufio.NewScanner(out)
-	for len(acked) < 300 && lines.Scan() {
-		if name, ok := strings.CutPrefix(lines.Text(), "acked "); ok {
-			acked = append(acked, name)
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	if len(acked) < 300 {
-		t.Fatalf("the child acknowledged %d writes before it ended", len(acked))
-	}
-	s := openTest(t, path, 0)
-	defer s.Close()
-	for _, name := range acked {
-		if _, err := s.Get("pods", "ns", name); err != nil {
-			t.Fatalf("acknowledged %s missing after the kill: %v", name, err)
-		}
-	}
-	l, _ := s.List("pods", ListOptions{})
-	if s.Revision() != uint64(len(l.Items)) {
-		t.Fatalf("revision %d with %d pods created", s.Revision(), len(l.Items))
+	for _, mode := range []struct {
+		name        string
+		flushWrites int
+	}{{"log only", 0}, {"flushed often", 40}} {
+		t.Run(mode.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "store.db")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestAcknowledgedWritesSurviveKill$")
+			cmd.Env = append(os.Environ(), "STORAGE_TEST_KILL_CHILD="+path, "STORAGE_TEST_KILL_FLUSH="+strconv.Itoa(mode.flushWrites))
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var acked []string
+			lines := bufio.NewScanner(out)
+			for len(acked) < 300 && lines.Scan() {
+				if name, ok := strings.CutPrefix(lines.Text(), "acked "); ok {
+					acked = append(acked, name)
+				}
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			if len(acked) < 300 {
+				t.Fatalf("the child acknowledged %d writes before it ended", len(acked))
+			}
+			s := openTest(t, path, 0)
+			defer s.Close()
+			for _, name := range acked {
+				if _, err := s.Get("pods", "ns", name); err != nil {
+					t.Fatalf("acknowledged %s missing after the kill: %v", name, err)
+				}
+			}
+			l, _ := s.List("pods", ListOptions{})
+			if s.Revision() != uint64(len(l.Items)) {
+				t.Fatalf("revision %d with %d pods created", s.Revision(), len(l.Items))
+			}
+		})
 	}
 }
 
 // killChild writes from 8 goroutines until it is killed, printing each acknowledged name.
-// Nothing reaches bbolt: every acknowledged write is in the log only.
-func killChild(path string) {
+// With flushAfter 0 nothing reaches bbolt: every acknowledged write is in the log only;
+// else bbolt gets the writes every flushAfter of them.
+func killChild(path string, flushAfter int) {
 	flushEvery, flushWrites = time.Hour, 1<<30
+	if flushAfter > 0 {
+		flushWrites = flushAfter
+	}
 	s, err := Open(Options{Path: path, New: func(resource string) (Marshaler, bool) { return &corev1.Pod{}, resource == "pods" }})
 	if err != nil {
 		fmt.Println("error", err)
