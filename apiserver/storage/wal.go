@@ -37,7 +37,8 @@ const walKeep = 16 << 20
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// wal is the append-only log. Only the commit loop (and Open, before it) uses it.
+// wal is the log: records appended from the start of the file, which emptying rewinds.
+// Only the commit loop (and Open, before it) uses it.
 type wal struct {
 	f    *os.File
 	size int64 // bytes of whole records
