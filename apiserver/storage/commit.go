@@ -100,19 +100,6 @@ func (s *Store) current(resource, key string) (runtime.Object, []byte, bool, err
 	return obj, data, true, nil
 }
 
-// exists reports whether key is stored as writes see it. Called with the lock held.
-func (s *Store) exists(resource, key string) bool {
-	if w, ok := s.pending[string(diskKey(resource, key))]; ok {
-		return w.data != nil
-	}
-	r := s.items[resource]
-	if r == nil {
-		return false
-	}
-	_, ok := r.raw[key]
-	return ok
-}
-
 // batchOf is the batch of the pending write of key, if any: a caller shown that state
 // waits for it to be committed before it answers. Called with the lock held.
 func (s *Store) batchOf(resource, key string) *batch {

@@ -379,7 +379,7 @@ func (s *Store) createLocked(resource, key, name string, obj runtime.Object) (*b
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	if s.exists(resource, key) {
+	if _, ok := s.currentData(resource, key); ok {
 		return nil, apierrors.NewAlreadyExists(groupResource(resource), name)
 	}
 	rev := s.next + 1
@@ -464,8 +464,8 @@ func (s *Store) currentToUpdate(resource, key, name string) (runtime.Object, []b
 	return cur, curData, nil
 }
 
-// currentData is the encoding of key's current state, pending or stored; false when there
-// is none.
+// currentData is the encoding of key's current state as writes see it (the write waiting
+// for its commit, else the stored one); false when there is none. Called with a lock held.
 func (s *Store) currentData(resource, key string) ([]byte, bool) {
 	if w, ok := s.pending[string(diskKey(resource, key))]; ok {
 		return w.data, w.data != nil
