@@ -334,8 +334,14 @@ func (s *Server) buildHandler() http.Handler {
 	return s.withRecovery(withPretty(s.withAuthentication(s.agg.withOpenAPI(mux))))
 }
 
+// withRecovery turns a handler's panic into a 500. It is the outermost layer, so it also
+// grows a write's stack (growStack) before anything else runs on it.
 func (s *Server) withRecovery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+			growStack()
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
