@@ -44,10 +44,12 @@ var upstreamNsPerOp sync.Map
 //
 // The engine runs twice: inside the benchmark process ("engine") and as its own process
 // ("engine-process": `sheetops apiserver --controllers=false`, built once by the benchmark),
-// as kube-apiserver and etcd do. A third side, "replay" (replayServer), answers each request
-// with an answer of the engine's recorded once: no server can do less per request, so
+// as kube-apiserver and etcd do. The "replay" (replayServer) answers each request with an
+// answer of the engine's recorded once: no server can do less per request, so
 // kube-apiserver's time over its time is the largest ratio this machine and this client
-// allow any server. Each side's rows report kube-apiserver's time over their own (x-kube).
+// allow any server. It too runs twice, in this process ("replay", the bound of "engine") and
+// as its own process ("replay-process", this test binary started again: the bound of
+// "engine-process"). Each side's rows report kube-apiserver's time over their own (x-kube).
 //
 // kube-apiserver runs first and the engine in this process last, on an engine started for
 // the run and closed after it: the objects an in-process engine holds are the client
@@ -92,14 +94,23 @@ func BenchmarkServers(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer replay.Close()
+	replayProc, err := startReplayProcess(engine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer replayProc.Close()
 	sides := []struct {
 		name string
 		s    *server
-	}{{sideUpstream, c.upstream.server}, {sideEngineProcess, ep.server}, {sideReplay, replay.server}, {sideEngine, engine.server}}
+	}{
+		{sideUpstream, c.upstream.server},
+		{sideEngineProcess, ep.server}, {sideReplayProcess, replayProc.server},
+		{sideReplay, replay.server}, {sideEngine, engine.server},
+	}
 	for _, side := range sides {
 		b.Run(side.name, func(b *testing.B) {
 			bench := &benchSide{cluster: c, name: side.name, s: side.s, engine: engine.server}
-			if side.name != sideReplay { // it has no start of its own
+			if !isReplay(side.name) { // it has no start of its own
 				b.Run("start-to-ready", bench.startToReady)
 			}
 			b.Run("create", bench.create)
@@ -117,6 +128,9 @@ func BenchmarkServers(b *testing.B) {
 	}
 }
 
+// isReplay reports whether side is one of the replays, which record from the run's engine.
+func isReplay(side string) bool { return side == sideReplay || side == sideReplayProcess }
+
 type benchSide struct {
 	cluster *cluster
 	name    string
@@ -128,7 +142,7 @@ type benchSide struct {
 // seeder is the server that namespaces and the objects a benchmark reads are written to:
 // the side's own, but for the replay the engine it records from.
 func (bs *benchSide) seeder() *server {
-	if bs.name == sideReplay {
+	if isReplay(bs.name) {
 		return bs.engine
 	}
 	return bs.s

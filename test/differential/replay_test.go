@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 
 	"k8s.io/client-go/rest"
 )
@@ -25,12 +24,13 @@ const sideReplay = "replay"
 // collectors. kube-apiserver's time over the replay's is the largest ratio a server could
 // show on this machine with this client.
 //
-// The engine it records from is the run's in-process one; the replay side's namespaces and
-// the pods it reads are written to that engine directly (benchSide.seeder). A create's
-// recorded answer is the pod of the first create (201), which later creates get again.
+// The engine it records from is the run's in-process one, through its handler or, for the
+// replay process (startReplayProcess), over HTTPS; a replay side's namespaces and the pods
+// it reads are written to that engine directly (benchSide.seeder). A create's recorded
+// answer is the pod of the first create (201), which later creates get again.
 type replayServer struct {
 	*server
-	ts *httptest.Server
+	close func()
 }
 
 type recorded struct {
@@ -39,14 +39,11 @@ type recorded struct {
 	body   []byte
 }
 
-func startReplay(engine *engineServer) (*replayServer, error) {
-	var (
-		answers sync.Map // "METHOD path?query Accept" -> *recorded
-		proto   atomic.Int32
-	)
-	backend := engine.srv.Handler()
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		proto.Store(int32(r.ProtoMajor))
+// replayHandler answers as replayServer does; record gives the answer to the first
+// request of its kind.
+func replayHandler(record func(r *http.Request, body []byte) (*recorded, error)) http.Handler {
+	var answers sync.Map // "METHOD path?query Accept" -> *recorded
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -55,10 +52,12 @@ func startReplay(engine *engineServer) (*replayServer, error) {
 		key := r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("Accept")
 		a, ok := answers.Load(key)
 		if !ok {
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			rec := httptest.NewRecorder()
-			backend.ServeHTTP(rec, r)
-			a, _ = answers.LoadOrStore(key, &recorded{code: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()})
+			rec, err := record(r, body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			a, _ = answers.LoadOrStore(key, rec)
 		}
 		ans := a.(*recorded)
 		h := w.Header()
@@ -67,27 +66,64 @@ func startReplay(engine *engineServer) (*replayServer, error) {
 		}
 		w.WriteHeader(ans.code)
 		w.Write(ans.body)
-	}))
+	})
+}
+
+// startReplayTLS serves h over HTTP/2 and TLS on a loopback port.
+func startReplayTLS(h http.Handler) *httptest.Server {
+	ts := httptest.NewUnstartedServer(h)
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
-	cfg := rest.CopyConfig(engine.admin)
-	cfg.Host = ts.URL
-	cfg.TLSClientConfig = rest.TLSClientConfig{CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})}
-	r := &replayServer{server: &server{name: sideReplay, url: ts.URL}, ts: ts}
-	if err := r.clients(cfg, engine.viewerTok); err != nil {
+	return ts
+}
+
+func startReplay(engine *engineServer) (*replayServer, error) {
+	backend := engine.srv.Handler()
+	ts := startReplayTLS(replayHandler(func(r *http.Request, body []byte) (*recorded, error) {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		backend.ServeHTTP(rec, r)
+		return &recorded{code: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}, nil
+	}))
+	r := &replayServer{server: &server{name: sideReplay, url: ts.URL}, close: ts.Close}
+	if err := r.connect(engine, ts.Certificate().Raw); err != nil {
 		ts.Close()
 		return nil, err
-	}
-	// The client speaks HTTP/2 to it, as to the engine.
-	if resp, err := r.cs.CoreV1().RESTClient().Get().AbsPath("/version").DoRaw(context.Background()); err != nil {
-		ts.Close()
-		return nil, fmt.Errorf("replay: /version: %w (%s)", err, bytes.TrimSpace(resp))
-	}
-	if p := proto.Load(); p != 2 {
-		ts.Close()
-		return nil, fmt.Errorf("replay: the client spoke HTTP/%d, want HTTP/2", p)
 	}
 	return r, nil
 }
 
-func (r *replayServer) Close() { r.ts.Close() }
+// connect makes r's clients, with the engine's credentials and the replay's certificate
+// (DER), and checks that they speak HTTP/2 to it, as to the engine.
+func (r *replayServer) connect(engine *engineServer, cert []byte) error {
+	cfg := rest.CopyConfig(engine.admin)
+	cfg.Host = r.url
+	cfg.TLSClientConfig = rest.TLSClientConfig{CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})}
+	if err := r.clients(cfg, engine.viewerTok); err != nil {
+		return err
+	}
+	// client-go shares one transport among the clients of one TLS configuration.
+	hc, err := rest.HTTPClientFor(r.admin)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, r.url+"/version", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: /version: %w", r.name, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("%s: /version: %s (%s)", r.name, resp.Status, bytes.TrimSpace(body))
+	case resp.ProtoMajor != 2:
+		return fmt.Errorf("%s: the client spoke HTTP/%d, want HTTP/2", r.name, resp.ProtoMajor)
+	}
+	return nil
+}
+
+func (r *replayServer) Close() { r.close() }

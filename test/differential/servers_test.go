@@ -659,6 +659,9 @@ func (c *cluster) close() {
 }
 
 func TestMain(m *testing.M) {
+	if kc := os.Getenv(replayKubeconfigEnv); kc != "" {
+		os.Exit(replayProcessMain(kc))
+	}
 	// client-go logs through klog; the suite reports what it sees itself.
 	klog.LogToStderr(false)
 	klog.SetOutput(io.Discard)
