@@ -2,6 +2,7 @@ package differential
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -107,4 +111,61 @@ func startReplayProcess(engine *engineServer) (*replayServer, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// TestReplaysAnswerAsTheEngine checks BenchmarkServers' bounds: both replays, in this process
+// and as their own, give the engine's answer to a request, and give it again, byte for
+// byte, after the engine's object has changed.
+func TestReplaysAnswerAsTheEngine(t *testing.T) {
+	ctx := context.Background()
+	engine, err := startEngine(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close()
+	ns := "replay-check"
+	if err := engine.prepareNamespace(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.cs.CoreV1().Pods(ns).Create(ctx, pod("target", map[string]string{"v": "1"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inProc, err := startReplay(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inProc.Close()
+	proc, err := startReplayProcess(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Close()
+
+	want, err := engine.cs.CoreV1().Pods(ns).Get(ctx, "target", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*replayServer{inProc, proc} {
+		got, err := r.cs.CoreV1().Pods(ns).Get(ctx, "target", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		if got.UID != want.UID || got.ResourceVersion != want.ResourceVersion || got.Labels["v"] != "1" {
+			t.Errorf("%s: got pod %s rv %s labels %v, want the engine's %s rv %s", r.name, got.UID, got.ResourceVersion, got.Labels, want.UID, want.ResourceVersion)
+		}
+	}
+	// The engine's pod changes; the replays keep answering what they recorded.
+	patch := []byte(`{"metadata":{"labels":{"v":"2"}}}`)
+	if _, err := engine.cs.CoreV1().Pods(ns).Patch(ctx, "target", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*replayServer{inProc, proc} {
+		got, err := r.cs.CoreV1().Pods(ns).Get(ctx, "target", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		if got.ResourceVersion != want.ResourceVersion || got.Labels["v"] != "1" {
+			t.Errorf("%s: after the engine's change got rv %s labels %v, want the recorded rv %s", r.name, got.ResourceVersion, got.Labels, want.ResourceVersion)
+		}
+	}
 }
