@@ -265,11 +265,11 @@ func (s *Store) apply(w *write) {
 	if w.ev.Type == watch.Deleted {
 		h.data = w.gone
 		delete(r.raw, w.key)
-		r.removeKey(w.key)
+		r.order.Delete(w.key)
 		s.decoded.forget(w.ev.Resource, w.key)
 	} else {
 		if _, ok := r.raw[w.key]; !ok {
-			r.insertKey(w.key)
+			r.order.ReplaceOrInsert(w.key)
 		}
 		r.raw[w.key] = w.data
 		// the writer answers with this object: Encoded recognizes it among the cached

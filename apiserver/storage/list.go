@@ -128,8 +128,28 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 	if r == nil {
 		r = newResourceItems()
 	}
-	keys := r.keys()
-	get := func(k string) []byte { return r.raw[k] }
+	prefix := ""
+	if opts.Namespace != "" {
+		prefix = opts.Namespace + "/"
+	}
+	take := -1 // every candidate
+	if opts.Match == nil && opts.Limit > 0 {
+		take = int(opts.Limit) + 1
+	}
+	var cands []listed
+	if take > 0 {
+		cands = make([]listed, 0, min(take, r.order.Len()))
+	}
+	visit := func(k string, data []byte) bool {
+		switch {
+		case data == nil: // absent at opts.AtRV
+		case take < 0 || len(cands) < take:
+			cands = append(cands, listed{key: k, data: data})
+		default:
+			res.Remaining++ // counted with the candidates left after the page
+		}
+		return true
+	}
 
 	if opts.AtRV != 0 && opts.AtRV < s.rev {
 		past, err := s.stateAt(resource, opts.AtRV)
@@ -138,52 +158,31 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 		}
 		res.RV = opts.AtRV
 		if len(past) > 0 {
-			merged := make([]string, 0, len(keys)+len(past))
-			merged = append(merged, keys...)
+			// the keys of the range now and those it had at opts.AtRV, each with its encoding then
+			var keys []string
+			r.ascend(prefix, opts.After, func(k string) bool {
+				if _, ok := past[k]; !ok {
+					keys = append(keys, k)
+				}
+				return true
+			})
 			for k := range past {
-				if _, ok := r.raw[k]; !ok {
-					merged = append(merged, k)
+				if strings.HasPrefix(k, prefix) && (opts.After == "" || opts.After < prefix || k > opts.After) {
+					keys = append(keys, k)
 				}
 			}
-			sort.Strings(merged)
-			keys = merged
-			get = func(k string) []byte {
-				if data, ok := past[k]; ok {
-					return data
+			sort.Strings(keys)
+			for _, k := range keys {
+				data, ok := past[k]
+				if !ok {
+					data = r.raw[k]
 				}
-				return r.raw[k]
+				visit(k, data)
 			}
+			return cands, res, nil
 		}
 	}
-
-	prefix := ""
-	if opts.Namespace != "" {
-		prefix = opts.Namespace + "/"
-	}
-	start := sort.SearchStrings(keys, prefix)
-	if opts.After != "" && opts.After >= prefix {
-		start = sort.Search(len(keys), func(i int) bool { return keys[i] > opts.After })
-	}
-	end := len(keys)
-	if prefix != "" {
-		end = start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) })
-	}
-	take := end - start
-	if opts.Match == nil && opts.Limit > 0 && int64(take) > opts.Limit+1 {
-		take = int(opts.Limit) + 1
-	}
-	cands := make([]listed, 0, take)
-	i := start
-	for ; i < end && len(cands) < take; i++ {
-		if data := get(keys[i]); data != nil {
-			cands = append(cands, listed{key: keys[i], data: data})
-		}
-	}
-	for ; i < end; i++ {
-		if get(keys[i]) != nil {
-			res.Remaining++ // counted with the candidates left after the page
-		}
-	}
+	r.ascend(prefix, opts.After, func(k string) bool { return visit(k, r.raw[k]) })
 	return cands, res, nil
 }
 

@@ -5,12 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	stdsync "sync"
 	"time"
 
+	"github.com/google/btree"
 	bolt "go.etcd.io/bbolt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -79,12 +79,15 @@ type resourceItems struct {
 	// persisted), decoded on demand (Store.decode). Responses and lists copy these bytes
 	// instead of encoding again, and updates detect no-ops by comparing encodings, as
 	// upstream's etcd3 store does. "namespace/name" -> encoding.
-	raw    map[string][]byte
-	sorted []string // keys in order, kept by every insert and delete
+	raw map[string][]byte
+	// order holds the keys of raw in order, for lists and a watch's initial events. A
+	// B-tree: a sorted slice costs every insert a move of the keys after it, under the
+	// store's lock (at 100,000 pods, ~0.1 ms and 0.8 MB moved a create).
+	order *btree.BTreeG[string]
 }
 
 func newResourceItems() *resourceItems {
-	return &resourceItems{raw: map[string][]byte{}}
+	return &resourceItems{raw: map[string][]byte{}, order: btree.NewOrderedG[string](32)}
 }
 
 // Store holds the objects. It is safe for concurrent use.
@@ -175,8 +178,8 @@ func Open(opts Options) (*Store, error) {
 			// The encoding is all the store keeps (decoded on demand); the same bytes as
 			// the stores before it kept both forms, so an existing file opens unchanged.
 			r := s.resource(resource)
-			r.raw[nsName] = bytes.Clone(v)      // v lives only as long as the transaction
-			r.sorted = append(r.sorted, nsName) // bbolt iterates keys in order
+			r.raw[nsName] = bytes.Clone(v) // v lives only as long as the transaction
+			r.order.ReplaceOrInsert(nsName)
 			return nil
 		})
 	})
@@ -234,24 +237,18 @@ func (s *Store) resource(resource string) *resourceItems {
 	return r
 }
 
-// keys is the object keys in order. It only reads: the order is kept up to date by every
-// insert and delete, under the write lock, so readers under the read lock never race.
-func (r *resourceItems) keys() []string { return r.sorted }
-
-// insertKey adds a new key in order.
-func (r *resourceItems) insertKey(k string) {
-	i := sort.SearchStrings(r.sorted, k)
-	r.sorted = append(r.sorted, "")
-	copy(r.sorted[i+1:], r.sorted[i:])
-	r.sorted[i] = k
-}
-
-// removeKey drops a key.
-func (r *resourceItems) removeKey(k string) {
-	i := sort.SearchStrings(r.sorted, k)
-	if i < len(r.sorted) && r.sorted[i] == k {
-		r.sorted = append(r.sorted[:i], r.sorted[i+1:]...)
+// ascend calls fn with the keys that start with prefix, in order, from the first one
+// above after (from the first one when after is "" or below prefix), until fn returns false. It
+// only reads: the order is kept up to date by every insert and delete, under the write
+// lock, so readers under the read lock never race.
+func (r *resourceItems) ascend(prefix, after string, fn func(k string) bool) {
+	from := prefix
+	if after != "" && after >= prefix {
+		from = after + "\x00" // the first key above after: keys hold no NUL
 	}
+	r.order.AscendGreaterOrEqual(from, func(k string) bool {
+		return strings.HasPrefix(k, prefix) && fn(k)
+	})
 }
 
 func objectKey(namespace, name string) string { return namespace + "/" + name }

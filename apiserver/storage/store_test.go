@@ -104,6 +104,11 @@ func TestListPagesAndSnapshot(t *testing.T) {
 	// Changes after the first page do not show in the rest of the snapshot.
 	s.Delete("pods", "ns", "p3", nil)
 	s.Create("pods", newPod("ns", "p5", nil))
+	s.Delete("pods", "other", "p0", nil) // a past state outside the namespace
+	one, err := s.List("pods", ListOptions{Namespace: "ns", After: page.Next, AtRV: page.RV, Limit: 1})
+	if err != nil || len(one.Items) != 1 || one.Items[0].(*corev1.Pod).Name != "p3" || one.Remaining != 1 {
+		t.Fatalf("second page of one: %d items remaining %d err %v, want [p3] with 1 remaining", len(one.Items), one.Remaining, err)
+	}
 	rest, err := s.List("pods", ListOptions{Namespace: "ns", After: page.Next, AtRV: page.RV})
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +121,12 @@ func TestListPagesAndSnapshot(t *testing.T) {
 		t.Fatalf("second page = %v at %d, want [p3 p4] at %d", names, rest.RV, page.RV)
 	}
 	now, _ := s.List("pods", ListOptions{})
-	if len(now.Items) != 5 {
-		t.Fatalf("current list has %d items, want 5", len(now.Items))
+	if len(now.Items) != 4 {
+		t.Fatalf("current list has %d items, want 4", len(now.Items))
+	}
+	all, _ := s.List("pods", ListOptions{AtRV: page.RV})
+	if len(all.Items) != 5 {
+		t.Fatalf("list of every namespace at the first page's revision has %d items, want 5", len(all.Items))
 	}
 }
 

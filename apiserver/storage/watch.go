@@ -2,8 +2,6 @@ package storage
 
 import (
 	"errors"
-	"sort"
-	"strings"
 	stdsync "sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -75,16 +73,14 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 		if r := s.items[resource]; r != nil {
 			// decoded and matched by Next, outside the lock
 			// only the namespace's keys: its objects are the ones the namespace matches
-			keys := r.keys()
+			prefix := ""
 			if opts.Namespace != "" {
-				prefix := opts.Namespace + "/"
-				start := sort.SearchStrings(keys, prefix)
-				end := start + sort.Search(len(keys)-start, func(i int) bool { return !strings.HasPrefix(keys[start+i], prefix) })
-				keys = keys[start:end]
+				prefix = opts.Namespace + "/"
 			}
-			for _, k := range keys {
+			r.ascend(prefix, "", func(k string) bool {
 				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, Data: r.raw[k]})
-			}
+				return true
+			})
 		}
 		w.queue = append(w.queue, Event{Type: InitialEventsEnd, Resource: resource, RV: s.rev})
 	} else if err := s.eventsSince(opts.Since, resource, w.offer); err != nil {
