@@ -123,18 +123,31 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeStack is about the stack a write's handler reaches (decoding, strategic merge,
-// field managers, validation, all recursive walks of the object).
-const writeStack = 64 << 10
+// field managers, validation, all recursive walks of the object); readStack that of a get,
+// a list or a watch.
+const (
+	writeStack = 64 << 10
+	readStack  = 8 << 10
+)
 
 // growStack grows the calling goroutine's stack to writeStack at once. A request's handler
-// runs on a new goroutine, whose small stack a write would otherwise double several
-// times (the first time in ServeMux's routing), each time copying the stack as it has
-// grown so far; growing it first thing, while it is nearly empty, copies almost nothing.
+// runs on a new goroutine, whose 2 KB stack a write would otherwise double five times (a
+// get three, the first times in withPretty and ServeMux's routing), each time copying the
+// stack as it has grown so far and adjusting every frame; growing it first thing, while it
+// holds a few frames, copies almost nothing.
 //
 //go:noinline
 func growStack() byte {
 	var pad [writeStack]byte
 	return pad[stackSink.Load()&(writeStack-1)]
+}
+
+// growReadStack is growStack for a read, to readStack.
+//
+//go:noinline
+func growReadStack() byte {
+	var pad [readStack]byte
+	return pad[stackSink.Load()&(readStack-1)]
 }
 
 // stackSink keeps growStack's array from being optimized away.

@@ -335,12 +335,14 @@ func (s *Server) buildHandler() http.Handler {
 }
 
 // withRecovery turns a handler's panic into a 500. It is the outermost layer, so it also
-// grows a write's stack (growStack) before anything else runs on it.
+// grows the request's stack (growStack, growReadStack) before anything else runs on it.
 func (s *Server) withRecovery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodPatch:
 			growStack()
+		default:
+			growReadStack()
 		}
 		defer func() {
 			if v := recover(); v != nil {
