@@ -378,6 +378,12 @@ type protoMarshaler interface{ Marshal() ([]byte, error) }
 // listChunk is how much of a protobuf list is buffered between writes.
 const listChunk = 256 << 10
 
+// listChunks holds listChunk buffers for writeProtobufList, which has no use for a buffer
+// once its last Write returns (HTTP/2's and HTTP/1's Write are done with the bytes by
+// then). A new one per list was most of a list's allocation: the collector took 8% of an
+// engine's CPU at list-1000-raw-c8.
+var listChunks = stdsync.Pool{New: func() any { b := make([]byte, 0, listChunk); return &b }}
+
 // writeProtobufList streams list (its ListMeta set, no items) with items whose encodings
 // are raw (as stored), without building the list in memory.
 func writeProtobufList(w http.ResponseWriter, list runtime.Object, gvk schema.GroupVersionKind, raw [][]byte) error {
@@ -393,7 +399,14 @@ func writeProtobufList(w http.ResponseWriter, list runtime.Object, gvk schema.Gr
 	for _, data := range raw {
 		size += 1 + uvarintLen(len(data)) + len(data)
 	}
-	buf := make([]byte, 0, min(size+64, listChunk))
+	pooled := listChunks.Get().(*[]byte)
+	buf := (*pooled)[:0]
+	defer func() {
+		if cap(buf) == listChunk { // not one that an item above listChunk replaced
+			*pooled = buf[:0]
+		}
+		listChunks.Put(pooled)
+	}()
 	buf = protoHeader(buf, gvk, size)
 	buf = append(buf, head...)
 	w.Header().Set("Content-Type", mediaProtobuf)
