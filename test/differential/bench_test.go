@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +40,10 @@ var upstreamNsPerOp sync.Map
 //	create-c8, get-c8, patch-c8, list-1000-raw-c8
 //	                 the same from 8 goroutines sharing the client (client-go's one HTTP/2
 //	                 connection), ns/op being wall time ÷ operations: throughput. Each
-//	                 goroutine patches a pod of its own.
+//	                 goroutine patches a pod of its own. They also report CPU time per
+//	                 operation: cpu-us/op (this process and the server's together) and,
+//	                 for a server in processes of its own, srv-cpu-us/op (kube-apiserver
+//	                 and etcd; the engine process; the replay process)
 //
 // Both sides are durable: etcd fsyncs its log before it answers (its default), and the
 // engine, by default, commits to disk before it answers (concurrent writers share a commit).
@@ -99,6 +105,8 @@ func BenchmarkServers(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer replayProc.Close()
+	c.upstream.procs = []*os.Process{c.upstream.proc.cmd.Process, c.etcd.cmd.Process}
+	ep.procs = []*os.Process{ep.proc.cmd.Process}
 	sides := []struct {
 		name string
 		s    *server
@@ -373,12 +381,16 @@ func seedPods(ctx context.Context, s *server, ns string, n int) error {
 const concurrency = 8
 
 // inParallel runs op b.N times in all, from concurrency goroutines; worker is the
-// goroutine's number, from 0.
-func inParallel(b *testing.B, op func(worker int) error) {
+// goroutine's number, from 0. It reports the CPU time an operation took: cpu-us/op, of
+// this process and the server's processes together, and srv-cpu-us/op, of the server's
+// processes alone, when it has its own (for the in-process sides the two cannot be told
+// apart). CPU time moves less than wall time with what else runs on the machine.
+func (bs *benchSide) inParallel(b *testing.B, op func(worker int) error) {
 	var left atomic.Int64
 	left.Store(int64(b.N))
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
+	self0, srv0 := selfCPU(b), processesCPU(b, bs.s.procs)
 	b.ResetTimer()
 	for w := range concurrency {
 		wg.Go(func() {
@@ -395,6 +407,46 @@ func inParallel(b *testing.B, op func(worker int) error) {
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
+	self, srv := selfCPU(b)-self0, processesCPU(b, bs.s.procs)-srv0
+	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+	b.ReportMetric(perOp(self+srv), "cpu-us/op")
+	if len(bs.s.procs) > 0 {
+		b.ReportMetric(perOp(srv), "srv-cpu-us/op")
+	}
+}
+
+// selfCPU is the CPU time this process has used, user and system.
+func selfCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processesCPU is the CPU time procs have used, user and system, from /proc/PID/stat (Linux;
+// in clock ticks of 10 ms).
+func processesCPU(b *testing.B, procs []*os.Process) time.Duration {
+	var total time.Duration
+	for _, p := range procs {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		// the fields after the command, which is in parentheses and may hold spaces
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(f) < 13 {
+			b.Fatalf("/proc/%d/stat: %q", p.Pid, data)
+		}
+		for _, v := range f[11:13] { // utime, stime: fields 14 and 15
+			ticks, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				b.Fatalf("/proc/%d/stat: %v", p.Pid, err)
+			}
+			total += time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+		}
+	}
+	return total
 }
 
 func (bs *benchSide) createParallel(b *testing.B) {
@@ -402,7 +454,7 @@ func (bs *benchSide) createParallel(b *testing.B) {
 	bs.namespace(b, ns, nil)
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
-	inParallel(b, func(int) error {
+	bs.inParallel(b, func(int) error {
 		_, err := pods.Create(ctx, pod(fmt.Sprintf("p-%d", podSeq.Add(1)), nil), metav1.CreateOptions{})
 		return err
 	})
@@ -414,7 +466,7 @@ func (bs *benchSide) getParallel(b *testing.B) {
 	ctx := context.Background()
 	pods := bs.s.cs.CoreV1().Pods(ns)
 	bs.namespace(b, ns, bs.seedTarget(ns))
-	inParallel(b, func(int) error {
+	bs.inParallel(b, func(int) error {
 		_, err := pods.Get(ctx, "target", metav1.GetOptions{})
 		return err
 	})
@@ -435,7 +487,7 @@ func (bs *benchSide) patchParallel(b *testing.B) {
 		return nil
 	})
 	var step atomic.Int64
-	inParallel(b, func(w int) error {
+	bs.inParallel(b, func(w int) error {
 		body := fmt.Appendf(nil, `{"metadata":{"labels":{"step":"%d"}}}`, step.Add(1))
 		_, err := pods.Patch(ctx, fmt.Sprintf("target-%d", w), types.StrategicMergePatchType, body, metav1.PatchOptions{})
 		return err
@@ -450,7 +502,7 @@ func (bs *benchSide) listRawParallel(b *testing.B, n int) {
 	bs.namespace(b, ns, func(ctx context.Context) error { return seedPods(ctx, bs.seeder(), ns, n) })
 	rc := bs.s.cs.CoreV1().RESTClient()
 	bufs := make([]bytes.Buffer, concurrency)
-	inParallel(b, func(w int) error {
+	bs.inParallel(b, func(w int) error {
 		body, err := rc.Get().UseProtobufAsDefault().Namespace(ns).Resource("pods").
 			VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec).Stream(ctx)
 		if err != nil {

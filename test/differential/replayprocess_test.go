@@ -105,7 +105,7 @@ func startReplayProcess(engine *engineServer) (*replayServer, error) {
 		stop()
 		return nil, fmt.Errorf("replay process: no address: %w", err)
 	}
-	r := &replayServer{server: &server{name: sideReplayProcess, url: ready.URL}, close: stop}
+	r := &replayServer{server: &server{name: sideReplayProcess, url: ready.URL, procs: []*os.Process{cmd.Process}}, close: stop}
 	if err := r.connect(engine, ready.Cert); err != nil {
 		stop()
 		return nil, err

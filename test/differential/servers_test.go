@@ -76,6 +76,9 @@ type server struct {
 	caDir string
 	// viewerTok is the read-only user's token.
 	viewerTok string
+	// procs are the processes that serve it, when it runs in processes of its own: their
+	// CPU time is the server's in BenchmarkServers.
+	procs []*os.Process
 }
 
 func (s *server) viewerToken() string { return s.viewerTok }
