@@ -131,10 +131,10 @@ const (
 )
 
 // growStack grows the calling goroutine's stack to writeStack at once. A request's handler
-// runs on a new goroutine, whose 2 KB stack a write would otherwise double five times (a
-// get three, the first times in withPretty and ServeMux's routing), each time copying the
-// stack as it has grown so far and adjusting every frame; growing it first thing, while it
-// holds a few frames, copies almost nothing.
+// runs on a new goroutine, whose 2 KB stack a write would otherwise double several times (a
+// get twice, before and in ServeMux's routing), each time copying the stack as it has grown
+// so far and adjusting every frame; growing it first thing, while it holds a few frames,
+// copies almost nothing.
 //
 //go:noinline
 func growStack() byte {
