@@ -132,6 +132,7 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 	if opts.Namespace != "" {
 		prefix = opts.Namespace + "/"
 	}
+	from := rangeStart(prefix, opts.After)
 	take := -1 // every candidate
 	if opts.Match == nil && opts.Limit > 0 {
 		take = int(opts.Limit) + 1
@@ -160,14 +161,14 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 		if len(past) > 0 {
 			// the keys of the range now and those it had at opts.AtRV, each with its encoding then
 			var keys []string
-			r.ascend(prefix, opts.After, func(k string) bool {
+			r.ascend(prefix, from, func(k string) bool {
 				if _, ok := past[k]; !ok {
 					keys = append(keys, k)
 				}
 				return true
 			})
 			for k := range past {
-				if strings.HasPrefix(k, prefix) && (opts.After == "" || opts.After < prefix || k > opts.After) {
+				if strings.HasPrefix(k, prefix) && k >= from {
 					keys = append(keys, k)
 				}
 			}
@@ -182,7 +183,7 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 			return cands, res, nil
 		}
 	}
-	r.ascend(prefix, opts.After, func(k string) bool { return visit(k, r.raw[k]) })
+	r.ascend(prefix, from, func(k string) bool { return visit(k, r.raw[k]) })
 	return cands, res, nil
 }
 

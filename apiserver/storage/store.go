@@ -82,7 +82,7 @@ type resourceItems struct {
 	raw map[string][]byte
 	// order holds the keys of raw in order, for lists and a watch's initial events. A
 	// B-tree: a sorted slice costs every insert a move of the keys after it, under the
-	// store's lock (at 100,000 pods, ~0.1 ms and 0.8 MB moved a create).
+	// store's lock (at 100,000 pods, 0.8 MB moved and ~60 µs a create).
 	order *btree.BTreeG[string]
 }
 
@@ -237,15 +237,20 @@ func (s *Store) resource(resource string) *resourceItems {
 	return r
 }
 
-// ascend calls fn with the keys that start with prefix, in order, from the first one
-// above after (from the first one when after is "" or below prefix), until fn returns false. It
-// only reads: the order is kept up to date by every insert and delete, under the write
-// lock, so readers under the read lock never race.
-func (r *resourceItems) ascend(prefix, after string, fn func(k string) bool) {
-	from := prefix
+// rangeStart is where a list of the keys that start with prefix, after the key after (none:
+// ""), starts: the keys it goes through are those that start with prefix and are >= it.
+func rangeStart(prefix, after string) string {
 	if after != "" && after >= prefix {
-		from = after + "\x00" // the first key above after: keys hold no NUL
+		return after + "\x00" // the first key above after: keys hold no NUL
 	}
+	return prefix
+}
+
+// ascend calls fn with the keys that start with prefix, in order, from the first one at or
+// above from (rangeStart, or prefix itself), until fn returns false. It only reads: the
+// order is kept up to date by every insert and delete, under the write lock, so readers
+// under the read lock never race.
+func (r *resourceItems) ascend(prefix, from string, fn func(k string) bool) {
 	r.order.AscendGreaterOrEqual(from, func(k string) bool {
 		return strings.HasPrefix(k, prefix) && fn(k)
 	})

@@ -77,7 +77,7 @@ func (s *Store) Watch(resource string, opts WatchOptions) (*Watcher, error) {
 			if opts.Namespace != "" {
 				prefix = opts.Namespace + "/"
 			}
-			r.ascend(prefix, "", func(k string) bool {
+			r.ascend(prefix, prefix, func(k string) bool {
 				w.queue = append(w.queue, Event{Type: watch.Added, Resource: resource, RV: s.rev, key: k, Data: r.raw[k]})
 				return true
 			})
