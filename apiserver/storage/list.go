@@ -141,13 +141,24 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 	if take > 0 {
 		cands = make([]listed, 0, min(take, r.order.Len()))
 	}
-	visit := func(k string, data []byte) bool {
+	full := func() bool { return take >= 0 && len(cands) >= take }
+	// visit takes the key k with its encoding at the list's revision (nil: absent then).
+	visit := func(k string, data []byte) {
 		switch {
-		case data == nil: // absent at opts.AtRV
-		case take < 0 || len(cands) < take:
-			cands = append(cands, listed{key: k, data: data})
-		default:
+		case data == nil:
+		case full():
 			res.Remaining++ // counted with the candidates left after the page
+		default:
+			cands = append(cands, listed{key: k, data: data})
+		}
+	}
+	// visitNow is visit for a key there now and unchanged since: one past the page is
+	// counted without looking up its encoding.
+	visitNow := func(k string) bool {
+		if full() {
+			res.Remaining++
+		} else {
+			visit(k, r.raw[k])
 		}
 		return true
 	}
@@ -159,31 +170,34 @@ func (s *Store) listed(resource string, opts ListOptions) ([]listed, ListResult,
 		}
 		res.RV = opts.AtRV
 		if len(past) > 0 {
-			// the keys of the range now and those it had at opts.AtRV, each with its encoding then
-			var keys []string
-			r.ascend(prefix, from, func(k string) bool {
-				if _, ok := past[k]; !ok {
-					keys = append(keys, k)
-				}
-				return true
-			})
+			// The keys of the range that changed since opts.AtRV, in order, merged into
+			// the walk of the keys there now; each with its encoding then (nil: absent).
+			var changed []string
 			for k := range past {
 				if strings.HasPrefix(k, prefix) && k >= from {
-					keys = append(keys, k)
+					changed = append(changed, k)
 				}
 			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				data, ok := past[k]
-				if !ok {
-					data = r.raw[k]
+			sort.Strings(changed)
+			r.ascend(prefix, from, func(k string) bool {
+				for len(changed) > 0 && changed[0] < k { // absent now
+					visit(changed[0], past[changed[0]])
+					changed = changed[1:]
 				}
-				visit(k, data)
+				if len(changed) > 0 && changed[0] == k {
+					changed = changed[1:]
+					visit(k, past[k])
+					return true
+				}
+				return visitNow(k)
+			})
+			for _, k := range changed {
+				visit(k, past[k])
 			}
 			return cands, res, nil
 		}
 	}
-	r.ascend(prefix, from, func(k string) bool { return visit(k, r.raw[k]) })
+	r.ascend(prefix, from, visitNow)
 	return cands, res, nil
 }
 

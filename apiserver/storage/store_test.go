@@ -105,6 +105,13 @@ func TestListPagesAndSnapshot(t *testing.T) {
 	s.Delete("pods", "ns", "p3", nil)
 	s.Create("pods", newPod("ns", "p5", nil))
 	s.Delete("pods", "other", "p0", nil) // a past state outside the namespace
+	if _, _, err := s.Update("pods", "ns", "p4", func(cur runtime.Object) (runtime.Object, error) {
+		p := cur.(*corev1.Pod).DeepCopy()
+		p.Labels = map[string]string{"n": "changed"}
+		return p, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	one, err := s.List("pods", ListOptions{Namespace: "ns", After: page.Next, AtRV: page.RV, Limit: 1})
 	if err != nil || len(one.Items) != 1 || one.Items[0].(*corev1.Pod).Name != "p3" || one.Remaining != 1 {
 		t.Fatalf("second page of one: %d items remaining %d err %v, want [p3] with 1 remaining", len(one.Items), one.Remaining, err)
@@ -119,6 +126,9 @@ func TestListPagesAndSnapshot(t *testing.T) {
 	}
 	if len(names) != 2 || names[0] != "p3" || names[1] != "p4" || rest.RV != page.RV {
 		t.Fatalf("second page = %v at %d, want [p3 p4] at %d", names, rest.RV, page.RV)
+	}
+	if l := rest.Items[1].(*corev1.Pod).Labels["n"]; l != "p4" {
+		t.Fatalf("p4 in the snapshot has label n=%q, want its value then, p4", l)
 	}
 	now, _ := s.List("pods", ListOptions{})
 	if len(now.Items) != 4 {
