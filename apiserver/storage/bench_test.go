@@ -60,17 +60,23 @@ func BenchmarkCreate(b *testing.B) {
 	}
 }
 
-// BenchmarkCreateAmong100k creates pods, without fsync, in a store that holds 100,000 pods
-// already, each new one at a random place in their order: what keeping the keys in order
-// costs a create at that size (the fill is not timed).
-func BenchmarkCreateAmong100k(b *testing.B) {
+// filledStore is a store without fsync that holds n pods, p-000000 onwards, in namespace bench.
+func filledStore(b *testing.B, n int) *Store {
 	s := benchStore(b, false)
-	const n = 100000
 	for i := range n {
 		if _, err := s.Create("pods", benchStorePod(fmt.Sprintf("p-%06d", i))); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return s
+}
+
+// BenchmarkCreateAmong100k creates pods, without fsync, in a store that holds 100,000 pods
+// already, each new one at a random place in their order: what keeping the keys in order
+// costs a create at that size (the fill is not timed).
+func BenchmarkCreateAmong100k(b *testing.B) {
+	const n = 100000
+	s := filledStore(b, n)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	seq := 0
 	for b.Loop() {
@@ -85,13 +91,8 @@ func BenchmarkCreateAmong100k(b *testing.B) {
 // reflector does, from a snapshot that later writes have changed: every page after the
 // first reads the objects as they were at the first page's revision.
 func BenchmarkListPagesAmong100kWithChanges(b *testing.B) {
-	s := benchStore(b, false)
 	const n = 100000
-	for i := range n {
-		if _, err := s.Create("pods", benchStorePod(fmt.Sprintf("p-%06d", i))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := filledStore(b, n)
 	want := n // the pods at the first page's revision
 	for b.Loop() {
 		page, err := s.List("pods", ListOptions{Limit: 500, Raw: true})
