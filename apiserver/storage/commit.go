@@ -268,7 +268,7 @@ func (s *Store) apply(w *write) {
 		r.order.Delete(w.key)
 		s.decoded.forget(w.ev.Resource, w.key)
 	} else {
-		if _, ok := r.raw[w.key]; !ok {
+		if h.old == nil { // new: no stored encoding is nil
 			r.order.ReplaceOrInsert(w.key)
 		}
 		r.raw[w.key] = w.data
