@@ -47,6 +47,8 @@ var upstreamNsPerOp sync.Map
 //
 // Both sides are durable: etcd fsyncs its log before it answers (its default), and the
 // engine, by default, commits to disk before it answers (concurrent writers share a commit).
+// With DIFFERENTIAL_FSYNC=false neither does (etcd --unsafe-no-fsync, the engine
+// --fsync=false): what is left is each side's own work.
 //
 // The engine runs twice: inside the benchmark process ("engine") and as its own process
 // ("engine-process": `sheetops apiserver --controllers=false`, built once by the benchmark),
@@ -81,6 +83,9 @@ var upstreamNsPerOp sync.Map
 // first answer, outside the timed loop, is decoded once to check that it holds the n pods.
 func BenchmarkServers(b *testing.B) {
 	c := sharedCluster(b)
+	if !durable {
+		b.Log("DIFFERENTIAL_FSYNC=false: neither etcd nor the engine syncs a write to disk before it answers")
+	}
 	dir, err := os.MkdirTemp(c.dir, "engine-process-")
 	if err != nil {
 		b.Fatal(err)

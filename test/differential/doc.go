@@ -38,6 +38,11 @@
 //
 // Keep -benchtime at its default for the list-10000 benchmark: each round lists 10,000 pods.
 //
+// Both sides are durable by default: etcd fsyncs its log and the engine commits to disk
+// before either answers a write. DIFFERENTIAL_FSYNC=false runs both without it (etcd with
+// --unsafe-no-fsync, the engine with --fsync=false), which shows what the disk costs each
+// side; the suite's answers are the same either way.
+//
 // Servers are started once per test binary and shared by the tests and benchmarks; each
 // scenario works in namespaces of its own.
 package differential

@@ -62,7 +62,8 @@ func startEngineProcess(ctx context.Context, bin, dir string) (*engineProcess, e
 		return nil, err
 	}
 	p, err := startProcess("sheetops apiserver", filepath.Join(dir, "engine.log"), bin, "apiserver",
-		"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(dir, "data"), "--controllers=false")
+		"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(dir, "data"), "--controllers=false",
+		fmt.Sprintf("--fsync=%t", durable))
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,10 @@ func (s *server) prepareNamespace(ctx context.Context, ns string) error {
 	return nil
 }
 
+// durable is false when DIFFERENTIAL_FSYNC=false: neither etcd nor the engine then syncs
+// a write to disk before it answers (see the package documentation).
+var durable = os.Getenv("DIFFERENTIAL_FSYNC") != "false"
+
 // ---- the engine ----
 
 // engineServer is a running engine.
@@ -151,7 +155,7 @@ type engineServer struct {
 // scheduler or kubelet, so only the API servers themselves are compared.
 func startEngine(ctx context.Context, dir string) (*engineServer, error) {
 	srv, err := apiserver.New(apiserver.Options{
-		Addr: "127.0.0.1:0", DataDir: dir, NoControllers: true,
+		Addr: "127.0.0.1:0", DataDir: dir, NoControllers: true, NoSync: !durable,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -272,15 +276,19 @@ func startEtcd(ctx context.Context, bin, dir string) (*etcd, error) {
 	}
 	client := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
 	peer := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
-	start := time.Now()
-	p, err := startProcess("etcd", filepath.Join(dir, "etcd.log"), bin,
+	args := []string{
 		"--name=sheetops",
-		"--data-dir="+filepath.Join(dir, "etcd"),
-		"--listen-client-urls="+client, "--advertise-client-urls="+client,
-		"--listen-peer-urls="+peer, "--initial-advertise-peer-urls="+peer,
-		"--initial-cluster=sheetops="+peer,
+		"--data-dir=" + filepath.Join(dir, "etcd"),
+		"--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+		"--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+		"--initial-cluster=sheetops=" + peer,
 		"--log-level=warn",
-	)
+	}
+	if !durable {
+		args = append(args, "--unsafe-no-fsync")
+	}
+	start := time.Now()
+	p, err := startProcess("etcd", filepath.Join(dir, "etcd.log"), bin, args...)
 	if err != nil {
 		return nil, err
 	}
