@@ -3,6 +3,7 @@ package apiserver
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -115,6 +116,74 @@ func TestUpdateManagedAsFieldManager(t *testing.T) {
 		}
 		if !equality.Semantic.DeepEqual(got.ManagedFields, want.ManagedFields) {
 			t.Errorf("managed fields:\n got %+v\nwant %+v", got.ManagedFields, want.ManagedFields)
+		}
+	}
+}
+
+// TestCreateManagedAsFieldManager checks that a create reusing the previous create's
+// managed fields (createManaged) records what the field manager records for it in full, and
+// that only a create that differs from the previous one in the fields the field managers
+// drop reuses them.
+func TestCreateManagedAsFieldManager(t *testing.T) {
+	fm := index[corev1.SchemeGroupVersion.WithResource("pods")].fieldManager("")
+	base := func() *corev1.Pod {
+		return &corev1.Pod{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+			ObjectMeta: metav1.ObjectMeta{Name: "p-1", Namespace: "ns", UID: "u-1", CreationTimestamp: metav1.Unix(1700000000, 0),
+				GenerateName: "p-", Labels: map[string]string{"app": "x"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i:1", Ports: []corev1.ContainerPort{{ContainerPort: 80, Protocol: "TCP"}}}}},
+		}
+	}
+	cases := []struct {
+		name    string
+		manager string
+		change  func(p *corev1.Pod)
+		works   bool // works the fields out in full and remembers them (an object with managed fields of its own: in full, not remembered)
+	}{
+		{"first", "m", func(p *corev1.Pod) {}, true},
+		{"another name, uid, time and namespace", "m", func(p *corev1.Pod) {
+			p.Name, p.UID, p.Namespace, p.CreationTimestamp, p.ResourceVersion, p.Generation = "p-2", "u-2", "other", metav1.Unix(1800000000, 0), "9", 3
+		}, false},
+		{"a label's value", "m", func(p *corev1.Pod) { p.Labels["app"] = "y" }, true},
+		{"the same again", "m", func(p *corev1.Pod) { p.Labels["app"] = "y"; p.Name = "p-3" }, false},
+		{"another label", "m", func(p *corev1.Pod) { p.Labels["tier"] = "web" }, true},
+		{"another manager", "n", func(p *corev1.Pod) { p.Labels["tier"] = "web" }, true},
+		{"no generateName", "n", func(p *corev1.Pod) { p.Labels["tier"] = "web"; p.GenerateName = "" }, true},
+		{"a second container", "n", func(p *corev1.Pod) {
+			p.Labels["tier"] = "web"
+			p.GenerateName = ""
+			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "s", Image: "s:1"})
+		}, true},
+		{"its own managed fields", "n", func(p *corev1.Pod) {
+			p.Labels["tier"] = "web"
+			p.GenerateName = ""
+			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "s", Image: "s:1"})
+			p.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "x", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
+				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:app":{}}}}`)}}}
+		}, false},
+	}
+	for _, c := range cases {
+		a, b := base(), base()
+		c.change(a)
+		c.change(b)
+		before := createMemoOf(fm).Load()
+		start := time.Now().Add(-time.Second)
+		got := createManaged(fm, &corev1.Pod{TypeMeta: a.TypeMeta}, a, c.manager).(*corev1.Pod)
+		want := fm.UpdateNoErrors(&corev1.Pod{TypeMeta: b.TypeMeta}, b, c.manager).(*corev1.Pod)
+		if worked := createMemoOf(fm).Load() != before; worked != c.works {
+			t.Errorf("%s: worked the fields out and remembered them: %v, want %v", c.name, worked, c.works)
+		}
+		if len(got.ManagedFields) == 0 {
+			t.Fatalf("%s: no managed fields", c.name)
+		}
+		for i := range got.ManagedFields {
+			if tm := got.ManagedFields[i].Time; tm == nil || tm.Time.Before(start) {
+				t.Errorf("%s: entry %d's time is %v, want now", c.name, i, tm)
+			}
+			got.ManagedFields[i].Time, want.ManagedFields[i].Time = nil, nil
+		}
+		if !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s: managed fields:\n got %+v\nwant %+v", c.name, got.ManagedFields, want.ManagedFields)
 		}
 	}
 }

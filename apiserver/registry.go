@@ -76,7 +76,7 @@ func (s *Server) createObjectManaged(ri requestInfo, obj runtime.Object, o write
 	if fm := fieldManagerUnless(managed, res, "", o); fm != nil {
 		// obj is this request's own object: the field manager may change it in place.
 		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
-		obj = fm.UpdateNoErrors(withTypeMeta(res.newObj()), obj, o.fieldManager)
+		obj = createManaged(fm, withTypeMeta(res.newObj()), obj, o.fieldManager)
 		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	}
 	alloc, allocates := res.strategy.(allocator)
