@@ -1,7 +1,9 @@
 package apiserver
 
 import (
+	"fmt"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -109,7 +111,7 @@ func TestUpdateManagedAsFieldManager(t *testing.T) {
 		a, b := live.DeepCopy(), live.DeepCopy()
 		change(a)
 		change(b)
-		got := updateManaged(fm, live.DeepCopy(), a, "changer").(*corev1.Pod)
+		got := updateManaged(fm, live.DeepCopy(), a, "changer", false).(*corev1.Pod)
 		want := fm.UpdateNoErrors(live.DeepCopy(), b, "changer").(*corev1.Pod)
 		for i := range got.ManagedFields {
 			got.ManagedFields[i].Time, want.ManagedFields[i].Time = nil, nil
@@ -184,6 +186,156 @@ func TestCreateManagedAsFieldManager(t *testing.T) {
 		}
 		if !equality.Semantic.DeepEqual(got, want) {
 			t.Errorf("%s: managed fields:\n got %+v\nwant %+v", c.name, got.ManagedFields, want.ManagedFields)
+		}
+	}
+}
+
+// TestUpdateRememberedAsFieldManager checks that an update given a remembered update's
+// entries (updateManaged with remember) records what the field manager records for it in
+// full, through a run of updates that each differ from the one before in one of the things
+// the result depends on, and that only an update like the remembered one reuses it.
+func TestUpdateRememberedAsFieldManager(t *testing.T) {
+	fm := index[corev1.SchemeGroupVersion.WithResource("pods")].fieldManager("")
+	stored := func(p *corev1.Pod) *corev1.Pod { // as the store gives it back: times in seconds
+		p = p.DeepCopy()
+		for i := range p.ManagedFields {
+			if tm := p.ManagedFields[i].Time; tm != nil {
+				p.ManagedFields[i].Time = ptr.To(metav1.Unix(tm.Unix(), 0))
+			}
+		}
+		return p
+	}
+	created := &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", UID: "u", Labels: map[string]string{"app": "x"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i:1"}}},
+	}
+	created = fm.UpdateNoErrors(&corev1.Pod{TypeMeta: created.TypeMeta}, created, "creator").(*corev1.Pod)
+	created.ManagedFields[0].Time = ptr.To(metav1.Unix(1700000000, 0))
+	live := stored(created)
+	changed := func(p *corev1.Pod) *corev1.Pod { // changer's first update: it owns the label step
+		n := p.DeepCopy()
+		n.Labels = map[string]string{"app": "x", "step": "0"}
+		return stored(fm.UpdateNoErrors(p.DeepCopy(), n, "changer").(*corev1.Pod))
+	}(live)
+	noUID := live.DeepCopy()
+	noUID.UID = ""
+	bare := live.DeepCopy()
+	bare.ManagedFields = nil
+	fraction := live.DeepCopy()
+	fraction.ManagedFields[0].Time = ptr.To(metav1.NewTime(time.Unix(1700000000, 5e8)))
+	later := live.DeepCopy()
+	later.ManagedFields[0].Time = ptr.To(metav1.Unix(1700000060, 0))
+	crowded := live.DeepCopy() // ten managers of updates: an eleventh caps them
+	for i := range 9 {
+		n := crowded.DeepCopy()
+		n.Annotations = map[string]string{fmt.Sprintf("a%d", i): "x"}
+		crowded = stored(fm.UpdateNoErrors(crowded.DeepCopy(), n, fmt.Sprintf("m%d", i)).(*corev1.Pod))
+		crowded.ManagedFields[len(crowded.ManagedFields)-1].Time = ptr.To(metav1.Unix(int64(1700000100+i), 0))
+	}
+	otherVersion := live.DeepCopy()
+	otherVersion.ManagedFields[0].APIVersion = "v1beta1"
+	label := func(k, v string) func(p *corev1.Pod) {
+		return func(p *corev1.Pod) { p.Labels = map[string]string{"app": "x", k: v} }
+	}
+	cases := []struct {
+		name    string
+		live    *corev1.Pod
+		manager string
+		change  func(p *corev1.Pod)
+		memo    string // what becomes of the remembered update: "recalled", "replaced" (worked out in full and remembered) or "none" (worked out in full, not remembered)
+	}{
+		{"first", live, "changer", label("step", "1"), "replaced"},
+		{"another value", live, "changer", label("step", "2"), "recalled"},
+		{"the live entry's time a fraction of a second on", fraction, "changer", label("step", "2"), "recalled"},
+		{"the live entry of another time", later, "changer", label("step", "2"), "replaced"},
+		{"a live object without a uid", noUID, "changer", label("step", "3"), "replaced"},
+		{"another manager", live, "other", label("step", "4"), "replaced"},
+		{"the same again", live, "other", label("step", "5"), "recalled"},
+		{"another label", live, "other", label("tier", "web"), "replaced"},
+		{"taking a field from another manager", changed, "creator", label("step", "6"), "replaced"},
+		{"again", changed, "creator", label("step", "7"), "recalled"},
+		{"no change", changed, "changer", func(p *corev1.Pod) {}, "replaced"},
+		{"no change again", changed, "changer", func(p *corev1.Pod) {}, "recalled"},
+		{"a label removed", changed, "changer", func(p *corev1.Pod) { delete(p.Labels, "app") }, "replaced"},
+		{"managed fields reset", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "8" }, "replaced"},
+		{"reset again", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "9" }, "recalled"},
+		{"managed fields dropped", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = nil; p.Labels["step"] = "10" }, "replaced"},
+		{"no managed fields at all", bare, "changer", label("step", "11"), "replaced"},
+		{"none again", bare, "changer", label("step", "12"), "recalled"},
+		{"an eleventh manager", crowded, "changer", label("step", "13"), "replaced"},
+		{"an eleventh manager again", crowded, "changer", label("step", "14"), "recalled"},
+		{"an entry of another version", otherVersion, "changer", label("step", "15"), "none"},
+		{"that again", otherVersion, "changer", label("step", "16"), "none"},
+	}
+	for _, c := range cases {
+		a, b := c.live.DeepCopy(), c.live.DeepCopy()
+		c.change(a)
+		c.change(b)
+		given := map[time.Time]bool{}
+		for _, e := range append(slices.Clone(c.live.ManagedFields), a.ManagedFields...) {
+			if e.Time != nil {
+				given[e.Time.Time] = true
+			}
+		}
+		if c.memo == "none" {
+			updateMemoOf(fm).Store(nil)
+		}
+		before := updateMemoOf(fm).Load()
+		start := time.Now()
+		got := updateManaged(fm, c.live.DeepCopy(), a, c.manager, true).(*corev1.Pod)
+		want := fm.UpdateNoErrors(c.live.DeepCopy(), b, c.manager).(*corev1.Pod)
+		memo := "replaced"
+		switch after := updateMemoOf(fm).Load(); {
+		case after == before && before == nil:
+			memo = "none"
+		case after == before:
+			memo = "recalled"
+		}
+		if memo != c.memo {
+			t.Errorf("%s: the remembered update was %s, want %s", c.name, memo, c.memo)
+		}
+		if (got.ManagedFields == nil) != (want.ManagedFields == nil) || len(got.ManagedFields) != len(want.ManagedFields) {
+			t.Errorf("%s: managed fields:\n got %+v\nwant %+v", c.name, got.ManagedFields, want.ManagedFields)
+			continue
+		}
+		for i := range got.ManagedFields {
+			g, w := got.ManagedFields[i], want.ManagedFields[i]
+			if w.Time != nil && !given[w.Time.Time] { // stamped with the time of the update
+				if g.Time == nil || g.Time.Time.Before(start) || g.Time.Sub(w.Time.Time).Abs() > time.Second {
+					t.Errorf("%s: entry %d's time is %v, want the time of the update (%v)", c.name, i, g.Time, w.Time)
+				}
+				g.Time, w.Time = nil, nil
+			}
+			if !equality.Semantic.DeepEqual(g, w) {
+				t.Errorf("%s: entry %d:\n got %+v\nwant %+v", c.name, i, g, w)
+			}
+		}
+	}
+	// A recalled entry stamped again takes its place in the field managers' order: here the
+	// remembered stamp is made older than the creator's entry, the new one is newer.
+	a, b := live.DeepCopy(), live.DeepCopy()
+	label("step", "17")(a)
+	label("step", "17")(b)
+	updateManaged(fm, live.DeepCopy(), live.DeepCopy(), "changer", true)
+	updateManaged(fm, live.DeepCopy(), a.DeepCopy(), "changer", true)
+	m := *updateMemoOf(fm).Load()
+	m.entries = deepCopyEntries(m.entries)
+	if m.stamped < 0 || len(m.entries) != 2 {
+		t.Fatalf("remembered %+v, want two entries, one stamped", m.entries)
+	}
+	m.entries[m.stamped].Time = ptr.To(metav1.Unix(1600000000, 0))
+	sortEntries(m.entries)
+	m.stamped = 0
+	updateMemoOf(fm).Store(&m)
+	got := updateManaged(fm, live.DeepCopy(), a, "changer", true).(*corev1.Pod)
+	want := fm.UpdateNoErrors(live.DeepCopy(), b, "changer").(*corev1.Pod)
+	if updateMemoOf(fm).Load() != &m {
+		t.Errorf("the update was not recalled")
+	}
+	for i := range want.ManagedFields {
+		if got.ManagedFields[i].Manager != want.ManagedFields[i].Manager {
+			t.Errorf("entry %d is %s's, want %s's", i, got.ManagedFields[i].Manager, want.ManagedFields[i].Manager)
 		}
 	}
 }

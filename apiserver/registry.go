@@ -182,7 +182,7 @@ func (s *Server) prepareUpdateManaged(ri requestInfo, o writeOptions, obj, cur r
 		// obj is this request's own object; cur is stored and only read (a shallow copy
 		// carries its kind).
 		obj.GetObjectKind().SetGroupVersionKind(res.gvk())
-		obj = updateManaged(fm, withTypeMeta(cur), obj, o.fieldManager)
+		obj = updateManaged(fm, withTypeMeta(cur), obj, o.fieldManager, !o.bootstrap && res.view == nil && res.custom == nil)
 		obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	}
 	if o.dryRun {

@@ -333,15 +333,23 @@ var comparedAs sync.Map
 // every representation) zeroed in both copies, and the type converter converts the copies
 // instead of the objects while the update runs. Everything else (managed fields read from
 // and written to the objects' metadata, the object returned) is as without the copies.
-func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string) runtime.Object {
+//
+// With remember (a kind stored in the version it is served in, written after start), an
+// update like fm's last one worked out in full gets that one's entries (updatefields.go).
+func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string, remember bool) runtime.Object {
 	if isCustom(obj) {
 		return fm.UpdateNoErrors(live, obj, manager) // its copies would share the objects' maps
 	}
-	if lc, nc, ok := withoutCommonFields(live, obj); ok {
-		comparedAs.Store(live, lc)
-		comparedAs.Store(obj, nc)
-		defer comparedAs.Delete(obj)
-		defer comparedAs.Delete(live)
+	lc, nc, ok := withoutCommonFields(live, obj)
+	if !ok {
+		return fm.UpdateNoErrors(live, obj, manager)
+	}
+	comparedAs.Store(live, lc)
+	comparedAs.Store(obj, nc)
+	defer comparedAs.Delete(obj)
+	defer comparedAs.Delete(live)
+	if remember {
+		return updateRemembered(fm, live, obj, lc, nc, manager)
 	}
 	return fm.UpdateNoErrors(live, obj, manager)
 }
