@@ -335,7 +335,7 @@ var comparedAs sync.Map
 // and written to the objects' metadata, the object returned) is as without the copies.
 //
 // With remember (a kind stored in the version it is served in, written after start), an
-// update like fm's last one worked out in full gets that one's entries (updatefields.go).
+// update like fm's last one worked out in full gets that one's entries (rememberedfields.go).
 func updateManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string, remember bool) runtime.Object {
 	if isCustom(obj) {
 		return fm.UpdateNoErrors(live, obj, manager) // its copies would share the objects' maps

@@ -1,7 +1,15 @@
 package apiserver
 
+// Managed fields worked out once and given again to the creates and updates that would get
+// the same: upstream's field managers (k8s.io/apimachinery's managedfields, which the engine
+// runs for every write, as kube-apiserver does) work every write out from the start and
+// keep nothing between writes, and that is most of what a write of a controller's run of
+// like objects costs. Everything here only decides when their previous result is the
+// result; the result itself always comes from them.
+
 import (
 	"bytes"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -13,6 +21,102 @@ import (
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
+
+// createManaged is fm.UpdateNoErrors(empty, obj, manager) for a create (live is the empty
+// object of obj's kind), except that a create like the field manager's previous one reuses
+// that one's managed fields.
+//
+// What the field managers give a create depends on the object only through the fields they
+// keep: stripMeta drops apiVersion, kind and metadata's name, namespace, uid,
+// creationTimestamp, selfLink, generation, resourceVersion and managedFields from every set,
+// and nothing else of the chain reads them on an update. Beyond the object, it depends on
+// the manager's name, the field manager (kind, version, subresource) and the time. Objects
+// made by a controller differ in little more than those dropped fields: a ReplicaSet's pods
+// (generateName gives each its own name), a Job's, a DaemonSet's. Working the set out again
+// for each (structured-merge-diff's Compare walks the whole object by reflection) is most of
+// what a create costs beyond its decoding and encoding.
+//
+// So each field manager remembers the last create it worked out in full: the object without
+// the dropped fields (a deep copy), the manager, and the entries the create got. A create by
+// the same manager whose object, without the dropped fields, is reflect.DeepEqual to the
+// remembered one (equal in memory, so equal to the type converter and to Compare) gets
+// copies of those entries, stamped with the time of now as the field managers stamp them.
+// An object that brings managed fields of its own, or a custom resource (whose maps a
+// shallow copy would share), always goes the whole way.
+func createManaged(fm *managedfields.FieldManager, live, obj runtime.Object, manager string) runtime.Object {
+	m, err := meta.Accessor(obj)
+	if err != nil || m.GetManagedFields() != nil || isCustom(obj) {
+		return fm.UpdateNoErrors(live, obj, manager)
+	}
+	slot := createMemoOf(fm)
+	if last := slot.Load(); last != nil && last.manager == manager {
+		view := shallowCopy(obj)
+		stripKeptOut(view)
+		if reflect.DeepEqual(view, last.view) {
+			now := &metav1.Time{Time: time.Now().UTC()}
+			entries := deepCopyEntries(last.entries)
+			for i := range entries {
+				entries[i].Time = now
+			}
+			m.SetManagedFields(entries)
+			return obj
+		}
+	}
+	view := obj.DeepCopyObject()
+	stripKeptOut(view)
+	out := fm.UpdateNoErrors(live, obj, manager)
+	om, err := meta.Accessor(out)
+	if err != nil || out != obj {
+		return out
+	}
+	entries := om.GetManagedFields()
+	if len(entries) != 1 || entries[0].Manager != manager || entries[0].Operation != metav1.ManagedFieldsOperationUpdate {
+		return out
+	}
+	memo := &createMemo{view: view, manager: manager, entries: []metav1.ManagedFieldsEntry{*entries[0].DeepCopy()}}
+	slot.Store(memo)
+	return out
+}
+
+// createMemo is a field manager's last create worked out in full (createManaged).
+type createMemo struct {
+	view    runtime.Object // the object without the fields the field managers drop
+	manager string
+	entries []metav1.ManagedFieldsEntry
+}
+
+// createMemos holds each field manager's createMemo slot.
+var createMemos sync.Map // *managedfields.FieldManager → *atomic.Pointer[createMemo]
+
+func createMemoOf(fm *managedfields.FieldManager) *atomic.Pointer[createMemo] {
+	return memoSlot[createMemo](&createMemos, fm)
+}
+
+// memoSlot is fm's slot in memos, made on first use.
+func memoSlot[T any](memos *sync.Map, fm *managedfields.FieldManager) *atomic.Pointer[T] {
+	if p, ok := memos.Load(fm); ok {
+		return p.(*atomic.Pointer[T])
+	}
+	p, _ := memos.LoadOrStore(fm, new(atomic.Pointer[T]))
+	return p.(*atomic.Pointer[T])
+}
+
+// stripKeptOut zeroes in obj (a copy of a request's object: its metadata is its own) the
+// fields stripMeta keeps out of every managed field set.
+func stripKeptOut(obj runtime.Object) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	m.SetName("")
+	m.SetNamespace("")
+	m.SetUID("")
+	m.SetCreationTimestamp(metav1.Time{})
+	m.SetSelfLink("")
+	m.SetGeneration(0)
+	m.SetResourceVersion("")
+	m.SetManagedFields(nil)
+}
 
 // An update's managed fields, remembered (updateManaged).
 //
@@ -33,10 +137,10 @@ import (
 // given equal entries (every field of every entry, the time to the second) and whose
 // comparison is equal gets copies of those entries, each carrying over the time of the entry
 // given it came from, the stamped one stamped again with the time of now, all of them in
-// the field managers' order. Only updates whose entries are all of
-// the field manager's own version, and of which the field managers made no new entry but
-// the manager's own, are remembered; a kind served through a view of another version, or a
-// custom resource, always goes the whole way.
+// the field managers' order. Only updates whose entries are all of the field manager's own
+// version, and of which the field managers made no new entry but the manager's own, are
+// remembered; a kind served through a view of another version, or a custom resource,
+// always goes the whole way.
 
 // updateMemo is a field manager's last update worked out in full.
 type updateMemo struct {
@@ -54,11 +158,7 @@ type updateMemo struct {
 var updateMemos sync.Map // *managedfields.FieldManager → *atomic.Pointer[updateMemo]
 
 func updateMemoOf(fm *managedfields.FieldManager) *atomic.Pointer[updateMemo] {
-	if p, ok := updateMemos.Load(fm); ok {
-		return p.(*atomic.Pointer[updateMemo])
-	}
-	p, _ := updateMemos.LoadOrStore(fm, new(atomic.Pointer[updateMemo]))
-	return p.(*atomic.Pointer[updateMemo])
+	return memoSlot[updateMemo](&updateMemos, fm)
 }
 
 // entryRef is an entry of an update's given entries (list 0) or of the live object's (list 1);
