@@ -246,27 +246,34 @@ func TestUpdateRememberedAsFieldManager(t *testing.T) {
 		memo    string // what becomes of the remembered update: "recalled", "replaced" (worked out in full and remembered) or "none" (worked out in full, not remembered)
 	}{
 		{"first", live, "changer", label("step", "1"), "replaced"},
-		{"another value", live, "changer", label("step", "2"), "recalled"},
-		{"the live entry's time a fraction of a second on", fraction, "changer", label("step", "2"), "recalled"},
-		{"the live entry of another time", later, "changer", label("step", "2"), "replaced"},
-		{"a live object without a uid", noUID, "changer", label("step", "3"), "replaced"},
-		{"another manager", live, "other", label("step", "4"), "replaced"},
-		{"the same again", live, "other", label("step", "5"), "recalled"},
+		{"another value", live, "changer", label("step", "2"), "replaced"}, // given the same: its comparison is made
+		{"a third value", live, "changer", label("step", "3"), "recalled"},
+		{"the live entry's time a fraction of a second on", fraction, "changer", label("step", "4"), "recalled"},
+		{"the live entry of another time", later, "changer", label("step", "5"), "replaced"},
+		{"a live object without a uid", noUID, "changer", label("step", "6"), "replaced"},
+		{"another manager", live, "other", label("step", "7"), "replaced"},
+		{"the same again", live, "other", label("step", "8"), "replaced"},
 		{"another label", live, "other", label("tier", "web"), "replaced"},
-		{"taking a field from another manager", changed, "creator", label("step", "6"), "replaced"},
-		{"again", changed, "creator", label("step", "7"), "recalled"},
+		{"that label again", live, "other", label("tier", "db"), "recalled"},
+		{"taking a field from another manager", changed, "creator", label("step", "9"), "replaced"},
+		{"again", changed, "creator", label("step", "10"), "replaced"},
+		{"a third time", changed, "creator", label("step", "11"), "recalled"},
 		{"no change", changed, "changer", func(p *corev1.Pod) {}, "replaced"},
-		{"no change again", changed, "changer", func(p *corev1.Pod) {}, "recalled"},
+		{"no change again", changed, "changer", func(p *corev1.Pod) {}, "replaced"},
+		{"no change a third time", changed, "changer", func(p *corev1.Pod) {}, "recalled"},
 		{"a label removed", changed, "changer", func(p *corev1.Pod) { delete(p.Labels, "app") }, "replaced"},
-		{"managed fields reset", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "8" }, "replaced"},
-		{"reset again", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "9" }, "recalled"},
-		{"managed fields dropped", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = nil; p.Labels["step"] = "10" }, "replaced"},
-		{"no managed fields at all", bare, "changer", label("step", "11"), "replaced"},
-		{"none again", bare, "changer", label("step", "12"), "recalled"},
-		{"an eleventh manager", crowded, "changer", label("step", "13"), "replaced"},
-		{"an eleventh manager again", crowded, "changer", label("step", "14"), "recalled"},
-		{"an entry of another version", otherVersion, "changer", label("step", "15"), "none"},
-		{"that again", otherVersion, "changer", label("step", "16"), "none"},
+		{"managed fields reset", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "12" }, "replaced"},
+		{"reset again", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "13" }, "replaced"},
+		{"reset a third time", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = []metav1.ManagedFieldsEntry{}; p.Labels["step"] = "14" }, "recalled"},
+		{"managed fields dropped", changed, "changer", func(p *corev1.Pod) { p.ManagedFields = nil; p.Labels["step"] = "15" }, "replaced"},
+		{"no managed fields at all", bare, "changer", label("step", "16"), "replaced"},
+		{"none again", bare, "changer", label("step", "17"), "replaced"},
+		{"none a third time", bare, "changer", label("step", "18"), "recalled"},
+		{"an eleventh manager", crowded, "changer", label("step", "19"), "replaced"},
+		{"an eleventh manager again", crowded, "changer", label("step", "20"), "replaced"},
+		{"an eleventh manager a third time", crowded, "changer", label("step", "21"), "recalled"},
+		{"an entry of another version", otherVersion, "changer", label("step", "22"), "none"},
+		{"that again", otherVersion, "changer", label("step", "23"), "none"},
 	}
 	for _, c := range cases {
 		a, b := c.live.DeepCopy(), c.live.DeepCopy()
@@ -315,8 +322,8 @@ func TestUpdateRememberedAsFieldManager(t *testing.T) {
 	// A recalled entry stamped again takes its place in the field managers' order: here the
 	// remembered stamp is made older than the creator's entry, the new one is newer.
 	a, b := live.DeepCopy(), live.DeepCopy()
-	label("step", "17")(a)
-	label("step", "17")(b)
+	label("step", "24")(a)
+	label("step", "24")(b)
 	updateManaged(fm, live.DeepCopy(), live.DeepCopy(), "changer", true)
 	updateManaged(fm, live.DeepCopy(), a.DeepCopy(), "changer", true)
 	m := *updateMemoOf(fm).Load()
