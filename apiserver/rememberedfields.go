@@ -147,15 +147,13 @@ func stripKeptOut(obj runtime.Object) {
 
 // updateMemo is a field manager's last update worked out in full.
 type updateMemo struct {
-	manager       string
-	given, live   []metav1.ManagedFieldsEntry // the new object's entries and the live one's (deep copies)
-	liveHasUID    bool
-	compare       *typed.Comparison           // nil: not made (the update was not given the entries of the one before)
-	entries       []metav1.ManagedFieldsEntry // what the update got (deep copies)
-	stamped       int                         // the index in entries of the one stamped with the update's time, or -1
-	carried       []entryRef                  // for each of entries, the entry given whose time it carries over, if any
-	givenWasNil   bool
-	entriesWasNil bool
+	manager     string
+	given, live []metav1.ManagedFieldsEntry // the new object's entries and the live one's (deep copies)
+	liveHasUID  bool
+	compare     *typed.Comparison           // nil: not made (the update was not given the entries of the one before)
+	entries     []metav1.ManagedFieldsEntry // what the update got (deep copies)
+	stamped     int                         // the index in entries of the one stamped with the update's time, or -1
+	carried     []entryRef                  // for each of entries, the entry given whose time it carries over, if any
 }
 
 var updateMemos sync.Map // *managedfields.FieldManager → *atomic.Pointer[updateMemo]
@@ -190,7 +188,7 @@ func compareViews(lc, nc runtime.Object) *typed.Comparison {
 // sameInputs reports whether an update by manager given the entries given and live, of a
 // live object with a uid or not, is given what m was.
 func (m *updateMemo) sameInputs(manager string, given, live []metav1.ManagedFieldsEntry, liveHasUID bool) bool {
-	return m.manager == manager && m.liveHasUID == liveHasUID && m.givenWasNil == (given == nil) &&
+	return m.manager == manager && m.liveHasUID == liveHasUID && (m.given == nil) == (given == nil) &&
 		sameEntries(m.given, given) && sameEntries(m.live, live)
 }
 
@@ -200,7 +198,7 @@ func (m *updateMemo) recall(given, live []metav1.ManagedFieldsEntry, c *typed.Co
 	if m.compare == nil || !m.compare.Added.Equals(c.Added) || !m.compare.Modified.Equals(c.Modified) || !m.compare.Removed.Equals(c.Removed) {
 		return nil, false
 	}
-	if m.entriesWasNil {
+	if m.entries == nil {
 		return nil, true
 	}
 	out := make([]metav1.ManagedFieldsEntry, len(m.entries))
@@ -233,12 +231,11 @@ func rememberUpdate(manager, version string, given, live []metav1.ManagedFieldsE
 			}
 		}
 	}
-	m := &updateMemo{manager: manager, given: deepCopyEntries(given), live: deepCopyEntries(live), liveHasUID: liveHasUID,
-		givenWasNil: given == nil}
+	m := &updateMemo{manager: manager, given: deepCopyEntries(given), live: deepCopyEntries(live), liveHasUID: liveHasUID}
 	if c == nil {
 		return m // what it was given, to tell the next update like it
 	}
-	m.compare, m.entries, m.stamped, m.entriesWasNil, m.carried = c, deepCopyEntries(out), -1, out == nil, make([]entryRef, len(out))
+	m.compare, m.entries, m.stamped, m.carried = c, deepCopyEntries(out), -1, make([]entryRef, len(out))
 	for i, e := range out {
 		m.carried[i] = entryRef{-1, -1}
 		if r, ok := times[e.Time]; ok && e.Time != nil {
@@ -254,6 +251,7 @@ func rememberUpdate(manager, version string, given, live []metav1.ManagedFieldsE
 	return m
 }
 
+// deepCopyEntries copies in, nil as nil and empty as empty (the field managers tell them apart).
 func deepCopyEntries(in []metav1.ManagedFieldsEntry) []metav1.ManagedFieldsEntry {
 	if in == nil {
 		return nil
